@@ -1,0 +1,388 @@
+//! Command line: parses arguments and wires the stages together. No logic of
+//! its own beyond choosing what to call.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::archive::Archive;
+use crate::error::{Error, Result};
+use crate::index::TimeField;
+use crate::mirror::Source;
+use crate::progress::Progress;
+use crate::window::{self, Window, WindowSpec};
+
+pub const DEFAULT_LIST: &str = "kvmarm";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lore-digest",
+    version,
+    about = "Mirror a public-inbox mailing-list archive, rebuild its threads and write dated digests",
+    long_about = "lore-digest mirrors a public-inbox v2 archive (such as lore.kernel.org/kvmarm) as git, \
+indexes every message, rebuilds the threads and writes dated Markdown/HTML digests.\n\n\
+Start with `lore-digest sync LIST` (or `sync LIST --url file:///path/to/N.git` for a local copy), \
+then `lore-digest stats LIST --week 2022-W10`."
+)]
+pub struct Cli {
+    /// Folder holding mirrors and indexes (DIR/LIST/git/N.git, DIR/LIST/index.sqlite3).
+    #[arg(long, global = true, env = "LORE_DIGEST_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Clone or fetch every epoch of a list's archive, then update the index.
+    Sync(SyncArgs),
+    /// Update (or with --rebuild, recreate) the index from the mirror on disk.
+    Index(IndexArgs),
+    /// Count messages and senders in a window.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// List name (folder DIR/LIST); default kvmarm.
+    pub list: Option<String>,
+    /// Where to fetch from: a public-inbox base URL (https://lore.kernel.org/LIST, the default),
+    /// one epoch (https://…/LIST/0, file://…/N.git, a path) or a local inbox folder with git/N.git
+    /// (used in place). Remembered for later syncs.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Only mirror; do not update the index.
+    #[arg(long)]
+    pub no_index: bool,
+    /// Print what was done as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    pub list: Option<String>,
+    /// Delete the index and build it again from the mirror.
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+/// Which messages a command looks at.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WindowArgs {
+    /// ISO week, e.g. 2022-W10 (Monday 00:00 to Monday 00:00 in --tz).
+    #[arg(long, conflicts_with_all = ["since", "until", "last"])]
+    pub week: Option<String>,
+    /// First day (YYYY-MM-DD), inclusive.
+    #[arg(long, conflicts_with = "last")]
+    pub since: Option<String>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    #[arg(long, conflicts_with = "last")]
+    pub until: Option<String>,
+    /// The last period before now: 7d, 36h, 2w.
+    #[arg(long)]
+    pub last: Option<String>,
+    /// Only messages of these commits: [EPOCH:]FROM..TO, comma separated; FROM exclusive, TO
+    /// inclusive, either may be empty (root, tip).
+    #[arg(long)]
+    pub range: Option<String>,
+    /// Time zone of the window and of displayed times (IANA name).
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// Window by received time (as public-inbox's `ts`, the default) or by the Date header.
+    #[arg(long, value_parser = ["received", "date"], default_value = "received")]
+    pub by: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    pub list: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Default data dir: $XDG_DATA_HOME/lore-digest or ~/.local/share/lore-digest.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(x).join("lore-digest");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".local/share/lore-digest"),
+        None => PathBuf::from("lore-digest-data"),
+    }
+}
+
+/// Current time, or SOURCE_DATE_EPOCH when set (reproducible builds).
+pub fn now() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| chrono::Utc::now().timestamp())
+}
+
+impl WindowArgs {
+    /// Resolve to a window; `default` applies when no option was given.
+    pub fn resolve(&self, archive: &Archive, default: WindowSpec) -> Result<Window> {
+        let zone = window::parse_tz(&self.tz)?;
+        let field = if self.by == "date" {
+            TimeField::Date
+        } else {
+            TimeField::Received
+        };
+        let spec = if let Some(w) = &self.week {
+            window::parse_week(w)?
+        } else if let Some(l) = &self.last {
+            window::parse_last(l)?
+        } else if self.since.is_some() || self.until.is_some() {
+            let since = match &self.since {
+                Some(s) => window::parse_day("--since", s)?,
+                None => chrono::NaiveDate::from_ymd_opt(1970, 1, 2).expect("valid"),
+            };
+            let until = match &self.until {
+                Some(s) => window::parse_day("--until", s)?,
+                None => chrono::DateTime::from_timestamp(now(), 0)
+                    .unwrap_or_default()
+                    .date_naive(),
+            };
+            if until < since {
+                return Err(Error::Usage(format!(
+                    "--until {until} is before --since {since}"
+                )));
+            }
+            WindowSpec::Days { since, until }
+        } else if self.range.is_some() {
+            WindowSpec::All
+        } else {
+            default
+        };
+        let mut w = window::resolve(&spec, zone, field, now());
+        if let Some(r) = &self.range {
+            let args = window::parse_ranges(r)?;
+            let (seqs, outs) = archive.resolve_ranges(&args)?;
+            w.seq_ranges = Some(seqs);
+            w.ranges = Some(outs);
+        }
+        Ok(w)
+    }
+}
+
+/// Run a parsed command line; returns the process exit status.
+pub fn run(cli: Cli) -> Result<i32> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let progress = Progress::new(cli.quiet);
+    let list_of = |l: &Option<String>| l.clone().unwrap_or_else(|| DEFAULT_LIST.to_string());
+    match cli.command {
+        Command::Sync(a) => cmd_sync(&data_dir, &list_of(&a.list), &a, &progress),
+        Command::Index(a) => cmd_index(&data_dir, &list_of(&a.list), a.rebuild, &progress),
+        Command::Stats(a) => cmd_stats(&data_dir, &list_of(&a.list), &a, &progress),
+    }
+}
+
+fn cmd_sync(
+    data_dir: &std::path::Path,
+    list: &str,
+    a: &SyncArgs,
+    progress: &Progress,
+) -> Result<i32> {
+    let source = a.url.as_deref().map(Source::parse).transpose()?;
+    let mut archive = Archive::open(data_dir, list)?;
+    let _lock = archive.mirror.lock()?;
+    let t0 = std::time::Instant::now();
+    let epochs = archive.mirror.sync(source, progress)?;
+    let t_sync = t0.elapsed();
+    let stats = if a.no_index {
+        None
+    } else {
+        Some(archive.update_index(progress)?)
+    };
+    let total = archive.index.count()?;
+    if a.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            list: &'a str,
+            epochs: &'a [crate::mirror::EpochSync],
+            index: Option<&'a crate::index::IndexStats>,
+            messages: u64,
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Out {
+                list,
+                epochs: &epochs,
+                index: stats.as_ref(),
+                messages: total,
+            })
+            .expect("serializes")
+        );
+    } else {
+        for e in &epochs {
+            eprintln!(
+                "{list}: epoch {} {} (tip {})",
+                e.epoch,
+                e.action,
+                e.tip
+                    .as_deref()
+                    .map(|t| &t[..12.min(t.len())])
+                    .unwrap_or("none")
+            );
+        }
+        if let Some(s) = &stats {
+            eprintln!(
+                "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s) in {:.2?} (fetch {:.2?}); {} messages in the index",
+                s.added,
+                s.deleted,
+                s.errors,
+                t0.elapsed(),
+                t_sync,
+                total
+            );
+        }
+    }
+    report_walk_errors(&archive, progress)?;
+    Ok(0)
+}
+
+fn report_walk_errors(archive: &Archive, progress: &Progress) -> Result<()> {
+    let errors = archive.index.walk_errors()?;
+    for (epoch, commit, err) in errors.iter().take(5) {
+        progress.note(&format!(
+            "list {}: epoch {epoch} commit {commit}: {err} (skipped)",
+            archive.mirror.list
+        ));
+    }
+    if errors.len() > 5 {
+        progress.note(&format!(
+            "… and {} more unreadable commits",
+            errors.len() - 5
+        ));
+    }
+    Ok(())
+}
+
+fn cmd_index(
+    data_dir: &std::path::Path,
+    list: &str,
+    rebuild: bool,
+    progress: &Progress,
+) -> Result<i32> {
+    let mirror = crate::mirror::Mirror::new(data_dir, list)?;
+    let _lock = mirror.lock()?;
+    if rebuild {
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", mirror.index_path().display()));
+            if p.exists() {
+                std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+            }
+        }
+    }
+    let mut archive = Archive::open(data_dir, list)?;
+    if archive.mirror.epochs()?.is_empty() {
+        return Err(Error::List {
+            list: list.to_string(),
+            message: format!(
+                "no mirror in {}; run `lore-digest sync {list} --url …` first",
+                archive.mirror.root.display()
+            ),
+        });
+    }
+    let s = archive.update_index(progress)?;
+    eprintln!(
+        "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s); {} messages in the index",
+        s.added,
+        s.deleted,
+        s.errors,
+        archive.index.count()?
+    );
+    report_walk_errors(&archive, progress)?;
+    Ok(0)
+}
+
+/// Open a list for reading: the index, refreshed from the mirror when
+/// behind. Fails with advice when there is nothing to read.
+pub fn open_for_reading(
+    data_dir: &std::path::Path,
+    list: &str,
+    progress: &Progress,
+) -> Result<Archive> {
+    let mirror = crate::mirror::Mirror::new(data_dir, list)?;
+    if !mirror.index_path().exists() && mirror.epochs()?.is_empty() {
+        return Err(Error::List {
+            list: list.to_string(),
+            message: format!(
+                "nothing mirrored in {}; run `lore-digest --data-dir {} sync {list}` first",
+                mirror.root.display(),
+                data_dir.display()
+            ),
+        });
+    }
+    let mut archive = Archive::open(data_dir, list)?;
+    archive.refresh(progress)?;
+    Ok(archive)
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatsOut {
+    pub list: String,
+    pub window: Window,
+    pub messages: usize,
+    pub senders: usize,
+    pub epochs: Vec<crate::window::RangeOut>,
+}
+
+fn cmd_stats(
+    data_dir: &std::path::Path,
+    list: &str,
+    a: &StatsArgs,
+    progress: &Progress,
+) -> Result<i32> {
+    let archive = open_for_reading(data_dir, list, progress)?;
+    let window = a
+        .window
+        .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 })?;
+    let msgs = archive.messages(&window)?;
+    let senders: BTreeSet<String> = msgs
+        .iter()
+        .map(|m| {
+            if m.from_addr.is_empty() {
+                m.from_name.to_lowercase()
+            } else {
+                m.from_addr.to_lowercase()
+            }
+        })
+        .collect();
+    let out = StatsOut {
+        list: list.to_string(),
+        messages: msgs.len(),
+        senders: senders.len(),
+        epochs: archive.current_ranges()?,
+        window,
+    };
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("serializes")
+        );
+    } else {
+        println!(
+            "{list} {} ({} .. {}, {}, by {} time): {} messages from {} senders",
+            out.window.label,
+            out.window.first_day,
+            out.window.last_day,
+            out.window.tz,
+            out.window.by,
+            out.messages,
+            out.senders
+        );
+    }
+    Ok(0)
+}

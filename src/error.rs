@@ -1,0 +1,70 @@
+//! Errors that name what they concern (list, epoch, commit, file) and say
+//! what to do.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("index {path}: {message}")]
+    Index { path: PathBuf, message: String },
+    #[error("epoch {epoch} ({path}): {message}")]
+    Git {
+        epoch: u32,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("sync of {list} from {url}: {message}")]
+    Sync {
+        list: String,
+        url: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Usage(String),
+    #[error("list {list}: {message}")]
+    List { list: String, message: String },
+    #[error("{message}")]
+    Locked { message: String },
+}
+
+impl Error {
+    pub fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub fn index(path: &Path, e: rusqlite::Error) -> Error {
+        Error::Index {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+
+    pub fn git(epoch: u32, path: &Path, e: impl std::fmt::Display) -> Error {
+        Error::Git {
+            epoch,
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Process exit status for this error (see README, "Exit status").
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Locked { .. } => 75,
+            Error::Sync { .. } => 69,
+            _ => 1,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,602 @@
+//! The index: one SQLite database per list (`DIR/LIST/index.sqlite3`) with a
+//! row per `m` commit of every epoch, updated incrementally. It holds header
+//! facts only; bodies are read from the mirror when a later stage needs them.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::mail::ParsedMail;
+use crate::walk::{Change, WalkedCommit};
+
+/// Bump when the schema or the meaning of a column changes: the index is
+/// then rebuilt from the mirror.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS epochs(
+    epoch INTEGER PRIMARY KEY,
+    tip TEXT NOT NULL,
+    commits INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages(
+    id INTEGER PRIMARY KEY,
+    epoch INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    commit_oid TEXT NOT NULL,
+    blob_oid TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    extra_mids TEXT NOT NULL,
+    mid_synthetic INTEGER NOT NULL,
+    date INTEGER,
+    date_offset INTEGER,
+    ds INTEGER NOT NULL,
+    received INTEGER NOT NULL,
+    commit_time INTEGER NOT NULL,
+    from_name TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    in_reply_to TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    list_id TEXT,
+    size INTEGER NOT NULL,
+    problems INTEGER NOT NULL,
+    deleted_by TEXT,
+    duplicate_of TEXT,
+    UNIQUE(epoch, seq)
+);
+CREATE INDEX IF NOT EXISTS messages_received ON messages(received);
+CREATE INDEX IF NOT EXISTS messages_ds ON messages(ds);
+CREATE INDEX IF NOT EXISTS messages_mid ON messages(message_id);
+CREATE INDEX IF NOT EXISTS messages_blob ON messages(blob_oid);
+CREATE TABLE IF NOT EXISTS deletions(
+    epoch INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    commit_oid TEXT NOT NULL,
+    blob_oid TEXT NOT NULL,
+    commit_time INTEGER NOT NULL,
+    matched INTEGER NOT NULL,
+    PRIMARY KEY(epoch, seq)
+);
+CREATE TABLE IF NOT EXISTS walk_errors(
+    epoch INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    commit_oid TEXT NOT NULL,
+    error TEXT NOT NULL,
+    PRIMARY KEY(epoch, seq)
+);
+"#;
+
+/// One indexed message, as later stages see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// Row id: stable while the index is not rebuilt; orders messages by
+    /// (epoch, position in the epoch).
+    pub id: i64,
+    pub epoch: u32,
+    /// 1-based position of the commit in its epoch's history.
+    pub seq: u64,
+    pub commit: String,
+    pub blob: String,
+    pub message_id: String,
+    pub extra_message_ids: Vec<String>,
+    pub mid_synthetic: bool,
+    /// Date header (UTC seconds), when parsable.
+    pub date: Option<i64>,
+    pub date_offset: Option<i32>,
+    /// public-inbox `ds`: Date header, else received, else commit time.
+    pub ds: i64,
+    /// public-inbox `ts`: newest Received header, else Date, else commit time.
+    pub received: i64,
+    pub commit_time: i64,
+    pub from_name: String,
+    pub from_addr: String,
+    pub subject: String,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub list_id: Option<String>,
+    pub size: u64,
+    pub problems: u32,
+    /// Commit of the `d` that removed this message from the archive.
+    pub deleted_by: Option<String>,
+}
+
+impl Message {
+    /// Parent candidates: References then In-Reply-To, without duplicates
+    /// and without the message's own ids.
+    pub fn parent_ids(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for id in self.references.iter().chain(self.in_reply_to.iter()) {
+            if id == &self.message_id || self.extra_message_ids.contains(id) {
+                continue;
+            }
+            if !out.contains(&id.as_str()) {
+                out.push(id);
+            }
+        }
+        out
+    }
+
+    /// All Message-IDs this message carries.
+    pub fn all_ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.message_id.as_str())
+            .chain(self.extra_message_ids.iter().map(|s| s.as_str()))
+    }
+}
+
+/// Which messages to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeField {
+    /// public-inbox `ts` (Received header), the default for windows.
+    Received,
+    /// The Date header (`ds`).
+    Date,
+}
+
+/// Commit range of one epoch: positions `after < seq <= upto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqRange {
+    pub epoch: u32,
+    pub after: u64,
+    pub upto: u64,
+}
+
+/// What one indexing run changed.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct IndexStats {
+    pub added: u64,
+    pub deleted: u64,
+    pub errors: u64,
+    pub reindexed_epochs: Vec<u32>,
+}
+
+/// State of an epoch in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EpochState {
+    pub epoch: u32,
+    pub tip: String,
+    pub commits: u64,
+}
+
+pub struct Index {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn join_ids(ids: &[String]) -> String {
+    ids.join("\n")
+}
+
+fn split_ids(s: String) -> Vec<String> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split('\n').map(str::to_string).collect()
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "id, epoch, seq, commit_oid, blob_oid, message_id, extra_mids, mid_synthetic, \
+     date, date_offset, ds, received, commit_time, from_name, from_addr, subject, in_reply_to, refs, \
+     list_id, size, problems, deleted_by";
+
+fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        epoch: r.get(1)?,
+        seq: r.get(2)?,
+        commit: r.get(3)?,
+        blob: r.get(4)?,
+        message_id: r.get(5)?,
+        extra_message_ids: split_ids(r.get(6)?),
+        mid_synthetic: r.get(7)?,
+        date: r.get(8)?,
+        date_offset: r.get(9)?,
+        ds: r.get(10)?,
+        received: r.get(11)?,
+        commit_time: r.get(12)?,
+        from_name: r.get(13)?,
+        from_addr: r.get(14)?,
+        subject: r.get(15)?,
+        in_reply_to: split_ids(r.get(16)?),
+        references: split_ids(r.get(17)?),
+        list_id: r.get(18)?,
+        size: r.get(19)?,
+        problems: r.get(20)?,
+        deleted_by: r.get(21)?,
+    })
+}
+
+impl Index {
+    /// Open (creating if needed) the index at `path`. A database that is
+    /// not a valid index, or one of another schema version, is moved aside
+    /// and rebuilt: the mirror is the source of truth.
+    pub fn open(path: &Path) -> Result<Index> {
+        match Self::try_open(path) {
+            Ok(ix) => Ok(ix),
+            Err(e) if path.exists() => {
+                let aside = path.with_extension("sqlite3.broken");
+                eprintln!(
+                    "warning: index {} is unusable ({e}); moving it to {} and rebuilding from the mirror",
+                    path.display(),
+                    aside.display()
+                );
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if p.exists() {
+                        let a = PathBuf::from(format!("{}{suffix}", aside.display()));
+                        std::fs::rename(&p, &a).map_err(|e| Error::io(&p, e))?;
+                    }
+                }
+                Self::try_open(path)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn try_open(path: &Path) -> Result<Index> {
+        let conn = Connection::open(path).map_err(|e| Error::index(path, e))?;
+        let ix = Index {
+            conn,
+            path: path.to_path_buf(),
+        };
+        ix.conn
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;",
+            )
+            .map_err(|e| ix.err(e))?;
+        let quick: String = ix
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| ix.err(e))?;
+        if quick != "ok" {
+            return Err(Error::Index {
+                path: path.to_path_buf(),
+                message: format!("integrity check failed: {quick}"),
+            });
+        }
+        let version: Option<String> = ix
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .or_else(|e| match e {
+                rusqlite::Error::SqliteFailure(_, Some(ref m)) if m.contains("no such table") => {
+                    Ok(None)
+                }
+                e => Err(e),
+            })
+            .map_err(|e| ix.err(e))?;
+        match version {
+            Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            Some(v) => {
+                return Err(Error::Index {
+                    path: path.to_path_buf(),
+                    message: format!("schema version {v}, this lore-digest uses {SCHEMA_VERSION}"),
+                });
+            }
+            None => {
+                let tables: i64 = ix
+                    .conn
+                    .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                    .map_err(|e| ix.err(e))?;
+                let has_meta: i64 = ix
+                    .conn
+                    .query_row(
+                        "SELECT count(*) FROM sqlite_master WHERE name='meta'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| ix.err(e))?;
+                if tables > 0 && has_meta == 0 {
+                    return Err(Error::Index {
+                        path: path.to_path_buf(),
+                        message: "not a lore-digest index".into(),
+                    });
+                }
+                ix.conn.execute_batch(SCHEMA).map_err(|e| ix.err(e))?;
+                ix.conn
+                    .execute(
+                        "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
+                        [SCHEMA_VERSION.to_string()],
+                    )
+                    .map_err(|e| ix.err(e))?;
+            }
+        }
+        Ok(ix)
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        Error::index(&self.path, e)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn epochs(&self) -> Result<Vec<EpochState>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT epoch, tip, commits FROM epochs ORDER BY epoch")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(EpochState {
+                    epoch: r.get(0)?,
+                    tip: r.get(1)?,
+                    commits: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn epoch(&self, epoch: u32) -> Result<Option<EpochState>> {
+        Ok(self.epochs()?.into_iter().find(|e| e.epoch == epoch))
+    }
+
+    /// Forget everything indexed from `epoch` (its history was rewritten).
+    pub fn drop_epoch(&mut self, epoch: u32) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::index(&self.path, e))?;
+        for table in ["messages", "deletions", "walk_errors", "epochs"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE epoch=?1"), [epoch])
+                .map_err(|e| Error::index(&self.path, e))?;
+        }
+        // Deletions from other epochs may have matched rows of this one;
+        // they are re-applied when this epoch is indexed again.
+        tx.commit().map_err(|e| Error::index(&self.path, e))
+    }
+
+    /// Store a batch of walked commits of `epoch` (in history order) and move
+    /// the epoch's tip to `tip`, in one transaction: an interrupted run
+    /// leaves the index at the previous batch.
+    pub fn apply_batch(
+        &mut self,
+        epoch: u32,
+        batch: &[WalkedCommit],
+        tip: &str,
+        commits: u64,
+        stats: &mut IndexStats,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let e = |err: rusqlite::Error| Error::index(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        for w in batch {
+            match &w.change {
+                Change::Add { mail, size } => {
+                    insert_message(&tx, epoch, w, mail, *size).map_err(e)?;
+                    stats.added += 1;
+                }
+                Change::Delete => {
+                    let matched = apply_deletion(&tx, epoch, w).map_err(e)?;
+                    stats.deleted += u64::from(matched);
+                }
+                Change::Error(msg) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO walk_errors(epoch, seq, commit_oid, error) VALUES(?1, ?2, ?3, ?4)",
+                        params![epoch, w.seq, w.commit, msg],
+                    )
+                    .map_err(e)?;
+                    stats.errors += 1;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO epochs(epoch, tip, commits) VALUES(?1, ?2, ?3)",
+            params![epoch, tip, commits],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Messages whose time (`field`) lies in `[start, end)`, not deleted,
+    /// optionally restricted to commit ranges, ordered by id.
+    pub fn messages_in_window(
+        &self,
+        field: TimeField,
+        start: i64,
+        end: i64,
+        ranges: Option<&[SeqRange]>,
+    ) -> Result<Vec<Message>> {
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {col} >= ?1 AND {col} < ?2 AND deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq"
+        );
+        let all = self.query_messages(&sql, params![start, end])?;
+        Ok(filter_ranges(all, ranges))
+    }
+
+    /// Every message of the index that is not deleted, ordered by id.
+    pub fn all_messages(&self) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq"
+        );
+        self.query_messages(&sql, [])
+    }
+
+    /// Messages of commit ranges, not deleted (deletions after the range
+    /// end still count: a removed message stays removed).
+    pub fn messages_in_ranges(&self, ranges: &[SeqRange]) -> Result<Vec<Message>> {
+        Ok(filter_ranges(self.all_messages()?, Some(ranges)))
+    }
+
+    fn query_messages<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<Message>> {
+        let mut st = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = st.query_map(p, row_to_message).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of indexed (not deleted) messages.
+    pub fn count(&self) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE deleted_by IS NULL AND duplicate_of IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Commits the walk could not read, with their errors.
+    pub fn walk_errors(&self) -> Result<Vec<(u32, String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT epoch, commit_oid, error FROM walk_errors ORDER BY epoch, seq")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The raw connection, for stages that keep their own tables (cache).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn filter_ranges(all: Vec<Message>, ranges: Option<&[SeqRange]>) -> Vec<Message> {
+    match ranges {
+        None => all,
+        Some(r) => all
+            .into_iter()
+            .filter(|m| {
+                r.iter()
+                    .any(|r| r.epoch == m.epoch && m.seq > r.after && m.seq <= r.upto)
+            })
+            .collect(),
+    }
+}
+
+fn insert_message(
+    tx: &Transaction<'_>,
+    epoch: u32,
+    w: &WalkedCommit,
+    mail: &ParsedMail,
+    size: u64,
+) -> rusqlite::Result<()> {
+    let mut st = tx.prepare_cached(
+        "INSERT OR REPLACE INTO messages(epoch, seq, commit_oid, blob_oid, message_id, extra_mids, mid_synthetic, \
+         date, date_offset, ds, received, commit_time, from_name, from_addr, subject, in_reply_to, refs, list_id, \
+         size, problems, deleted_by, duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+         ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21)",
+    )?;
+    st.execute(params![
+        epoch,
+        w.seq,
+        w.commit,
+        w.blob,
+        mail.message_id,
+        join_ids(&mail.extra_message_ids),
+        mail.mid_synthetic,
+        mail.date,
+        mail.date_offset,
+        mail.date_or(w.commit_time),
+        mail.received_or(w.commit_time),
+        w.commit_time,
+        mail.from_name,
+        mail.from_addr,
+        mail.subject,
+        join_ids(&mail.in_reply_to),
+        join_ids(&mail.references),
+        mail.list_id,
+        size,
+        mail.problems,
+        w.duplicate_of,
+    ])?;
+    Ok(())
+}
+
+impl Index {
+    /// The counted message with this Message-ID, if any: (epoch, commit, blob).
+    pub fn live_by_mid(&self, mid: &str) -> Result<Option<(u32, String, String)>> {
+        self.conn
+            .prepare_cached(
+                "SELECT epoch, commit_oid, blob_oid FROM messages WHERE message_id=?1 \
+                 AND deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq LIMIT 1",
+            )
+            .and_then(|mut st| {
+                st.query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Copies of earlier mails that were not counted: (epoch, commit, original commit).
+    pub fn duplicates(&self) -> Result<Vec<(u32, String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT epoch, commit_oid, duplicate_of FROM messages WHERE duplicate_of IS NOT NULL ORDER BY epoch, seq")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// Mark the newest live message with the deleted blob as removed.
+fn apply_deletion(tx: &Transaction<'_>, epoch: u32, w: &WalkedCommit) -> rusqlite::Result<bool> {
+    let target: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM messages WHERE blob_oid=?1 AND deleted_by IS NULL ORDER BY duplicate_of IS NULL DESC, id DESC LIMIT 1",
+            [&w.blob],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = target {
+        tx.execute(
+            "UPDATE messages SET deleted_by=?1 WHERE id=?2",
+            params![w.commit, id],
+        )?;
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO deletions(epoch, seq, commit_oid, blob_oid, commit_time, matched) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        params![epoch, w.seq, w.commit, w.blob, w.commit_time, target.is_some()],
+    )?;
+    Ok(target.is_some())
+}
+
+impl Index {
+    /// Commits whose id starts with `prefix` (lowercase hex), as (epoch,
+    /// position, full id), optionally within one epoch.
+    pub fn find_commit(&self, prefix: &str, epoch: Option<u32>) -> Result<Vec<(u32, u64, String)>> {
+        let mut out = Vec::new();
+        for table in ["messages", "deletions", "walk_errors"] {
+            let sql = format!(
+                "SELECT epoch, seq, commit_oid FROM {table} WHERE commit_oid >= ?1 AND commit_oid < ?2"
+            );
+            let upper = format!("{prefix}g");
+            let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map(params![prefix, upper], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let row: (u32, u64, String) = row.map_err(|e| self.err(e))?;
+                if epoch.is_none_or(|e| e == row.0) {
+                    out.push(row);
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}

@@ -1,0 +1,477 @@
+//! Parse one raw message (the bytes of an `m` blob) into the header facts the
+//! index keeps. Pure: no I/O. Message-IDs, references and times follow what
+//! public-inbox itself computes, so that our counts agree with its own.
+
+use std::sync::LazyLock;
+
+use mail_parser::{Address, HeaderName, MessageParser};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::msgtime;
+
+/// Data-quality problems found while parsing one message.
+pub mod problem {
+    pub const NO_MESSAGE_ID: u32 = 1;
+    pub const SEVERAL_MESSAGE_IDS: u32 = 1 << 1;
+    pub const NO_DATE: u32 = 1 << 2;
+    pub const BAD_DATE: u32 = 1 << 3;
+    pub const NO_FROM: u32 = 1 << 4;
+    pub const NO_SUBJECT: u32 = 1 << 5;
+    pub const INVALID_UTF8_HEADER: u32 = 1 << 6;
+    pub const NO_RECEIVED: u32 = 1 << 7;
+    pub const UNPARSABLE: u32 = 1 << 8;
+    /// An earlier, different message carries the same Message-ID.
+    pub const REUSED_MESSAGE_ID: u32 = 1 << 9;
+
+    /// Names of the problem bits, for reports and JSON.
+    pub const NAMES: &[(u32, &str)] = &[
+        (NO_MESSAGE_ID, "no-message-id"),
+        (SEVERAL_MESSAGE_IDS, "several-message-ids"),
+        (NO_DATE, "no-date"),
+        (BAD_DATE, "bad-date"),
+        (NO_FROM, "no-from"),
+        (NO_SUBJECT, "no-subject"),
+        (INVALID_UTF8_HEADER, "invalid-utf8-header"),
+        (NO_RECEIVED, "no-received"),
+        (UNPARSABLE, "unparsable"),
+        (REUSED_MESSAGE_ID, "reused-message-id"),
+    ];
+
+    pub fn names(bits: u32) -> Vec<&'static str> {
+        NAMES
+            .iter()
+            .filter(|(b, _)| bits & b != 0)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+/// Header facts of one message, independent of where it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedMail {
+    /// First Message-ID, without `<>`; synthetic when the message has none.
+    pub message_id: String,
+    /// Further Message-IDs given by the message (rare).
+    pub extra_message_ids: Vec<String>,
+    pub mid_synthetic: bool,
+    /// Date header as UTC seconds, when it could be parsed.
+    pub date: Option<i64>,
+    /// Zone offset of the Date header in seconds east of UTC.
+    pub date_offset: Option<i32>,
+    /// Time of the newest (topmost) parsable Received header, UTC seconds.
+    pub received_header: Option<i64>,
+    pub from_name: String,
+    pub from_addr: String,
+    /// Decoded and unfolded subject.
+    pub subject: String,
+    /// Message-IDs of In-Reply-To, in order, without `<>`.
+    pub in_reply_to: Vec<String>,
+    /// Message-IDs of References, in order, without `<>`.
+    pub references: Vec<String>,
+    pub list_id: Option<String>,
+    /// Bit set of [`problem`] flags.
+    pub problems: u32,
+}
+
+impl ParsedMail {
+    /// public-inbox's `ts`: newest Received header, else Date, else `fallback`
+    /// (the commit time).
+    pub fn received_or(&self, fallback: i64) -> i64 {
+        self.received_header.or(self.date).unwrap_or(fallback)
+    }
+
+    /// public-inbox's `ds`: Date header, else Received, else `fallback`.
+    pub fn date_or(&self, fallback: i64) -> i64 {
+        self.date.or(self.received_header).unwrap_or(fallback)
+    }
+
+    /// Parent candidates as public-inbox orders them: References then
+    /// In-Reply-To, duplicates and own ids removed.
+    pub fn parent_ids(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for id in self.references.iter().chain(self.in_reply_to.iter()) {
+            if id == &self.message_id || self.extra_message_ids.contains(id) {
+                continue;
+            }
+            if !out.contains(&id.as_str()) {
+                out.push(id);
+            }
+        }
+        out
+    }
+}
+
+/// Longest Message-ID kept; longer ones are truncated, as public-inbox does.
+const MAX_MID_LEN: usize = 244;
+
+/// Extract every `<...>` token of a raw header value (public-inbox's
+/// `<([^>]+)>`).
+pub fn extract_ids(raw: &str) -> Vec<String> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<([^>]+)>").unwrap());
+    RE.captures_iter(raw).map(|c| c[1].to_string()).collect()
+}
+
+/// public-inbox's `uniq_mids`: drop CR/LF/TAB inside ids, truncate very long
+/// ones, drop duplicates and the ids in `exclude`.
+fn uniq_valid(ids: Vec<String>, exclude: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let mut id: String = id
+            .chars()
+            .filter(|c| !matches!(c, '\n' | '\r' | '\t'))
+            .collect();
+        if id.len() > MAX_MID_LEN {
+            let mut cut = MAX_MID_LEN;
+            while !id.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            id.truncate(cut);
+        }
+        if id.is_empty() || exclude.contains(&id) || out.contains(&id) {
+            continue;
+        }
+        out.push(id);
+    }
+    out
+}
+
+/// Collapse folding and runs of white space into single spaces.
+pub fn unfold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A stable id for a message that has none, derived from its blob id.
+pub fn synthetic_mid(blob_hex: &str) -> String {
+    format!("{blob_hex}@synthetic.lore-digest.invalid")
+}
+
+/// The header block of a raw message (up to the first empty line).
+fn header_block(raw: &[u8]) -> &[u8] {
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i..].iter().position(|&b| b == b'\n') {
+            Some(nl) => {
+                let line_end = i + nl;
+                let line = &raw[i..line_end];
+                if line.is_empty() || line == b"\r" {
+                    return &raw[..line_end + 1];
+                }
+                i = line_end + 1;
+            }
+            None => return raw,
+        }
+    }
+    raw
+}
+
+/// Parse the headers of a raw message. `blob_hex` names the blob, used for a
+/// synthetic Message-ID when the message has none. Never fails: whatever
+/// cannot be read is left empty and flagged in `problems`.
+pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
+    let head = header_block(raw);
+    let mut problems = 0u32;
+    let parsed = MessageParser::default().parse_headers(head);
+
+    let mut mids_raw: Vec<String> = Vec::new();
+    let mut irt_raw: Vec<String> = Vec::new();
+    let mut refs_raw: Vec<String> = Vec::new();
+    let mut date_raw: Vec<String> = Vec::new();
+    let mut received_raw: Vec<String> = Vec::new();
+    let mut list_id = None;
+    let mut subject = String::new();
+    let mut has_subject = false;
+    let mut from_name = String::new();
+    let mut from_addr = String::new();
+
+    if let Some(msg) = &parsed {
+        let bytes = head;
+        for h in msg.headers() {
+            let start = h.offset_start as usize;
+            let end = (h.offset_end as usize).min(bytes.len());
+            let raw_value = bytes.get(start..end).unwrap_or_default();
+            let value = match std::str::from_utf8(raw_value) {
+                Ok(v) => v.to_string(),
+                Err(_) => {
+                    problems |= problem::INVALID_UTF8_HEADER;
+                    String::from_utf8_lossy(raw_value).into_owned()
+                }
+            };
+            match &h.name {
+                HeaderName::MessageId => mids_raw.push(value),
+                HeaderName::InReplyTo => irt_raw.push(value),
+                HeaderName::References => refs_raw.push(value),
+                HeaderName::Date => date_raw.push(value),
+                HeaderName::Received => received_raw.push(value),
+                HeaderName::ListId if list_id.is_none() => {
+                    let ids = extract_ids(&value);
+                    list_id = Some(ids.into_iter().next().unwrap_or_else(|| unfold(&value)));
+                }
+                HeaderName::Subject if !has_subject => {
+                    has_subject = true;
+                    subject = h
+                        .value
+                        .as_text()
+                        .map(unfold)
+                        .unwrap_or_else(|| unfold(&value));
+                }
+                HeaderName::From if from_addr.is_empty() && from_name.is_empty() => {
+                    if let Some((n, a)) = first_address(h.value.as_address()) {
+                        from_name = n;
+                        from_addr = a;
+                    } else {
+                        from_name = unfold(&value);
+                    }
+                }
+                _ => {}
+            }
+        }
+    } else {
+        problems |= problem::UNPARSABLE;
+    }
+
+    // Message-ID(s): every <...> token, else the bare value (public-inbox `mids`).
+    let mut mids = Vec::new();
+    for v in &mids_raw {
+        let cur = extract_ids(v);
+        if cur.is_empty() {
+            let bare = v.trim();
+            if !bare.is_empty() {
+                mids.push(bare.to_string());
+            }
+        } else {
+            mids.extend(cur);
+        }
+    }
+    let mut mids = uniq_valid(mids, &[]);
+    let mid_synthetic = mids.is_empty();
+    if mid_synthetic {
+        problems |= problem::NO_MESSAGE_ID;
+        mids.push(synthetic_mid(blob_hex));
+    } else if mids.len() > 1 {
+        problems |= problem::SEVERAL_MESSAGE_IDS;
+    }
+    let message_id = mids.remove(0);
+
+    let mut exclude = vec![message_id.clone()];
+    exclude.extend(mids.iter().cloned());
+    let references = uniq_valid(
+        refs_raw.iter().flat_map(|v| extract_ids(v)).collect(),
+        &exclude,
+    );
+    let in_reply_to = uniq_valid(
+        irt_raw.iter().flat_map(|v| extract_ids(v)).collect(),
+        &exclude,
+    );
+
+    let mut date = None;
+    let mut date_offset = None;
+    for d in &date_raw {
+        if let Some((ts, off)) = msgtime::str2date_zone(d) {
+            date = Some(ts);
+            date_offset = Some(off);
+            break;
+        }
+    }
+    if date.is_none() {
+        problems |= if date_raw.is_empty() {
+            problem::NO_DATE
+        } else {
+            problem::BAD_DATE
+        };
+    }
+    let received_header = received_raw.iter().find_map(|r| msgtime::received_time(r));
+    if received_header.is_none() {
+        problems |= problem::NO_RECEIVED;
+    }
+    if from_addr.is_empty() && from_name.is_empty() {
+        problems |= problem::NO_FROM;
+    }
+    if !has_subject {
+        problems |= problem::NO_SUBJECT;
+    }
+
+    ParsedMail {
+        message_id,
+        extra_message_ids: mids,
+        mid_synthetic,
+        date,
+        date_offset,
+        received_header,
+        from_name,
+        from_addr,
+        subject,
+        in_reply_to,
+        references,
+        list_id,
+        problems,
+    }
+}
+
+/// A digest of what makes two copies of one Message-ID the same mail, as
+/// public-inbox's content hash: references, From, Subject, Date, To, Cc and
+/// the body; trace headers (Received, spam scores, list headers) are left
+/// out. Only compared within one run, never stored.
+pub fn content_digest(raw: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let head = header_block(raw);
+    let p = parse(raw, "");
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    p.references.hash(&mut h);
+    p.in_reply_to.hash(&mut h);
+    p.from_addr.to_lowercase().hash(&mut h);
+    p.subject.hash(&mut h);
+    p.date.hash(&mut h);
+    if let Some(msg) = MessageParser::default().parse_headers(head) {
+        for hdr in msg.headers() {
+            if matches!(hdr.name, HeaderName::To | HeaderName::Cc) {
+                let v = head
+                    .get(hdr.offset_start as usize..hdr.offset_end as usize)
+                    .unwrap_or_default();
+                unfold(&String::from_utf8_lossy(v)).hash(&mut h);
+            }
+        }
+    }
+    for line in raw[head.len()..].split(|&b| b == b'\n') {
+        line.trim_ascii_end().hash(&mut h);
+    }
+    h.finish()
+}
+
+fn first_address(addr: Option<&Address<'_>>) -> Option<(String, String)> {
+    let a = match addr? {
+        Address::List(list) => list.first()?,
+        Address::Group(groups) => groups.iter().flat_map(|g| g.addresses.iter()).next()?,
+    };
+    let name = a.name.as_deref().map(unfold).unwrap_or_default();
+    let addr = a
+        .address
+        .as_deref()
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let name = name
+        .trim_matches(|c| c == '"' || c == '\'')
+        .trim()
+        .to_string();
+    if name.is_empty() && addr.is_empty() {
+        return None;
+    }
+    Some((name, addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(headers: &str) -> Vec<u8> {
+        format!("{headers}\n\nbody\n").into_bytes()
+    }
+
+    #[test]
+    fn extracts_ids_with_trailing_comments() {
+        let ids = extract_ids("<a@b> (message from X on Mon, 1 Jan 2020)");
+        assert_eq!(extract_ids("<<x>"), vec!["<x"]);
+        assert_eq!(ids, vec!["a@b"]);
+        assert_eq!(extract_ids("junk <x@y>\n <z@w>"), vec!["x@y", "z@w"]);
+        assert!(extract_ids("no brackets").is_empty());
+    }
+
+    #[test]
+    fn parses_basic_headers_and_decodes_words() {
+        let raw = msg(concat!(
+            "Received: from a by b; Mon, 7 Mar 2022 10:00:05 +0000\n",
+            "From: =?UTF-8?B?TWFyYyBaeW5naWVy?= <maz@kernel.org>\n",
+            "Subject: [PATCH v2 1/4] KVM: arm64: a\n long subject\n",
+            "Date: Mon, 7 Mar 2022 11:00:00 +0100\n",
+            "Message-ID: <1@x>\n",
+            "In-Reply-To: <0@x> (message from Y)\n",
+            "References: <00@x>\n <0@x>\n",
+            "List-Id: <kvmarm.lists.cs.columbia.edu>"
+        ));
+        let p = parse(&raw, "abc");
+        assert_eq!(p.message_id, "1@x");
+        assert!(!p.mid_synthetic);
+        assert_eq!(p.from_name, "Marc Zyngier");
+        assert_eq!(p.from_addr, "maz@kernel.org");
+        assert_eq!(p.subject, "[PATCH v2 1/4] KVM: arm64: a long subject");
+        assert_eq!(p.date, Some(1646647200));
+        assert_eq!(p.date_offset, Some(3600));
+        assert_eq!(p.received_header, Some(1646647205));
+        assert_eq!(p.in_reply_to, vec!["0@x"]);
+        assert_eq!(p.references, vec!["00@x", "0@x"]);
+        assert_eq!(p.parent_ids(), vec!["00@x", "0@x"]);
+        assert_eq!(p.list_id.as_deref(), Some("kvmarm.lists.cs.columbia.edu"));
+        assert_eq!(p.problems, 0);
+    }
+
+    #[test]
+    fn missing_message_id_gets_stable_synthetic_id() {
+        let raw = msg("From: a@b\nSubject: s\nDate: Mon, 7 Mar 2022 10:00:00 +0000");
+        let p = parse(&raw, "deadbeef");
+        assert!(p.mid_synthetic);
+        assert_eq!(p.message_id, "deadbeef@synthetic.lore-digest.invalid");
+        assert!(p.problems & problem::NO_MESSAGE_ID != 0);
+        assert_eq!(parse(&raw, "deadbeef"), p);
+    }
+
+    #[test]
+    fn self_reference_is_dropped() {
+        let raw = msg("Message-ID: <a@b>\nReferences: <a@b> <c@d>\nIn-Reply-To: <a@b>");
+        let p = parse(&raw, "x");
+        assert_eq!(p.references, vec!["c@d"]);
+        assert!(p.in_reply_to.is_empty());
+    }
+
+    #[test]
+    fn several_message_ids_are_kept() {
+        let raw = msg("Message-ID: <a@b> <c@d>\nSubject: x");
+        let p = parse(&raw, "x");
+        assert_eq!(p.message_id, "a@b");
+        assert_eq!(p.extra_message_ids, vec!["c@d"]);
+        assert!(p.problems & problem::SEVERAL_MESSAGE_IDS != 0);
+    }
+
+    #[test]
+    fn copies_differing_in_trace_headers_have_one_digest() {
+        let a = b"Received: from a; Mon, 7 Mar 2022 10:00:00 +0000\nMessage-ID: <a@b>\nSubject: s\nTo: x@y\n\nbody\r\n";
+        let b = b"Received: from b; Mon, 7 Mar 2022 10:00:09 +0000\nX-Spam: yes\nMessage-ID: <a@b>\nSubject: s\nTo: x@y\n\nbody\n";
+        let c = b"Received: from a; Mon, 7 Mar 2022 10:00:00 +0000\nMessage-ID: <a@b>\nSubject: s\nTo: x@y\n\nother body\n";
+        assert_eq!(content_digest(a), content_digest(b));
+        assert_ne!(content_digest(a), content_digest(c));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for raw in [
+            &b""[..],
+            b"\n\n",
+            b"\xff\xfe\x00garbage",
+            b"Subject: \xff\xfe bad\n\nx",
+            b"Message-ID: <<<>>>\nReferences: <\n",
+            b"Date: 99 Foo 99999 99:99:99 +9999\n\n",
+        ] {
+            let p = parse(raw, "b");
+            assert!(!p.message_id.is_empty());
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_subject_is_flagged_and_lossy() {
+        let p = parse(b"Message-ID: <a@b>\nSubject: caf\xe9\n\nx", "b");
+        assert!(p.subject.starts_with("caf"));
+        assert!(p.problems & problem::INVALID_UTF8_HEADER != 0);
+    }
+}

@@ -1,0 +1,588 @@
+//! Mirror a public-inbox v2 archive: `DIR/LIST/git/N.git`, bare repositories
+//! with `refs/heads/master`, exactly as public-inbox and grokmirror lay them
+//! out, so either tool can use the other's mirror.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Where the archive of a list comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Source {
+    /// A public-inbox base URL (`https://lore.kernel.org/LIST`): epochs are
+    /// found in `manifest.js.gz`, or by probing `URL/0`, `URL/1`, ….
+    Inbox { url: String },
+    /// One epoch repository (`https://…/LIST/0`, `file://…`, a path).
+    Epoch { url: String, epoch: u32 },
+    /// A local inbox folder with `git/N.git`, used in place.
+    Local { path: PathBuf },
+}
+
+impl Source {
+    /// Classify a `--url` value.
+    pub fn parse(url: &str) -> Result<Source> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(Error::Usage("empty --url".into()));
+        }
+        if url.starts_with("http://") || url.starts_with("https://") {
+            let trimmed = url.trim_end_matches('/');
+            let last = trimmed.rsplit('/').next().unwrap_or("");
+            if let Some(n) = epoch_number(last) {
+                return Ok(Source::Epoch {
+                    url: trimmed.to_string(),
+                    epoch: n,
+                });
+            }
+            return Ok(Source::Inbox {
+                url: trimmed.to_string(),
+            });
+        }
+        let path = PathBuf::from(url.strip_prefix("file://").unwrap_or(url));
+        if path.join("git").is_dir() && !is_bare_repo(&path) {
+            let path = path.canonicalize().map_err(|e| Error::io(&path, e))?;
+            return Ok(Source::Local { path });
+        }
+        if is_bare_repo(&path) || path.join(".git").is_dir() {
+            let path = path.canonicalize().map_err(|e| Error::io(&path, e))?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let epoch = epoch_number(name).unwrap_or(0);
+            return Ok(Source::Epoch {
+                url: format!("file://{}", path.display()),
+                epoch,
+            });
+        }
+        Err(Error::Usage(format!(
+            "{url}: neither an http(s) URL, a git repository nor an inbox folder with git/N.git"
+        )))
+    }
+
+    /// The default source of a list: lore.kernel.org.
+    pub fn lore(list: &str) -> Source {
+        Source::Inbox {
+            url: format!("https://lore.kernel.org/{list}"),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Inbox { url } => url.clone(),
+            Source::Epoch { url, epoch } => format!("{url} (epoch {epoch})"),
+            Source::Local { path } => format!("{} (used in place)", path.display()),
+        }
+    }
+}
+
+/// `0`, `12`, `3.git` -> epoch number.
+fn epoch_number(name: &str) -> Option<u32> {
+    let n = name.strip_suffix(".git").unwrap_or(name);
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+fn is_bare_repo(p: &Path) -> bool {
+    p.join("HEAD").is_file() && p.join("objects").is_dir() && p.join("refs").is_dir()
+}
+
+/// Recorded state of a list's mirror (`DIR/LIST/mirror.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MirrorState {
+    pub source: Source,
+}
+
+/// A list's folder in the data dir.
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    pub list: String,
+    pub root: PathBuf,
+}
+
+/// An epoch repository on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpochPath {
+    pub number: u32,
+    pub path: PathBuf,
+}
+
+/// What a sync did to one epoch.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpochSync {
+    pub epoch: u32,
+    pub action: &'static str,
+    pub tip: Option<String>,
+}
+
+/// Holds the data-dir lock of a list while alive.
+pub struct ListLock {
+    _file: File,
+}
+
+impl Mirror {
+    pub fn new(data_dir: &Path, list: &str) -> Result<Mirror> {
+        if list.is_empty()
+            || list.starts_with('.')
+            || list.contains(['/', '\\', '\0'])
+            || list.len() > 200
+        {
+            return Err(Error::Usage(format!("{list:?} is not a valid list name")));
+        }
+        Ok(Mirror {
+            list: list.to_string(),
+            root: data_dir.join(list),
+        })
+    }
+
+    pub fn index_path(&self) -> PathBuf {
+        self.root.join("index.sqlite3")
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.root.join("mirror.json")
+    }
+
+    pub fn state(&self) -> Result<Option<MirrorState>> {
+        let p = self.state_path();
+        match std::fs::read(&p) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::List {
+                    list: self.list.clone(),
+                    message: format!(
+                        "{} is damaged ({e}); run sync with --url again",
+                        p.display()
+                    ),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&p, e)),
+        }
+    }
+
+    fn save_state(&self, state: &MirrorState) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(state).expect("state serializes");
+        crate::fsutil::write_atomic(&self.state_path(), &bytes)
+    }
+
+    /// Folder holding the `N.git` epochs: ours, or the local inbox's.
+    pub fn git_dir(&self) -> Result<PathBuf> {
+        Ok(match self.state()? {
+            Some(MirrorState {
+                source: Source::Local { path },
+            }) => path.join("git"),
+            _ => self.root.join("git"),
+        })
+    }
+
+    /// The epochs present on disk, by number.
+    pub fn epochs(&self) -> Result<Vec<EpochPath>> {
+        let dir = self.git_dir()?;
+        let mut out = Vec::new();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        for entry in rd {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !name.ends_with(".git") {
+                continue;
+            }
+            if let Some(n) = epoch_number(name)
+                && is_bare_repo(&entry.path())
+            {
+                out.push(EpochPath {
+                    number: n,
+                    path: entry.path(),
+                });
+            }
+        }
+        out.sort_by_key(|e| e.number);
+        Ok(out)
+    }
+
+    /// Take the list's lock, or fail at once saying who holds it.
+    pub fn lock(&self) -> Result<ListLock> {
+        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let p = self.root.join(".lock");
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&p)
+            .map_err(|e| Error::io(&p, e))?;
+        match file.try_lock() {
+            Ok(()) => {
+                use std::io::{Seek, Write};
+                let _ = file.set_len(0);
+                let _ = file.seek(std::io::SeekFrom::Start(0));
+                let _ = write!(file, "{}", std::process::id());
+                Ok(ListLock { _file: file })
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                Err(Error::Locked {
+                    message: format!(
+                        "another lore-digest (pid {}) is working on {}; wait for it to finish and run again",
+                        holder.trim(),
+                        self.root.display()
+                    ),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&p, e)),
+        }
+    }
+
+    /// Clone or fetch every epoch of the list from `source` (or the source
+    /// recorded by the last sync). Call with the lock held.
+    pub fn sync(
+        &self,
+        source: Option<Source>,
+        progress: &crate::progress::Progress,
+    ) -> Result<Vec<EpochSync>> {
+        let source = match source {
+            Some(s) => s,
+            None => match self.state()? {
+                Some(st) => st.source,
+                None => Source::lore(&self.list),
+            },
+        };
+        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        self.save_state(&MirrorState {
+            source: source.clone(),
+        })?;
+        let sync_err = |url: &str, message: String| Error::Sync {
+            list: self.list.clone(),
+            url: url.to_string(),
+            message,
+        };
+        match &source {
+            Source::Local { path } => {
+                let git = path.join("git");
+                let mut out = Vec::new();
+                for ep in self.epochs()? {
+                    let tip = crate::walk::Epoch::open(ep.number, &ep.path)?.tip()?;
+                    out.push(EpochSync {
+                        epoch: ep.number,
+                        action: "in-place",
+                        tip: tip.map(|t| t.to_string()),
+                    });
+                }
+                if out.is_empty() {
+                    return Err(sync_err(
+                        &git.display().to_string(),
+                        "no epoch repositories (git/N.git) found".into(),
+                    ));
+                }
+                Ok(out)
+            }
+            Source::Epoch { url, epoch } => Ok(vec![self.sync_epoch(url, *epoch, progress)?]),
+            Source::Inbox { url } => {
+                let epochs = match discover_epochs(url) {
+                    Ok(list) if !list.is_empty() => Some(list),
+                    Ok(_) => None,
+                    Err(e) => {
+                        progress.note(&format!(
+                            "{url}/manifest.js.gz unusable ({e}); probing {url}/0, {url}/1, …"
+                        ));
+                        None
+                    }
+                };
+                let mut out = Vec::new();
+                match epochs {
+                    Some(list) => {
+                        for n in list {
+                            out.push(self.sync_epoch(&format!("{url}/{n}"), n, progress)?);
+                        }
+                    }
+                    None => {
+                        let mut n = 0;
+                        loop {
+                            match self.sync_epoch(&format!("{url}/{n}"), n, progress) {
+                                Ok(s) => out.push(s),
+                                Err(e) if n > 0 => {
+                                    progress
+                                        .note(&format!("no epoch {n} ({e}); {n} epoch(s) found"));
+                                    break;
+                                }
+                                Err(e) => return Err(e),
+                            }
+                            n += 1;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Clone epoch `n` from `url`, or fetch into the existing clone.
+    fn sync_epoch(
+        &self,
+        url: &str,
+        n: u32,
+        progress: &crate::progress::Progress,
+    ) -> Result<EpochSync> {
+        let git = self.root.join("git");
+        std::fs::create_dir_all(&git).map_err(|e| Error::io(&git, e))?;
+        let dest = git.join(format!("{n}.git"));
+        let err = |message: String| Error::Sync {
+            list: self.list.clone(),
+            url: url.to_string(),
+            message,
+        };
+        let interrupt = AtomicBool::new(false);
+        if is_bare_repo(&dest) && dest.join("refs/heads/master").exists()
+            || has_packed_master(&dest)
+        {
+            remove_stale_locks(&dest);
+            let spinner = progress.spinner(&format!("fetching epoch {n} from {url}"));
+            let repo = gix::open_opts(&dest, gix::open::Options::isolated())
+                .map_err(|e| err(format!("cannot open {}: {e}", dest.display())))?;
+            let before = master_tip(&repo);
+            let remote = repo
+                .remote_at(url)
+                .map_err(|e| err(format!("bad URL: {e}")))?
+                .with_refspecs(Some(REFSPEC), gix::remote::Direction::Fetch)
+                .map_err(|e| err(format!("refspec: {e}")))?
+                .with_fetch_tags(gix::remote::fetch::Tags::None);
+            let conn = remote
+                .connect(gix::remote::Direction::Fetch)
+                .map_err(|e| err(format!("cannot connect: {e}")))?;
+            conn.prepare_fetch(gix::progress::Discard, Default::default())
+                .map_err(|e| err(format!("cannot list refs: {e}")))?
+                .receive(gix::progress::Discard, &interrupt)
+                .map_err(|e| err(format!("fetch failed: {e}")))?;
+            let repo = gix::open_opts(&dest, gix::open::Options::isolated())
+                .map_err(|e| err(format!("cannot open {}: {e}", dest.display())))?;
+            let after = master_tip(&repo);
+            spinner.finish();
+            return Ok(EpochSync {
+                epoch: n,
+                action: if before == after {
+                    "up-to-date"
+                } else {
+                    "fetched"
+                },
+                tip: after,
+            });
+        }
+        // Clone into a temporary folder and rename when complete: an
+        // interrupted clone leaves only the temporary folder, which the next
+        // run removes.
+        let tmp = git.join(format!("{n}.git.partial"));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        }
+        if dest.exists() {
+            // A folder without a usable master: a broken earlier state.
+            let aside = git.join(format!("{n}.git.broken"));
+            let _ = std::fs::remove_dir_all(&aside);
+            std::fs::rename(&dest, &aside).map_err(|e| Error::io(&dest, e))?;
+            progress.note(&format!(
+                "{} had no refs/heads/master; moved aside to {}",
+                dest.display(),
+                aside.display()
+            ));
+        }
+        let spinner = progress.spinner(&format!("cloning epoch {n} from {url}"));
+        let prep = gix::prepare_clone_bare(url, &tmp)
+            .map_err(|e| err(format!("cannot start clone: {e}")))?;
+        let mut prep = prep
+            .with_remote_name("origin")
+            .map_err(|e| err(e.to_string()))?
+            .configure_remote(|r| {
+                Ok(
+                    r.with_refspecs(Some(REFSPEC), gix::remote::Direction::Fetch)?
+                        .with_fetch_tags(gix::remote::fetch::Tags::None),
+                )
+            });
+        let (repo, _) = prep
+            .fetch_only(gix::progress::Discard, &interrupt)
+            .map_err(|e| err(format!("clone failed: {e}")))?;
+        let tip = master_tip(&repo);
+        drop(repo);
+        if tip.is_none() {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(err(
+                "the repository has no refs/heads/master: not a public-inbox epoch".into(),
+            ));
+        }
+        std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
+        spinner.finish();
+        Ok(EpochSync {
+            epoch: n,
+            action: "cloned",
+            tip,
+        })
+    }
+}
+
+const REFSPEC: &str = "+refs/heads/*:refs/heads/*";
+
+fn has_packed_master(dest: &Path) -> bool {
+    is_bare_repo(dest)
+        && std::fs::read_to_string(dest.join("packed-refs"))
+            .map(|s| s.lines().any(|l| l.ends_with(" refs/heads/master")))
+            .unwrap_or(false)
+}
+
+fn master_tip(repo: &gix::Repository) -> Option<String> {
+    let mut r = repo.try_find_reference(crate::walk::MASTER).ok()??;
+    r.peel_to_id().ok().map(|id| id.to_string())
+}
+
+/// Lock files an interrupted git operation left behind. Only called while
+/// we hold the list lock, so nobody else is writing.
+fn remove_stale_locks(repo: &Path) {
+    for name in [
+        "packed-refs.lock",
+        "config.lock",
+        "HEAD.lock",
+        "shallow.lock",
+        "FETCH_HEAD.lock",
+    ] {
+        let _ = std::fs::remove_file(repo.join(name));
+    }
+    fn walk(dir: &Path) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p);
+            } else if p.extension().is_some_and(|x| x == "lock") {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
+    walk(&repo.join("refs"));
+}
+
+/// Epoch numbers listed by `BASE/manifest.js.gz` (grokmirror manifest).
+pub fn discover_epochs(base: &str) -> Result<Vec<u32>, String> {
+    let url = format!("{}/manifest.js.gz", base.trim_end_matches('/'));
+    let body = http_get(&url)?;
+    parse_manifest(&body, base)
+}
+
+/// Parse a gzipped (or plain) grokmirror manifest, keeping the epochs of the
+/// inbox at `base` (keys `/LIST/git/N.git`; any `/git/N.git` if none match).
+pub fn parse_manifest(body: &[u8], base: &str) -> Result<Vec<u32>, String> {
+    let mut json = Vec::new();
+    if body.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut json)
+            .map_err(|e| format!("bad gzip: {e}"))?;
+    } else {
+        json = body.to_vec();
+    }
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&json).map_err(|e| format!("bad manifest JSON: {e}"))?;
+    let list = base.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let mut exact = Vec::new();
+    let mut any = Vec::new();
+    for key in map.keys() {
+        let Some(prefix) = key.strip_suffix(".git") else {
+            continue;
+        };
+        let Some((head, num)) = prefix.rsplit_once("/git/") else {
+            continue;
+        };
+        let Some(n) = epoch_number(num) else { continue };
+        any.push(n);
+        if head.rsplit('/').next() == Some(list) {
+            exact.push(n);
+        }
+    }
+    let mut out = if exact.is_empty() { any } else { exact };
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn http_get(url: &str) -> Result<Vec<u8>, String> {
+    let mut easy = curl::easy::Easy::new();
+    easy.url(url).map_err(|e| e.to_string())?;
+    easy.follow_location(true).map_err(|e| e.to_string())?;
+    easy.connect_timeout(std::time::Duration::from_secs(20))
+        .map_err(|e| e.to_string())?;
+    easy.timeout(std::time::Duration::from_secs(120))
+        .map_err(|e| e.to_string())?;
+    let mut body = Vec::new();
+    {
+        let mut tx = easy.transfer();
+        tx.write_function(|data| {
+            body.extend_from_slice(data);
+            Ok(data.len())
+        })
+        .map_err(|e| e.to_string())?;
+        tx.perform().map_err(|e| e.to_string())?;
+    }
+    let code = easy.response_code().map_err(|e| e.to_string())?;
+    if code != 200 {
+        return Err(format!("HTTP {code}"));
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_urls() {
+        assert_eq!(
+            Source::parse("https://lore.kernel.org/kvmarm").unwrap(),
+            Source::Inbox {
+                url: "https://lore.kernel.org/kvmarm".into()
+            }
+        );
+        assert_eq!(
+            Source::parse("https://lore.kernel.org/kvmarm/3.git/").unwrap(),
+            Source::Epoch {
+                url: "https://lore.kernel.org/kvmarm/3.git".into(),
+                epoch: 3
+            }
+        );
+        assert!(Source::parse("/nonexistent/path").is_err());
+    }
+
+    #[test]
+    fn manifest_keys_select_the_list() {
+        let json = br#"{"/kvmarm/git/0.git": {}, "/kvmarm/git/1.git": {}, "/other/git/0.git": {}, "/kvmarm/git/x.git": {}}"#;
+        assert_eq!(
+            parse_manifest(json, "https://lore.kernel.org/kvmarm").unwrap(),
+            vec![0, 1]
+        );
+        let mut gz = Vec::new();
+        {
+            use std::io::Write;
+            let mut enc = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::fast());
+            enc.write_all(json).unwrap();
+        }
+        assert_eq!(
+            parse_manifest(&gz, "http://127.0.0.1:1/kvmarm").unwrap(),
+            vec![0, 1]
+        );
+        assert!(parse_manifest(b"not json", "x").is_err());
+    }
+
+    #[test]
+    fn list_names_are_checked() {
+        assert!(Mirror::new(Path::new("/tmp"), "../etc").is_err());
+        assert!(Mirror::new(Path::new("/tmp"), "").is_err());
+        assert!(Mirror::new(Path::new("/tmp"), "kvmarm").is_ok());
+    }
+}

@@ -1,0 +1,257 @@
+//! Walk the commits of a public-inbox v2 epoch and parse their messages in
+//! parallel. Each commit on `refs/heads/master` adds one file: `m` (a message)
+//! or `d` (a removed message, byte-identical to the `m` blob it removes).
+
+use std::path::{Path, PathBuf};
+
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::mail::{self, ParsedMail};
+
+pub const MASTER: &str = "refs/heads/master";
+
+/// What one commit did to the archive.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A message was added.
+    Add { mail: Box<ParsedMail>, size: u64 },
+    /// The message with this blob was removed.
+    Delete,
+    /// The commit could not be read as public-inbox writes it; the text says
+    /// why. The walk goes on.
+    Error(String),
+}
+
+/// One commit of an epoch, read and parsed.
+#[derive(Debug, Clone)]
+pub struct WalkedCommit {
+    /// 1-based position in the epoch's history.
+    pub seq: u64,
+    pub commit: String,
+    /// The `m` or `d` blob (empty for errors).
+    pub blob: String,
+    /// Committer time: when the archive imported the message.
+    pub commit_time: i64,
+    pub change: Change,
+    /// Set by the indexer: commit of an earlier copy of the same mail (same
+    /// Message-ID and content); this copy is then not counted.
+    pub duplicate_of: Option<String>,
+}
+
+/// An opened epoch repository.
+pub struct Epoch {
+    pub number: u32,
+    pub path: PathBuf,
+    repo: gix::Repository,
+}
+
+/// The commits to read from an epoch, oldest first.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Current tip of `refs/heads/master` (None for an empty epoch).
+    pub tip: Option<ObjectId>,
+    /// Commits after the base, oldest first.
+    pub commits: Vec<ObjectId>,
+    /// Position of the first planned commit minus one.
+    pub base_seq: u64,
+    /// True when the previously indexed tip is no longer in the history
+    /// (a purge rewrote it): the epoch must be indexed from scratch.
+    pub rewritten: bool,
+}
+
+impl Epoch {
+    pub fn open(number: u32, path: &Path) -> Result<Epoch> {
+        let repo = gix::open_opts(path, gix::open::Options::isolated())
+            .map_err(|e| Error::git(number, path, format!("cannot open repository: {e}")))?;
+        Ok(Epoch {
+            number,
+            path: path.to_path_buf(),
+            repo,
+        })
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> Error {
+        Error::git(self.number, &self.path, e)
+    }
+
+    /// Current tip of `refs/heads/master`, None when the epoch is empty.
+    pub fn tip(&self) -> Result<Option<ObjectId>> {
+        match self
+            .repo
+            .try_find_reference(MASTER)
+            .map_err(|e| self.err(e))?
+        {
+            None => Ok(None),
+            Some(mut r) => Ok(Some(r.peel_to_id().map_err(|e| self.err(e))?.detach())),
+        }
+    }
+
+    /// All commit ids from the root to `tip`, oldest first.
+    pub fn history(&self, tip: ObjectId) -> Result<Vec<ObjectId>> {
+        let mut ids = Vec::new();
+        for info in self.repo.rev_walk([tip]).all().map_err(|e| self.err(e))? {
+            ids.push(info.map_err(|e| self.err(e))?.id);
+        }
+        ids.reverse();
+        Ok(ids)
+    }
+
+    /// Plan the walk from an indexed tip (`known`, with `known_seq` commits)
+    /// to the current tip.
+    pub fn plan(&self, known: Option<(&str, u64)>) -> Result<Plan> {
+        let Some(tip) = self.tip()? else {
+            return Ok(Plan {
+                tip: None,
+                commits: Vec::new(),
+                base_seq: 0,
+                rewritten: known.is_some(),
+            });
+        };
+        let Some((old_hex, old_seq)) = known else {
+            return Ok(Plan {
+                tip: Some(tip),
+                commits: self.history(tip)?,
+                base_seq: 0,
+                rewritten: false,
+            });
+        };
+        let old = ObjectId::from_hex(old_hex.as_bytes()).ok();
+        if old == Some(tip) {
+            return Ok(Plan {
+                tip: Some(tip),
+                commits: Vec::new(),
+                base_seq: old_seq,
+                rewritten: false,
+            });
+        }
+        // Linear history: walk back from the tip until the known tip.
+        let mut newer = Vec::new();
+        let mut found = false;
+        if let Some(old) = old.filter(|o| self.repo.has_object(o)) {
+            let walk = self
+                .repo
+                .rev_walk([tip])
+                .with_hidden([old])
+                .all()
+                .map_err(|e| self.err(e))?;
+            for info in walk {
+                let info = info.map_err(|e| self.err(e))?;
+                newer.push(info.id);
+            }
+            // The oldest new commit must have the known tip as its parent.
+            if let Some(last) = newer.last() {
+                let c = self.repo.find_commit(*last).map_err(|e| self.err(e))?;
+                found = c.parent_ids().any(|p| p.detach() == old);
+            }
+        }
+        if !found {
+            return Ok(Plan {
+                tip: Some(tip),
+                commits: self.history(tip)?,
+                base_seq: 0,
+                rewritten: true,
+            });
+        }
+        newer.reverse();
+        Ok(Plan {
+            tip: Some(tip),
+            commits: newer,
+            base_seq: old_seq,
+            rewritten: false,
+        })
+    }
+
+    /// Read and parse `commits` (oldest first, the first at position
+    /// `base_seq + 1`) in parallel. Order is kept.
+    pub fn read(&self, commits: &[ObjectId], base_seq: u64) -> Vec<WalkedCommit> {
+        let sync = self.repo.clone().into_sync();
+        commits
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || sync.to_thread_local(),
+                |repo, (i, id)| read_commit(repo, *id, base_seq + 1 + i as u64),
+            )
+            .collect()
+    }
+}
+
+fn read_commit(repo: &gix::Repository, id: ObjectId, seq: u64) -> WalkedCommit {
+    let mut out = WalkedCommit {
+        seq,
+        commit: id.to_string(),
+        blob: String::new(),
+        commit_time: 0,
+        change: Change::Error(String::new()),
+        duplicate_of: None,
+    };
+    match read_commit_inner(repo, id, &mut out) {
+        Ok(change) => out.change = change,
+        Err(e) => out.change = Change::Error(e),
+    }
+    out
+}
+
+fn read_commit_inner(
+    repo: &gix::Repository,
+    id: ObjectId,
+    out: &mut WalkedCommit,
+) -> Result<Change, String> {
+    let commit = repo
+        .find_commit(id)
+        .map_err(|e| format!("cannot read commit: {e}"))?;
+    out.commit_time = commit
+        .time()
+        .map_err(|e| format!("bad committer time: {e}"))?
+        .seconds;
+    let tree = commit
+        .tree()
+        .map_err(|e| format!("cannot read tree: {e}"))?;
+    let decoded = tree
+        .decode()
+        .map_err(|e| format!("cannot decode tree: {e}"))?;
+    let mut found: Option<(bool, ObjectId)> = None;
+    for entry in &decoded.entries {
+        let name: &[u8] = entry.filename.as_ref();
+        let is_add = match name {
+            b"m" => true,
+            b"d" => false,
+            _ => continue,
+        };
+        if found.is_some() {
+            return Err("tree holds both m and d".into());
+        }
+        found = Some((is_add, entry.oid.to_owned()));
+    }
+    let Some((is_add, blob_id)) = found else {
+        return Err("tree holds neither m nor d".into());
+    };
+    out.blob = blob_id.to_string();
+    if !is_add {
+        return Ok(Change::Delete);
+    }
+    let blob = repo
+        .find_blob(blob_id)
+        .map_err(|e| format!("cannot read blob {blob_id}: {e}"))?;
+    let size = blob.data.len() as u64;
+    let mail = mail::parse(&blob.data, &out.blob);
+    Ok(Change::Add {
+        mail: Box::new(mail),
+        size,
+    })
+}
+
+impl Epoch {
+    /// Raw bytes of a blob (a message), for stages that need the body.
+    pub fn read_blob(&self, blob_hex: &str) -> Result<Vec<u8>> {
+        let id = ObjectId::from_hex(blob_hex.as_bytes())
+            .map_err(|e| self.err(format!("bad blob id {blob_hex}: {e}")))?;
+        let mut blob = self
+            .repo
+            .find_blob(id)
+            .map_err(|e| self.err(format!("cannot read blob {blob_hex}: {e}")))?;
+        Ok(blob.take_data())
+    }
+}
