@@ -93,7 +93,17 @@ impl Archive {
     /// Message-ID was seen before are read again.
     fn mark_duplicates(&self, epoch: &Epoch, walked: &mut [WalkedCommit]) -> Result<()> {
         use std::collections::HashMap;
+        let mids: Vec<&str> = walked
+            .iter()
+            .filter_map(|w| match &w.change {
+                Change::Add { mail, .. } if !mail.mid_synthetic => Some(mail.message_id.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut first: HashMap<String, (u32, String, String)> = HashMap::new();
+        for (mid, e, c, b) in self.index.live_by_mids(&mids)? {
+            first.entry(mid).or_insert((e, c, b));
+        }
         for w in walked.iter_mut() {
             let Change::Add { mail, .. } = &mut w.change else {
                 continue;
@@ -101,10 +111,7 @@ impl Archive {
             if mail.mid_synthetic {
                 continue;
             }
-            let prior = match first.get(&mail.message_id) {
-                Some(p) => Some(p.clone()),
-                None => self.index.live_by_mid(&mail.message_id)?,
-            };
+            let prior = first.get(&mail.message_id).cloned();
             let Some((p_epoch, p_commit, p_blob)) = prior else {
                 first.insert(
                     mail.message_id.clone(),

@@ -247,16 +247,12 @@ impl Index {
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;",
             )
             .map_err(|e| ix.err(e))?;
-        let quick: String = ix
-            .conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        // A file that is not a database fails here ("file is not a database").
+        ix.conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .map_err(|e| ix.err(e))?;
-        if quick != "ok" {
-            return Err(Error::Index {
-                path: path.to_path_buf(),
-                message: format!("integrity check failed: {quick}"),
-            });
-        }
         let version: Option<String> = ix
             .conn
             .query_row(
@@ -534,6 +530,29 @@ impl Index {
                     .optional()
             })
             .map_err(|e| self.err(e))
+    }
+
+    /// Of `mids`, those already carried by a counted message, with that
+    /// message's (epoch, commit, blob).
+    pub fn live_by_mids(&self, mids: &[&str]) -> Result<Vec<(String, u32, String, String)>> {
+        let mut out = Vec::new();
+        for chunk in mids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT message_id, epoch, commit_oid, blob_oid FROM messages WHERE message_id IN ({marks}) \
+                 AND deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq"
+            );
+            let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                out.push(row.map_err(|e| self.err(e))?);
+            }
+        }
+        Ok(out)
     }
 
     /// Copies of earlier mails that were not counted: (epoch, commit, original commit).

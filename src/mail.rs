@@ -184,7 +184,6 @@ fn header_block(raw: &[u8]) -> &[u8] {
 pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
     let head = header_block(raw);
     let mut problems = 0u32;
-    let parsed = MessageParser::default().parse_headers(head);
 
     let mut mids_raw: Vec<String> = Vec::new();
     let mut irt_raw: Vec<String> = Vec::new();
@@ -192,55 +191,53 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
     let mut date_raw: Vec<String> = Vec::new();
     let mut received_raw: Vec<String> = Vec::new();
     let mut list_id = None;
-    let mut subject = String::new();
-    let mut has_subject = false;
-    let mut from_name = String::new();
-    let mut from_addr = String::new();
+    let mut subject_field: Option<&[u8]> = None;
+    let mut from_field: Option<&[u8]> = None;
+    let mut fields = 0usize;
 
-    if let Some(msg) = &parsed {
-        let bytes = head;
-        for h in msg.headers() {
-            let start = h.offset_start as usize;
-            let end = (h.offset_end as usize).min(bytes.len());
-            let raw_value = bytes.get(start..end).unwrap_or_default();
-            let value = match std::str::from_utf8(raw_value) {
-                Ok(v) => v.to_string(),
-                Err(_) => {
-                    problems |= problem::INVALID_UTF8_HEADER;
-                    String::from_utf8_lossy(raw_value).into_owned()
-                }
-            };
-            match &h.name {
-                HeaderName::MessageId => mids_raw.push(value),
-                HeaderName::InReplyTo => irt_raw.push(value),
-                HeaderName::References => refs_raw.push(value),
-                HeaderName::Date => date_raw.push(value),
-                HeaderName::Received => received_raw.push(value),
-                HeaderName::ListId if list_id.is_none() => {
-                    let ids = extract_ids(&value);
-                    list_id = Some(ids.into_iter().next().unwrap_or_else(|| unfold(&value)));
-                }
-                HeaderName::Subject if !has_subject => {
-                    has_subject = true;
-                    subject = h
-                        .value
-                        .as_text()
-                        .map(unfold)
-                        .unwrap_or_else(|| unfold(&value));
-                }
-                HeaderName::From if from_addr.is_empty() && from_name.is_empty() => {
-                    if let Some((n, a)) = first_address(h.value.as_address()) {
-                        from_name = n;
-                        from_addr = a;
-                    } else {
-                        from_name = unfold(&value);
-                    }
-                }
-                _ => {}
+    // Split the header block into fields ourselves and keep only the ones
+    // we use; mail-parser decodes From and Subject (RFC 2047, addresses).
+    for (name, field, value) in header_fields(head) {
+        fields += 1;
+        let wanted = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+        let text = || match std::str::from_utf8(value) {
+            Ok(v) => (v.to_string(), false),
+            Err(_) => (String::from_utf8_lossy(value).into_owned(), true),
+        };
+        let mut take = |target: &mut Vec<String>| {
+            let (v, bad) = text();
+            if bad {
+                problems |= problem::INVALID_UTF8_HEADER;
             }
+            target.push(v);
+        };
+        if wanted("received") {
+            take(&mut received_raw);
+        } else if wanted("message-id") {
+            take(&mut mids_raw);
+        } else if wanted("in-reply-to") {
+            take(&mut irt_raw);
+        } else if wanted("references") {
+            take(&mut refs_raw);
+        } else if wanted("date") {
+            take(&mut date_raw);
+        } else if wanted("subject") {
+            subject_field.get_or_insert(field);
+        } else if wanted("from") {
+            from_field.get_or_insert(field);
+        } else if wanted("list-id") && list_id.is_none() {
+            let (v, _) = text();
+            let ids = extract_ids(&v);
+            list_id = Some(ids.into_iter().next().unwrap_or_else(|| unfold(&v)));
         }
-    } else {
+    }
+    if fields == 0 {
         problems |= problem::UNPARSABLE;
+    }
+    let has_subject = subject_field.is_some();
+    let (subject, from_name, from_addr, bad_utf8) = decode_subject_from(subject_field, from_field);
+    if bad_utf8 {
+        problems |= problem::INVALID_UTF8_HEADER;
     }
 
     // Message-ID(s): every <...> token, else the bare value (public-inbox `mids`).
@@ -349,6 +346,101 @@ pub fn content_digest(raw: &[u8]) -> u64 {
         line.trim_ascii_end().hash(&mut h);
     }
     h.finish()
+}
+
+/// Fields of a header block as (name, whole field, value), folded lines
+/// joined. Lines without a colon are skipped, as MUAs do.
+fn header_fields(head: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        loop {
+            if pos >= head.len() {
+                return None;
+            }
+            let start = pos;
+            // Find the end of this field: a newline not followed by WSP.
+            let mut end = start;
+            loop {
+                match head[end..].iter().position(|&b| b == b'\n') {
+                    Some(nl) => {
+                        end += nl + 1;
+                        if end < head.len() && (head[end] == b' ' || head[end] == b'\t') {
+                            continue;
+                        }
+                        break;
+                    }
+                    None => {
+                        end = head.len();
+                        break;
+                    }
+                }
+            }
+            pos = end;
+            let field = &head[start..end];
+            let trimmed = field.trim_ascii_end();
+            if trimmed.is_empty() {
+                return None;
+            }
+            let Some(colon) = trimmed.iter().position(|&b| b == b':') else {
+                continue;
+            };
+            let name = trimmed[..colon].trim_ascii();
+            if name.is_empty() || name.contains(&b' ') {
+                continue;
+            }
+            return Some((name, trimmed, trimmed[colon + 1..].trim_ascii()));
+        }
+    })
+}
+
+/// Decode Subject and From fields with mail-parser. Returns subject, sender
+/// name, sender address and whether raw 8-bit bytes were not UTF-8.
+fn decode_subject_from(
+    subject: Option<&[u8]>,
+    from: Option<&[u8]>,
+) -> (String, String, String, bool) {
+    let mut bad = false;
+    let mut subj = String::new();
+    if let Some(f) = subject {
+        let value = f
+            .splitn(2, |&b| b == b':')
+            .nth(1)
+            .unwrap_or_default()
+            .trim_ascii();
+        match std::str::from_utf8(value) {
+            // Fast path: plain text needs only unfolding.
+            Ok(v) if !v.contains("=?") => subj = unfold(v),
+            other => {
+                bad |= other.is_err();
+                let mut buf = f.to_vec();
+                buf.extend_from_slice(b"\n\n");
+                subj = MessageParser::default()
+                    .parse_headers(&buf)
+                    .and_then(|m| m.subject().map(unfold))
+                    .unwrap_or_else(|| unfold(&String::from_utf8_lossy(value)));
+            }
+        }
+    }
+    let (mut name, mut addr) = (String::new(), String::new());
+    if let Some(f) = from {
+        let value = f
+            .splitn(2, |&b| b == b':')
+            .nth(1)
+            .unwrap_or_default()
+            .trim_ascii();
+        bad |= std::str::from_utf8(value).is_err();
+        let mut buf = f.to_vec();
+        buf.extend_from_slice(b"\n\n");
+        let parsed = MessageParser::default().parse_headers(&buf);
+        match parsed.as_ref().and_then(|m| first_address(m.from())) {
+            Some((n, a)) => {
+                name = n;
+                addr = a;
+            }
+            None => name = unfold(&String::from_utf8_lossy(value)),
+        }
+    }
+    (subj, name, addr, bad)
 }
 
 fn first_address(addr: Option<&Address<'_>>) -> Option<(String, String)> {

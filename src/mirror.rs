@@ -396,6 +396,21 @@ impl Mirror {
             ));
         }
         let spinner = progress.spinner(&format!("cloning epoch {n} from {url}"));
+        if let Some(src) = local_path(url)
+            && !src.join("objects/info/alternates").exists()
+        {
+            let tip = local_clone(&src, &tmp, url).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&tmp);
+                err(format!("local clone failed: {e}"))
+            })?;
+            std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
+            spinner.finish();
+            return Ok(EpochSync {
+                epoch: n,
+                action: "cloned",
+                tip: Some(tip),
+            });
+        }
         let prep = gix::prepare_clone_bare(url, &tmp)
             .map_err(|e| err(format!("cannot start clone: {e}")))?;
         let mut prep = prep
@@ -429,6 +444,83 @@ impl Mirror {
 }
 
 const REFSPEC: &str = "+refs/heads/*:refs/heads/*";
+
+/// The folder of a `file://` URL or plain path that is a bare repository.
+fn local_path(url: &str) -> Option<PathBuf> {
+    if url.starts_with("http://")
+        || url.starts_with("https://")
+        || url.contains("://") && !url.starts_with("file://")
+    {
+        return None;
+    }
+    let p = PathBuf::from(url.strip_prefix("file://").unwrap_or(url));
+    is_bare_repo(&p).then_some(p)
+}
+
+/// Clone a repository on this machine as `git clone --local --no-hardlinks`
+/// does: copy its object store and its branches instead of packing and
+/// re-indexing every object through the git protocol. The source is only
+/// read. Returns the tip of master.
+fn local_clone(src: &Path, dest: &Path, url: &str) -> std::result::Result<String, String> {
+    let source = gix::open_opts(src, gix::open::Options::isolated()).map_err(|e| e.to_string())?;
+    let mut heads = Vec::new();
+    let platform = source.references().map_err(|e| e.to_string())?;
+    for r in platform.local_branches().map_err(|e| e.to_string())? {
+        let mut r = r.map_err(|e| e.to_string())?;
+        let name = r.name().as_bstr().to_string();
+        let id = r.peel_to_id().map_err(|e| e.to_string())?.detach();
+        heads.push((name, id));
+    }
+    let Some(tip) = heads
+        .iter()
+        .find(|(n, _)| n == crate::walk::MASTER)
+        .map(|(_, id)| *id)
+    else {
+        return Err("the repository has no refs/heads/master: not a public-inbox epoch".into());
+    };
+    let repo = gix::init_bare(dest).map_err(|e| e.to_string())?;
+    copy_tree(&src.join("objects"), &dest.join("objects")).map_err(|e| e.to_string())?;
+    for (name, id) in &heads {
+        repo.reference(
+            name.as_str(),
+            *id,
+            gix::refs::transaction::PreviousValue::Any,
+            format!("clone: from {url}"),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    // public-inbox epochs have HEAD on master.
+    std::fs::write(dest.join("HEAD"), "ref: refs/heads/master\n").map_err(|e| e.to_string())?;
+    // Record the origin as git would, so plain git can fetch too.
+    let config = dest.join("config");
+    let mut text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    text.push_str(&format!(
+        "[remote \"origin\"]\n\turl = {url}\n\tfetch = {REFSPEC}\n"
+    ));
+    std::fs::write(&config, text).map_err(|e| e.to_string())?;
+    // The copy must be readable before it replaces anything.
+    let check = gix::open_opts(dest, gix::open::Options::isolated()).map_err(|e| e.to_string())?;
+    check
+        .find_commit(tip)
+        .map_err(|e| format!("copied repository lacks {tip}: {e}"))?;
+    Ok(tip.to_string())
+}
+
+/// Copy a folder tree (regular files and folders only).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if ty.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if ty.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
 
 fn has_packed_master(dest: &Path) -> bool {
     is_bare_repo(dest)

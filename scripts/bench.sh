@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Times lore-digest's stages on the real corpus next to git baselines.
+# Usage: scripts/bench.sh [RUNS]   (default 5). Prints medians and ratios.
+# Needs ../shared/corpora/kvmarm-columbia.git; public-inbox-httpd optional.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-5}
+CORPUS=$(realpath ../shared/corpora/kvmarm-columbia.git 2>/dev/null || true)
+if [ -z "$CORPUS" ] || [ ! -d "$CORPUS" ]; then
+  echo "bench: ../shared/corpora/kvmarm-columbia.git not found" >&2
+  exit 1
+fi
+cargo build --release --quiet
+BIN=$PWD/target/release/lore-digest
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"; [ -n "${HTTPD_PID:-}" ] && kill "$HTTPD_PID" 2>/dev/null; true' EXIT
+RESULTS=$TMP/results.tsv
+: > "$RESULTS"
+
+# measure NAME PREP CMD: runs PREP (untimed) then CMD, RUNS times; records
+# wall seconds and peak RSS (KB) of CMD.
+measure() {
+  local name=$1 prep=$2 cmd=$3
+  for _ in $(seq "$RUNS"); do
+    bash -c "$prep" >/dev/null 2>&1
+    /usr/bin/time -f "%e %M" -o "$TMP/t" bash -c "$cmd" >/dev/null 2>&1
+    printf '%s\t%s\n' "$name" "$(cat "$TMP/t")" >> "$RESULTS"
+  done
+}
+
+D=$TMP/data
+measure "git cat-file --batch-all-objects --batch" "true" \
+  "git -C '$CORPUS' cat-file --batch-all-objects --batch"
+measure "git log (all commits)" "true" "git -C '$CORPUS' log --format=%H%x09%s"
+measure "lore-digest sync+index (file://, fresh)" "rm -rf '$D'" \
+  "'$BIN' -q --data-dir '$D' sync kvmarm --url 'file://$CORPUS'"
+measure "lore-digest sync (nothing new)" "true" "'$BIN' -q --data-dir '$D' sync kvmarm"
+measure "lore-digest index --rebuild (index only)" "true" "'$BIN' -q --data-dir '$D' index kvmarm --rebuild"
+measure "lore-digest stats --week (indexed)" "true" \
+  "'$BIN' -q --data-dir '$D' stats kvmarm --week 2022-W10 --json"
+if "$BIN" --help | grep -q '^  threads'; then
+  measure "lore-digest threads whole corpus --json" "true" \
+    "'$BIN' -q --data-dir '$D' threads kvmarm --since 2019-01-01 --until 2023-02-01 --json"
+  measure "lore-digest threads --week (indexed)" "true" \
+    "'$BIN' -q --data-dir '$D' threads kvmarm --week 2022-W10 --json"
+fi
+if "$BIN" --help | grep -q '^  report'; then
+  measure "lore-digest report --week --no-llm" "rm -rf '$TMP/r'" \
+    "'$BIN' -q --data-dir '$D' report kvmarm --week 2022-W10 --no-llm --format md,html,json --out '$TMP/r'"
+fi
+
+if command -v public-inbox-httpd >/dev/null; then
+  PI=$TMP/pi
+  export PI_CONFIG=$PI/config
+  mkdir -p "$PI"
+  public-inbox-init -V2 kvmarm "$PI/inbox" http://127.0.0.1/kvmarm kvmarm@example.org >/dev/null 2>&1
+  rm -rf "$PI/inbox/git/0.git"
+  git clone -q --mirror --no-hardlinks "$CORPUS" "$PI/inbox/git/0.git"
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  public-inbox-httpd -W0 -l "http://127.0.0.1:$PORT" -1 "$PI/out.log" -2 "$PI/err.log" </dev/null >/dev/null 2>&1 &
+  HTTPD_PID=$!
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/kvmarm/manifest.js.gz" >/dev/null && break; sleep 0.2; done
+  measure "git clone --mirror (smart HTTP, loopback)" "rm -rf '$TMP/gc'" \
+    "git clone -q --mirror http://127.0.0.1:$PORT/kvmarm/0 '$TMP/gc'"
+  measure "lore-digest sync+index (smart HTTP, fresh)" "rm -rf '$TMP/dh'" \
+    "'$BIN' -q --data-dir '$TMP/dh' sync kvmarm --url http://127.0.0.1:$PORT/kvmarm"
+fi
+
+python3 - "$RESULTS" <<'PY'
+import sys, statistics, collections
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    name, rest = line.rstrip("\n").split("\t")
+    wall, rss = rest.split()
+    rows.setdefault(name, []).append((float(wall), int(rss)))
+base = statistics.median(w for w, _ in rows["git cat-file --batch-all-objects --batch"])
+print(f"{'stage':48} {'median s':>9} {'min':>6} {'max':>6} {'peak MB':>8} {'x cat-file':>10}")
+for name, v in rows.items():
+    walls = [w for w, _ in v]
+    med = statistics.median(walls)
+    print(f"{name:48} {med:9.3f} {min(walls):6.2f} {max(walls):6.2f} {max(r for _, r in v)/1024:8.1f} {med/base:10.2f}")
+print(f"({len(next(iter(rows.values())))} runs each; wall-clock medians; machine: {__import__('os').cpu_count()} cores)")
+PY
