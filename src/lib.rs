@@ -13,6 +13,7 @@ pub mod mail;
 pub mod mirror;
 pub mod msgtime;
 pub mod progress;
+pub mod thread;
 pub mod walk;
 pub mod window;
 

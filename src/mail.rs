@@ -191,6 +191,7 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
     let mut date_raw: Vec<String> = Vec::new();
     let mut received_raw: Vec<String> = Vec::new();
     let mut list_id = None;
+    let mut addr_fields: Vec<&[u8]> = Vec::new();
     let mut subject_field: Option<&[u8]> = None;
     let mut from_field: Option<&[u8]> = None;
     let mut fields = 0usize;
@@ -225,6 +226,9 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
             subject_field.get_or_insert(field);
         } else if wanted("from") {
             from_field.get_or_insert(field);
+            addr_fields.push(value);
+        } else if wanted("to") || wanted("cc") {
+            addr_fields.push(value);
         } else if wanted("list-id") && list_id.is_none() {
             let (v, _) = text();
             let ids = extract_ids(&v);
@@ -265,6 +269,12 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
 
     let mut exclude = vec![message_id.clone()];
     exclude.extend(mids.iter().cloned());
+    if !refs_raw.is_empty() || !irt_raw.is_empty() {
+        // public-inbox ignores "references" that are the addresses of the
+        // mail (and old git-send-email's y/n answers to its prompt).
+        exclude.extend(["y".to_string(), "n".to_string()]);
+        exclude.extend(addresses(&addr_fields));
+    }
     let references = uniq_valid(
         refs_raw.iter().flat_map(|v| extract_ids(v)).collect(),
         &exclude,
@@ -391,6 +401,18 @@ fn header_fields(head: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
             return Some((name, trimmed, trimmed[colon + 1..].trim_ascii()));
         }
     })
+}
+
+/// E-mail addresses found in raw To/Cc/From values.
+fn addresses(values: &[&[u8]]) -> Vec<String> {
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[^\s<>,;:()\x22']+@[^\s<>,;:()\x22']+").unwrap());
+    let mut out = Vec::new();
+    for v in values {
+        let text = String::from_utf8_lossy(v);
+        out.extend(RE.find_iter(&text).map(|m| m.as_str().to_string()));
+    }
+    out
 }
 
 /// Decode Subject and From fields with mail-parser. Returns subject, sender
@@ -524,6 +546,17 @@ mod tests {
         let raw = msg("Message-ID: <a@b>\nReferences: <a@b> <c@d>\nIn-Reply-To: <a@b>");
         let p = parse(&raw, "x");
         assert_eq!(p.references, vec!["c@d"]);
+        assert!(p.in_reply_to.is_empty());
+    }
+
+    #[test]
+    fn references_that_are_addresses_or_prompt_answers_are_ignored() {
+        let raw = msg(concat!(
+            "Message-ID: <a@b>\nFrom: X <x@example.org>\nTo: list@example.org\n",
+            "Cc: Y <y@example.org>\nIn-Reply-To: <y@example.org>\nReferences: <y> <p@q> <list@example.org>"
+        ));
+        let p = parse(&raw, "x");
+        assert_eq!(p.references, vec!["p@q"]);
         assert!(p.in_reply_to.is_empty());
     }
 
