@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::archive::Archive;
+use crate::config::Config;
+use crate::digest;
 use crate::error::{Error, Result};
 use crate::index::TimeField;
 use crate::mirror::Source;
@@ -35,6 +37,10 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    /// Configuration file (default: ./lore-digest.toml, else ~/.config/lore-digest/lore-digest.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -47,6 +53,18 @@ pub enum Command {
     Index(IndexArgs),
     /// Count messages and senders in a window.
     Stats(StatsArgs),
+    /// The threads of a window with their series and review facts, as a table or JSON.
+    Threads(ThreadsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ThreadsArgs {
+    pub list: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// JSON on stdout: {"window", "epochs", "totals", "threads": [...], "quality"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,9 +111,9 @@ pub struct WindowArgs {
     /// inclusive, either may be empty (root, tip).
     #[arg(long)]
     pub range: Option<String>,
-    /// Time zone of the window and of displayed times (IANA name).
-    #[arg(long, default_value = "UTC")]
-    pub tz: String,
+    /// Time zone of the window and of displayed times (IANA name; default UTC).
+    #[arg(long)]
+    pub tz: Option<String>,
     /// Window by received time (as public-inbox's `ts`, the default) or by the Date header.
     #[arg(long, value_parser = ["received", "date"], default_value = "received")]
     pub by: String,
@@ -132,8 +150,18 @@ pub fn now() -> i64 {
 
 impl WindowArgs {
     /// Resolve to a window; `default` applies when no option was given.
-    pub fn resolve(&self, archive: &Archive, default: WindowSpec) -> Result<Window> {
-        let zone = window::parse_tz(&self.tz)?;
+    pub fn resolve(
+        &self,
+        archive: &Archive,
+        default: WindowSpec,
+        config: &Config,
+    ) -> Result<Window> {
+        let tz = self
+            .tz
+            .clone()
+            .or_else(|| config.defaults.tz.clone())
+            .unwrap_or_else(|| "UTC".to_string());
+        let zone = window::parse_tz(&tz)?;
         let field = if self.by == "date" {
             TimeField::Date
         } else {
@@ -178,23 +206,87 @@ impl WindowArgs {
 
 /// Run a parsed command line; returns the process exit status.
 pub fn run(cli: Cli) -> Result<i32> {
-    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let config = Config::load(cli.config.as_deref())?;
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or_else(|| config.defaults.data_dir.clone())
+        .unwrap_or_else(default_data_dir);
     let progress = Progress::new(cli.quiet);
-    let list_of = |l: &Option<String>| l.clone().unwrap_or_else(|| DEFAULT_LIST.to_string());
+    let list_of = |l: &Option<String>| {
+        l.clone()
+            .or_else(|| config.defaults.list.clone())
+            .unwrap_or_else(|| DEFAULT_LIST.to_string())
+    };
     match cli.command {
-        Command::Sync(a) => cmd_sync(&data_dir, &list_of(&a.list), &a, &progress),
+        Command::Sync(a) => cmd_sync(&data_dir, &list_of(&a.list), &a, &config, &progress),
         Command::Index(a) => cmd_index(&data_dir, &list_of(&a.list), a.rebuild, &progress),
-        Command::Stats(a) => cmd_stats(&data_dir, &list_of(&a.list), &a, &progress),
+        Command::Stats(a) => cmd_stats(&data_dir, &list_of(&a.list), &a, &config, &progress),
+        Command::Threads(a) => cmd_threads(&data_dir, &list_of(&a.list), &a, &config, &progress),
     }
+}
+
+fn cmd_threads(
+    data_dir: &std::path::Path,
+    list: &str,
+    a: &ThreadsArgs,
+    config: &Config,
+    progress: &Progress,
+) -> Result<i32> {
+    let archive = open_for_reading(data_dir, list, progress)?;
+    let window = a
+        .window
+        .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config)?;
+    let opts = digest::Options {
+        link_base: config.link_base(list),
+        kinds: config.kinds.clone(),
+        keep_bodies: false,
+    };
+    let d = digest::build(&archive, &window, &opts)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&d).expect("serializes"));
+        return Ok(0);
+    }
+    println!(
+        "{list} {} ({} .. {}, {}): {} messages in {} threads ({} new, {} big), {} participants, {} history messages",
+        d.window.label,
+        d.window.first_day,
+        d.window.last_day,
+        d.window.tz,
+        d.totals.messages,
+        d.totals.threads,
+        d.totals.new_threads,
+        d.totals.big_threads,
+        d.totals.participants,
+        d.totals.history_messages
+    );
+    println!(
+        "{:<15} {:>4} {:>4} {:>4}  subject",
+        "kind", "win", "hist", "ppl"
+    );
+    for t in &d.threads {
+        let subject: String = t.subject.chars().take(100).collect();
+        println!(
+            "{:<15} {:>4} {:>4} {:>4}  {}",
+            t.kind.as_str(),
+            t.window_messages,
+            t.history_messages,
+            t.participants.len(),
+            subject
+        );
+    }
+    Ok(0)
 }
 
 fn cmd_sync(
     data_dir: &std::path::Path,
     list: &str,
     a: &SyncArgs,
+    config: &Config,
     progress: &Progress,
 ) -> Result<i32> {
-    let source = a.url.as_deref().map(Source::parse).transpose()?;
+    let url = a.url.clone().or_else(|| config.list(list).url);
+    let source = url.as_deref().map(Source::parse).transpose()?;
     let mut archive = Archive::open(data_dir, list)?;
     let _lock = archive.mirror.lock()?;
     let t0 = std::time::Instant::now();
@@ -343,12 +435,13 @@ fn cmd_stats(
     data_dir: &std::path::Path,
     list: &str,
     a: &StatsArgs,
+    config: &Config,
     progress: &Progress,
 ) -> Result<i32> {
     let archive = open_for_reading(data_dir, list, progress)?;
     let window = a
         .window
-        .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 })?;
+        .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config)?;
     let msgs = archive.messages(&window)?;
     let senders: BTreeSet<String> = msgs
         .iter()

@@ -555,6 +555,16 @@ impl Index {
         Ok(out)
     }
 
+    /// The message stored by a commit, counted or not.
+    pub fn message_by_commit(&self, epoch: u32, commit: &str) -> Result<Option<Message>> {
+        let sql =
+            format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE epoch=?1 AND commit_oid=?2");
+        Ok(self
+            .query_messages(&sql, params![epoch, commit])?
+            .into_iter()
+            .next())
+    }
+
     /// Copies of earlier mails that were not counted: (epoch, commit, original commit).
     pub fn duplicates(&self) -> Result<Vec<(u32, String, String)>> {
         let mut st = self

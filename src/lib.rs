@@ -4,8 +4,11 @@
 //! Data flow: [`mirror`] (clone/fetch epochs) → [`walk`] (commits → parsed
 //! messages, in parallel, via [`mail`]) → [`index`] (SQLite) → later stages.
 
+pub mod analysis;
 pub mod archive;
 pub mod cli;
+pub mod config;
+pub mod digest;
 pub mod error;
 pub mod fsutil;
 pub mod index;

@@ -255,3 +255,49 @@ impl Epoch {
         Ok(blob.take_data())
     }
 }
+
+/// Read many blobs of several epochs in parallel and map each through `f`
+/// as soon as it is read (no blob is kept), in input order. Each item is
+/// (epoch number, blob id); an epoch missing from `epochs` or an unreadable
+/// blob gives `f` an error for that item only.
+pub fn map_blobs<T: Send>(
+    epochs: &[(u32, PathBuf)],
+    items: &[(u32, &str)],
+    f: impl Fn(Result<Vec<u8>>) -> T + Sync + Send,
+) -> Vec<T> {
+    let repos: Vec<(u32, PathBuf, Option<gix::ThreadSafeRepository>)> = epochs
+        .iter()
+        .map(|(n, p)| {
+            let repo = gix::open_opts(p, gix::open::Options::isolated())
+                .ok()
+                .map(|r| r.into_sync());
+            (*n, p.clone(), repo)
+        })
+        .collect();
+    items
+        .par_iter()
+        .map_init(
+            || {
+                repos
+                    .iter()
+                    .map(|(n, p, r)| (*n, p.clone(), r.as_ref().map(|r| r.to_thread_local())))
+                    .collect::<Vec<_>>()
+            },
+            |local, (epoch, blob)| {
+                let Some((_, path, repo)) = local.iter().find(|(n, _, _)| n == epoch) else {
+                    return Err(Error::Usage(format!("epoch {epoch} is not in the mirror")));
+                };
+                let Some(repo) = repo else {
+                    return Err(Error::git(*epoch, path, "cannot open repository"));
+                };
+                let id = ObjectId::from_hex(blob.as_bytes())
+                    .map_err(|e| Error::git(*epoch, path, format!("bad blob id {blob}: {e}")))?;
+                let mut b = repo.find_blob(id).map_err(|e| {
+                    Error::git(*epoch, path, format!("cannot read blob {blob}: {e}"))
+                })?;
+                Ok(b.take_data())
+            },
+        )
+        .map(f)
+        .collect()
+}

@@ -1,0 +1,190 @@
+//! Configuration: `lore-digest.toml`. Every setting also has a command-line
+//! option, which wins. Looked up at `--config FILE`, else `./lore-digest.toml`,
+//! else `$XDG_CONFIG_HOME/lore-digest/lore-digest.toml` (or
+//! `~/.config/lore-digest/lore-digest.toml`); none is needed.
+//!
+//! ```toml
+//! [defaults]
+//! list = "kvmarm"          # LIST when a command is given none
+//! data_dir = "/srv/lore"   # --data-dir
+//! lang = "zh"              # report language: zh | en
+//! tz = "Asia/Shanghai"     # time zone of windows and times
+//! out = "reports"          # report folder
+//! formats = ["md", "html"]
+//!
+//! [lists.kvmarm]
+//! url = "https://lore.kernel.org/kvmarm"        # sync source
+//! link_base = "https://lore.kernel.org/kvmarm/" # message links in reports
+//!
+//! # Optional: replaces the table of thread kinds (format of data/kinds.toml).
+//! [[kinds.rule]]
+//! kind = "git-pull"
+//! pull = true
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::analysis::KindRules;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub list: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub lang: Option<String>,
+    pub tz: Option<String>,
+    pub out: Option<PathBuf>,
+    pub formats: Option<Vec<String>>,
+    pub backend: Option<String>,
+    pub model: Option<String>,
+    pub ollama_url: Option<String>,
+    pub llm_url: Option<String>,
+    pub jobs: Option<usize>,
+    pub num_ctx: Option<u32>,
+    pub timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListConfig {
+    pub url: Option<String>,
+    pub link_base: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    defaults: Defaults,
+    #[serde(default)]
+    lists: BTreeMap<String, ListConfig>,
+    kinds: Option<toml::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub defaults: Defaults,
+    pub lists: BTreeMap<String, ListConfig>,
+    pub kinds: KindRules,
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            defaults: Defaults::default(),
+            lists: BTreeMap::new(),
+            kinds: KindRules::builtin().clone(),
+            path: None,
+        }
+    }
+}
+
+impl Config {
+    /// Load the configuration: `explicit` must exist; otherwise the usual
+    /// places are tried and a missing file means built-in defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config> {
+        if let Some(p) = explicit {
+            return Self::from_file(p);
+        }
+        let mut candidates = vec![PathBuf::from("lore-digest.toml")];
+        if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+            candidates.push(PathBuf::from(x).join("lore-digest/lore-digest.toml"));
+        } else if let Some(h) = std::env::var_os("HOME") {
+            candidates.push(PathBuf::from(h).join(".config/lore-digest/lore-digest.toml"));
+        }
+        for c in candidates {
+            if c.is_file() {
+                return Self::from_file(&c);
+            }
+        }
+        Ok(Config::default())
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut c =
+            Self::parse(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
+        c.path = Some(path.to_path_buf());
+        Ok(c)
+    }
+
+    pub fn parse(text: &str) -> std::result::Result<Config, String> {
+        let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let kinds = match f.kinds {
+            None => KindRules::builtin().clone(),
+            Some(v) => {
+                let text = toml::to_string(&v).map_err(|e| format!("[kinds]: {e}"))?;
+                KindRules::from_toml(&text).map_err(|e| format!("[kinds]: {e}"))?
+            }
+        };
+        Ok(Config {
+            defaults: f.defaults,
+            lists: f.lists,
+            kinds,
+            path: None,
+        })
+    }
+
+    pub fn list(&self, name: &str) -> ListConfig {
+        self.lists.get(name).cloned().unwrap_or_default()
+    }
+
+    /// Base of message links for a list.
+    pub fn link_base(&self, list: &str) -> String {
+        let mut b = self
+            .list(list)
+            .link_base
+            .unwrap_or_else(|| format!("https://lore.kernel.org/{list}/"));
+        if !b.ends_with('/') {
+            b.push('/');
+        }
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Kind;
+
+    #[test]
+    fn empty_config_gives_builtin_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.link_base("kvmarm"), "https://lore.kernel.org/kvmarm/");
+        assert_eq!(
+            c.kinds.classify_subject("[GIT PULL] KVM/arm64 fixes"),
+            Kind::GitPull
+        );
+    }
+
+    #[test]
+    fn lists_and_kind_rules_are_read() {
+        let c = Config::parse(
+            r#"
+            [defaults]
+            lang = "en"
+            [lists.kvmarm]
+            link_base = "https://example.org/k"
+            [[kinds.rule]]
+            kind = "question"
+            any_tags = ["PATCH"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.defaults.lang.as_deref(), Some("en"));
+        assert_eq!(c.link_base("kvmarm"), "https://example.org/k/");
+        assert_eq!(c.kinds.classify_subject("[PATCH] x"), Kind::Question);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(Config::parse("[defaults]\nlnag = 'en'").is_err());
+        assert!(Config::parse("[[kinds.rule]]\nkind = 'nonsense'").is_err());
+    }
+}

@@ -1,0 +1,742 @@
+//! The document model of a window: its threads with their history, series
+//! and review facts, totals by kind and a data-quality appendix. `threads
+//! --json` prints it; the reports render it (Markdown, HTML and JSON from
+//! the one model, so they always agree).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::analysis::{
+    self, BotKind, Kind, KindRules, MailFacts, SeriesFacts, SubjectInfo, TrailerKind,
+};
+use crate::archive::Archive;
+use crate::error::Result;
+use crate::index::{Message, TimeField};
+use crate::mail::problem;
+use crate::thread;
+use crate::window::{RangeOut, Window};
+
+/// Threads with more window mails than this are "big".
+pub const BIG_THREAD: usize = 20;
+/// A Date header further than this from the received time is reported.
+pub const DATE_SKEW_SECS: i64 = 2 * 86400;
+
+/// How to build a digest.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Base of message links; the escaped Message-ID and `/` are appended.
+    pub link_base: String,
+    pub kinds: KindRules,
+    /// Keep each mail's decoded text in the model (for summaries).
+    pub keep_bodies: bool,
+}
+
+impl Options {
+    pub fn for_list(list: &str) -> Options {
+        Options {
+            link_base: format!("https://lore.kernel.org/{list}/"),
+            kinds: KindRules::builtin().clone(),
+            keep_bodies: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Digest {
+    pub list: String,
+    pub window: Window,
+    /// For each epoch, the commits this digest was made from: messages of
+    /// later commits are not in it. `--range` with these values regenerates
+    /// the digest.
+    pub epochs: Vec<RangeOut>,
+    pub totals: Totals,
+    pub threads: Vec<ThreadView>,
+    pub quality: Quality,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    /// Mails in the window.
+    pub messages: usize,
+    /// Threads with at least one mail in the window.
+    pub threads: usize,
+    /// Threads whose first mail is in the window.
+    pub new_threads: usize,
+    /// Threads with more than [`BIG_THREAD`] mails in the window.
+    pub big_threads: usize,
+    /// Distinct senders (by address) in the window.
+    pub participants: usize,
+    /// Earlier mails of these threads, shown as history.
+    pub history_messages: usize,
+    pub by_kind: Vec<KindCount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KindCount {
+    pub kind: Kind,
+    pub threads: usize,
+    pub messages: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    /// Mails in the window.
+    pub messages: usize,
+    /// Mails before the window.
+    pub history: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotKind>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub message_id: String,
+    pub in_window: bool,
+    /// Date header (else received) in UTC, RFC 3339.
+    pub date: String,
+    /// Received time (public-inbox `ts`) in UTC, RFC 3339.
+    pub received: String,
+    /// `Name <address>`.
+    pub from: String,
+    pub from_name: String,
+    pub from_addr: String,
+    pub subject: String,
+    pub url: String,
+    /// Depth in the thread tree (0 for top-level mails).
+    pub depth: u32,
+    /// Message-ID of the nearest archived ancestor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotKind>,
+    /// Data-quality flags of this mail.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<&'static str>,
+    #[serde(skip)]
+    pub ds: i64,
+    #[serde(skip)]
+    pub ts: i64,
+    /// Decoded text of the mail, for the summarizer (not serialized).
+    #[serde(skip)]
+    pub body: String,
+    #[serde(skip)]
+    pub facts: MailFacts,
+    #[serde(skip)]
+    pub subject_info: SubjectInfo,
+}
+
+/// A trailer given in a reply: who, what, for which mail.
+#[derive(Debug, Clone, Serialize)]
+pub struct GivenTrailer {
+    pub kind: TrailerKind,
+    pub name: String,
+    pub email: String,
+    /// Subject of the mail it answers (the patch).
+    pub patch: String,
+    pub message_id: String,
+    pub in_window: bool,
+}
+
+/// An applied/queued/merged notice, or a NAK.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    pub by: String,
+    pub by_email: String,
+    pub line: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    pub message_id: String,
+    pub date: String,
+    pub in_window: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Review {
+    pub reviewed_by: Vec<GivenTrailer>,
+    pub acked_by: Vec<GivenTrailer>,
+    pub tested_by: Vec<GivenTrailer>,
+    pub reported_by: Vec<GivenTrailer>,
+    pub applied: Vec<Notice>,
+    pub naks: Vec<Notice>,
+    /// Mails from bots, by kind.
+    pub bots: BTreeMap<String, usize>,
+}
+
+/// Another thread of the same series (an older or newer version).
+#[derive(Debug, Clone, Serialize)]
+pub struct ThreadRef {
+    pub id: String,
+    pub subject: String,
+    pub version: u32,
+    pub url: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    #[serde(flatten)]
+    pub facts: SeriesFacts,
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<ThreadRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<ThreadRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThreadView {
+    pub id: String,
+    /// Subject of the thread's first mail, decoded and unfolded.
+    pub subject: String,
+    pub kind: Kind,
+    pub url: String,
+    /// The thread's root was not archived (a reply to an unseen mail).
+    pub root_missing: bool,
+    pub window_messages: usize,
+    pub history_messages: usize,
+    pub participants: Vec<Person>,
+    /// First and last mail of the thread shown (history included), and of
+    /// the window, RFC 3339 UTC.
+    pub first_date: String,
+    pub last_date: String,
+    pub first_in_window: String,
+    pub last_in_window: String,
+    pub new_in_window: bool,
+    pub series: Series,
+    pub review: Review,
+    /// Mails in time order (history first).
+    pub messages: Vec<MessageView>,
+    #[serde(skip)]
+    pub last_ts: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QualityItem {
+    pub message_id: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Quality {
+    /// Window mails without a Message-ID (a stable id was made up).
+    pub no_message_id: Vec<QualityItem>,
+    /// Window mails with undecodable bytes in headers or body.
+    pub undecodable: Vec<QualityItem>,
+    /// Window mails whose Date is missing, unparsable or more than two
+    /// days from when the list received them.
+    pub date_skew: Vec<QualityItem>,
+    /// Window mails that reuse the Message-ID of a different earlier mail
+    /// (kept in the index, not counted).
+    pub reused_message_id: Vec<QualityItem>,
+    /// Commits of the archive that could not be read.
+    pub unreadable_commits: Vec<QualityItem>,
+}
+
+impl Quality {
+    pub fn is_empty(&self) -> bool {
+        self.no_message_id.is_empty()
+            && self.undecodable.is_empty()
+            && self.date_skew.is_empty()
+            && self.reused_message_id.is_empty()
+            && self.unreadable_commits.is_empty()
+    }
+}
+
+/// RFC 3339 UTC text of a time.
+pub fn iso(t: i64) -> String {
+    DateTime::<Utc>::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Escape a Message-ID for a URL path as public-inbox does.
+pub fn mid_escape(mid: &str) -> String {
+    let mut out = String::with_capacity(mid.len());
+    for b in mid.bytes() {
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn link(base: &str, mid: &str) -> String {
+    format!("{}{}/", base, mid_escape(mid))
+}
+
+fn time_of(m: &Message, field: TimeField) -> i64 {
+    match field {
+        TimeField::Received => m.received,
+        TimeField::Date => m.ds,
+    }
+}
+
+/// Build the digest of `window`.
+pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Digest> {
+    let field = window.field;
+    let ranges = window.seq_ranges.as_deref();
+    // Everything the archive held at the end of the window (and of the
+    // commit range): later mail must not change a past digest.
+    let universe: Vec<Message> = archive
+        .index
+        .all_messages()?
+        .into_iter()
+        .filter(|m| time_of(m, field) < window.end)
+        .filter(|m| ranges.is_none_or(|r| r.iter().any(|r| r.epoch == m.epoch && m.seq <= r.upto)))
+        .collect();
+    let in_window = |m: &Message| {
+        let t = time_of(m, field);
+        t >= window.start
+            && t < window.end
+            && ranges.is_none_or(|r| {
+                r.iter()
+                    .any(|r| r.epoch == m.epoch && m.seq > r.after && m.seq <= r.upto)
+            })
+    };
+    let threads = thread::build(&universe);
+
+    // Threads touched by the window.
+    let mut touched: Vec<usize> = universe
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| in_window(m))
+        .map(|(i, _)| threads.thread_of[i])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    touched.sort_unstable();
+
+    // Bodies of every mail shown, read in parallel.
+    let shown: Vec<usize> = touched
+        .iter()
+        .flat_map(|&t| threads.threads[t].members.iter().copied())
+        .collect();
+    let epochs: Vec<(u32, std::path::PathBuf)> = archive
+        .mirror
+        .epochs()?
+        .into_iter()
+        .map(|e| (e.number, e.path))
+        .collect();
+    let items: Vec<(u32, &str)> = shown
+        .iter()
+        .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))
+        .collect();
+    let keep = opts.keep_bodies;
+    let bodies: Vec<(String, MailFacts, bool)> =
+        crate::walk::map_blobs(&epochs, &items, |b| match b {
+            Ok(raw) => {
+                let text = analysis::body_text(&raw);
+                let facts = analysis::mail_facts(&text);
+                let bad = text.contains('\u{FFFD}');
+                (if keep { text } else { String::new() }, facts, bad)
+            }
+            Err(e) => (format!("[unreadable: {e}]"), MailFacts::default(), true),
+        });
+    let mut body_of: HashMap<usize, (String, MailFacts, bool)> =
+        shown.iter().copied().zip(bodies).collect();
+
+    // Version chains over every thread of the archive (by root subject).
+    let mut versioned = Vec::new();
+    let mut root_info: HashMap<String, (SubjectInfo, usize)> = HashMap::new();
+    for t in &threads.threads {
+        let root = &universe[t.root];
+        let info = analysis::parse_subject(&root.subject);
+        if info.is_patch_mail() || info.patch {
+            versioned.push((
+                t.id.clone(),
+                info.series_key.clone(),
+                root.from_addr.to_lowercase(),
+                info.effective_version(),
+                root.ds,
+            ));
+        }
+        root_info.insert(t.id.clone(), (info, t.root));
+    }
+    let links = analysis::link_versions(&versioned);
+    let mut prev_of: HashMap<&str, &str> = HashMap::new();
+    let mut next_of: HashMap<&str, &str> = HashMap::new();
+    for (older, newer) in &links {
+        prev_of.insert(newer, older);
+        next_of.entry(older).or_insert(newer);
+    }
+    let thread_ref = |id: &str| -> Option<ThreadRef> {
+        let (info, root) = root_info.get(id)?;
+        let m = &universe[*root];
+        Some(ThreadRef {
+            id: id.to_string(),
+            subject: m.subject.clone(),
+            version: info.effective_version(),
+            url: link(&opts.link_base, &m.message_id),
+            date: iso(m.ds),
+        })
+    };
+
+    let mut views = Vec::new();
+    for &t in &touched {
+        let th = &threads.threads[t];
+        let root = &universe[th.root];
+        let (root_subject_info, _) = root_info.get(&th.id).cloned().unwrap_or_default();
+        let mut msgs = Vec::new();
+        for (k, &i) in th.members.iter().enumerate() {
+            let m = &universe[i];
+            let (body, facts, bad) = body_of.remove(&i).unwrap_or_default();
+            let bot = analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, &body);
+            let mut problems = problem::names(m.problems);
+            if bad {
+                problems.push("undecodable-text");
+            }
+            msgs.push(MessageView {
+                message_id: m.message_id.clone(),
+                in_window: in_window(m),
+                date: iso(m.ds),
+                received: iso(m.received),
+                from: format_from(&m.from_name, &m.from_addr),
+                from_name: m.from_name.clone(),
+                from_addr: m.from_addr.clone(),
+                subject: m.subject.clone(),
+                url: link(&opts.link_base, &m.message_id),
+                depth: th.depth[k],
+                parent: th.parent[k].map(|p| universe[p].message_id.clone()),
+                bot,
+                problems,
+                ds: m.ds,
+                ts: m.received,
+                body,
+                facts,
+                subject_info: analysis::parse_subject(&m.subject),
+            });
+        }
+        // Time order by Date (else received), history first.
+        msgs.sort_by(|a, b| {
+            (a.in_window, a.ds, a.ts, &a.message_id).cmp(&(b.in_window, b.ds, b.ts, &b.message_id))
+        });
+        let root_body = msgs
+            .iter()
+            .find(|m| m.message_id == root.message_id)
+            .map(|m| m.body.as_str());
+        let kind = opts
+            .kinds
+            .classify(&root_subject_info, &root.subject, root_body);
+        views.push(thread_view(
+            th,
+            root,
+            kind,
+            msgs,
+            &root_subject_info,
+            opts,
+            &prev_of,
+            &next_of,
+            &thread_ref,
+        ));
+    }
+
+    // Order: by kind, then by window activity, then latest activity.
+    views.sort_by(|a, b| {
+        (
+            a.kind,
+            std::cmp::Reverse(a.window_messages),
+            std::cmp::Reverse(a.last_ts),
+            &a.id,
+        )
+            .cmp(&(
+                b.kind,
+                std::cmp::Reverse(b.window_messages),
+                std::cmp::Reverse(b.last_ts),
+                &b.id,
+            ))
+    });
+
+    let totals = totals(&views);
+    let quality = quality(archive, window, &views)?;
+    let epochs_out = match &window.ranges {
+        Some(r) => r.clone(),
+        None => archive.current_ranges()?,
+    };
+    Ok(Digest {
+        list: archive.mirror.list.clone(),
+        window: window.clone(),
+        epochs: epochs_out,
+        totals,
+        threads: views,
+        quality,
+    })
+}
+
+pub fn format_from(name: &str, addr: &str) -> String {
+    match (name.is_empty(), addr.is_empty()) {
+        (false, false) => format!("{name} <{addr}>"),
+        (true, false) => addr.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn thread_view(
+    th: &thread::Thread,
+    root: &Message,
+    kind: Kind,
+    msgs: Vec<MessageView>,
+    root_info: &SubjectInfo,
+    opts: &Options,
+    prev_of: &HashMap<&str, &str>,
+    next_of: &HashMap<&str, &str>,
+    thread_ref: &dyn Fn(&str) -> Option<ThreadRef>,
+) -> ThreadView {
+    let window_messages = msgs.iter().filter(|m| m.in_window).count();
+    let history_messages = msgs.len() - window_messages;
+
+    // Participants by address, first appearance first.
+    let mut people: Vec<Person> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for m in &msgs {
+        let key = if m.from_addr.is_empty() {
+            m.from_name.to_lowercase()
+        } else {
+            m.from_addr.to_lowercase()
+        };
+        let i = *index.entry(key).or_insert_with(|| {
+            people.push(Person {
+                name: m.from_name.clone(),
+                email: m.from_addr.clone(),
+                messages: 0,
+                history: 0,
+                bot: m.bot,
+            });
+            people.len() - 1
+        });
+        if people[i].name.is_empty() {
+            people[i].name = m.from_name.clone();
+        }
+        if m.in_window {
+            people[i].messages += 1;
+        } else {
+            people[i].history += 1;
+        }
+    }
+
+    // Series facts from the patch mails.
+    let series_input: Vec<(SubjectInfo, &str, bool)> = msgs
+        .iter()
+        .map(|m| {
+            (
+                m.subject_info.clone(),
+                m.from_addr.as_str(),
+                m.message_id == root.message_id,
+            )
+        })
+        .collect();
+    let facts = analysis::series_facts(&series_input);
+    let superseded_by = next_of.get(th.id.as_str()).and_then(|n| thread_ref(n));
+    let previous_version = prev_of.get(th.id.as_str()).and_then(|p| thread_ref(p));
+
+    // Review facts: trailers given in replies, notices, NAKs, bots.
+    let subject_of: HashMap<&str, &str> = msgs
+        .iter()
+        .map(|m| (m.message_id.as_str(), m.subject.as_str()))
+        .collect();
+    let mut review = Review::default();
+    let mut seen: HashSet<(TrailerKind, String, String)> = HashSet::new();
+    for m in &msgs {
+        if let Some(b) = m.bot {
+            *review.bots.entry(b.as_str().to_string()).or_default() += 1;
+        }
+        let is_patch = m.subject_info.is_patch_mail();
+        if !is_patch {
+            for t in &m.facts.trailers {
+                let list = match t.kind {
+                    TrailerKind::ReviewedBy => &mut review.reviewed_by,
+                    TrailerKind::AckedBy => &mut review.acked_by,
+                    TrailerKind::TestedBy => &mut review.tested_by,
+                    TrailerKind::ReportedBy => &mut review.reported_by,
+                    _ => continue,
+                };
+                let patch = m
+                    .parent
+                    .as_deref()
+                    .and_then(|p| subject_of.get(p).copied())
+                    .unwrap_or(root.subject.as_str())
+                    .to_string();
+                let key = (t.kind, t.email.to_lowercase() + &t.name, patch.clone());
+                if !seen.insert(key) {
+                    continue;
+                }
+                list.push(GivenTrailer {
+                    kind: t.kind,
+                    name: t.name.clone(),
+                    email: t.email.clone(),
+                    patch,
+                    message_id: m.message_id.clone(),
+                    in_window: m.in_window,
+                });
+            }
+        }
+        let notice = |line: String, target: Option<String>| Notice {
+            by: m.from_name.clone(),
+            by_email: m.from_addr.clone(),
+            line,
+            target,
+            message_id: m.message_id.clone(),
+            date: m.date.clone(),
+            in_window: m.in_window,
+        };
+        if let Some(a) = &m.facts.applied
+            && !is_patch
+        {
+            review
+                .applied
+                .push(notice(a.line.clone(), a.target.clone()));
+        }
+        if m.facts.nak && !is_patch {
+            let line = m
+                .body
+                .lines()
+                .find(|l| {
+                    !l.trim_start().starts_with('>') && l.to_ascii_uppercase().contains("NAK")
+                })
+                .unwrap_or("NAK")
+                .trim()
+                .to_string();
+            review.naks.push(notice(line, None));
+        }
+    }
+
+    let first_in_window = msgs
+        .iter()
+        .filter(|m| m.in_window)
+        .map(|m| m.ds)
+        .min()
+        .unwrap_or(0);
+    let last_in_window = msgs
+        .iter()
+        .filter(|m| m.in_window)
+        .map(|m| m.ds)
+        .max()
+        .unwrap_or(0);
+    let first = msgs.iter().map(|m| m.ds).min().unwrap_or(0);
+    let last = msgs.iter().map(|m| m.ds).max().unwrap_or(0);
+    let last_ts = msgs.iter().map(|m| m.ts).max().unwrap_or(0);
+    let mut tags = root_info.tags.clone();
+    tags.retain(|t| !t.contains('/'));
+    ThreadView {
+        id: th.id.clone(),
+        subject: root.subject.clone(),
+        kind,
+        url: link(&opts.link_base, &root.message_id),
+        root_missing: th.root_ghost.is_some(),
+        window_messages,
+        history_messages,
+        participants: people,
+        first_date: iso(first),
+        last_date: iso(last),
+        first_in_window: iso(first_in_window),
+        last_in_window: iso(last_in_window),
+        new_in_window: history_messages == 0,
+        series: Series {
+            facts,
+            tags,
+            previous_version,
+            superseded_by,
+        },
+        review,
+        messages: msgs,
+        last_ts,
+    }
+}
+
+fn totals(views: &[ThreadView]) -> Totals {
+    let mut by_kind: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();
+    let mut senders = BTreeSet::new();
+    let mut t = Totals::default();
+    for v in views {
+        t.messages += v.window_messages;
+        t.history_messages += v.history_messages;
+        t.threads += 1;
+        if v.new_in_window {
+            t.new_threads += 1;
+        }
+        if v.window_messages > BIG_THREAD {
+            t.big_threads += 1;
+        }
+        let e = by_kind.entry(v.kind).or_default();
+        e.0 += 1;
+        e.1 += v.window_messages;
+        for m in v.messages.iter().filter(|m| m.in_window) {
+            senders.insert(if m.from_addr.is_empty() {
+                m.from_name.to_lowercase()
+            } else {
+                m.from_addr.to_lowercase()
+            });
+        }
+    }
+    t.participants = senders.len();
+    t.by_kind = by_kind
+        .into_iter()
+        .map(|(kind, (threads, messages))| KindCount {
+            kind,
+            threads,
+            messages,
+        })
+        .collect();
+    t
+}
+
+fn quality(archive: &Archive, window: &Window, views: &[ThreadView]) -> Result<Quality> {
+    let mut q = Quality::default();
+    for v in views {
+        for m in v.messages.iter().filter(|m| m.in_window) {
+            let item = |detail: String| QualityItem {
+                message_id: m.message_id.clone(),
+                subject: m.subject.clone(),
+                detail,
+            };
+            let has = |p: &str| m.problems.contains(&p);
+            if has("no-message-id") {
+                q.no_message_id.push(item(String::new()));
+            }
+            if has("invalid-utf8-header") || has("undecodable-text") {
+                let what: Vec<&str> = m
+                    .problems
+                    .iter()
+                    .copied()
+                    .filter(|p| *p == "invalid-utf8-header" || *p == "undecodable-text")
+                    .collect();
+                q.undecodable.push(item(what.join(", ")));
+            }
+            if has("no-date") || has("bad-date") {
+                q.date_skew.push(item("no usable Date header".into()));
+            } else if (m.ds - m.ts).abs() > DATE_SKEW_SECS {
+                q.date_skew
+                    .push(item(format!("Date {} but received {}", m.date, m.received)));
+            }
+        }
+    }
+    for (epoch, commit, orig) in archive.index.duplicates()? {
+        let Some(m) = archive.index.message_by_commit(epoch, &commit)? else {
+            continue;
+        };
+        let t = time_of(&m, window.field);
+        if t >= window.start && t < window.end && m.problems & problem::REUSED_MESSAGE_ID != 0 {
+            q.reused_message_id.push(QualityItem {
+                message_id: m.message_id.clone(),
+                subject: m.subject.clone(),
+                detail: format!("epoch {epoch} commit {commit}; first used by commit {orig}"),
+            });
+        }
+    }
+    for (epoch, commit, err) in archive.index.walk_errors()? {
+        q.unreadable_commits.push(QualityItem {
+            message_id: String::new(),
+            subject: String::new(),
+            detail: format!("epoch {epoch} commit {commit}: {err}"),
+        });
+    }
+    Ok(q)
+}
