@@ -55,6 +55,54 @@ pub enum Command {
     Stats(StatsArgs),
     /// The threads of a window with their series and review facts, as a table or JSON.
     Threads(ThreadsArgs),
+    /// Write the digest of a window as Markdown, HTML and JSON under OUT/LIST/YYYY/.
+    Report(Box<ReportArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    pub list: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Output formats, comma separated: md, html, json (default md,html).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Report language: zh (default) or en.
+    #[arg(long, value_parser = ["zh", "en"])]
+    pub lang: Option<String>,
+    /// Folder of the reports (default ./reports).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the weekly reports missing since --since (to --until or the last full week).
+    #[arg(long, requires = "since")]
+    pub backfill: bool,
+    /// No language model: extractive summaries (facts, cover letter, who said what).
+    #[arg(long)]
+    pub no_llm: bool,
+    /// Summary backend: ollama (default), openai (any /v1/chat/completions server) or extractive.
+    #[arg(long, value_parser = ["ollama", "openai", "extractive"])]
+    pub backend: Option<String>,
+    /// Model name (default qwen2.5:7b-instruct).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Ollama server (default $OLLAMA_HOST, else http://127.0.0.1:11434).
+    #[arg(long)]
+    pub ollama_url: Option<String>,
+    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.
+    #[arg(long)]
+    pub llm_url: Option<String>,
+    /// Summary requests in flight (default 2).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Context length asked of the model (tokens).
+    #[arg(long)]
+    pub num_ctx: Option<u32>,
+    /// Seconds to wait for one model answer.
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Ask the model again even for threads whose summary is cached.
+    #[arg(long)]
+    pub refresh_summaries: bool,
 }
 
 #[derive(Debug, Args)]
@@ -167,11 +215,53 @@ impl WindowArgs {
         } else {
             TimeField::Received
         };
-        let spec = if let Some(w) = &self.week {
-            window::parse_week(w)?
-        } else if let Some(l) = &self.last {
-            window::parse_last(l)?
-        } else if self.since.is_some() || self.until.is_some() {
+        let spec = self.spec(default)?;
+        let mut w = window::resolve(&spec, zone, field, now());
+        if let Some(r) = &self.range {
+            let args = window::parse_ranges(r)?;
+            let (seqs, outs) = archive.resolve_ranges(&args)?;
+            w.seq_ranges = Some(seqs);
+            w.ranges = Some(outs);
+        }
+        Ok(w)
+    }
+}
+
+impl WindowArgs {
+    /// The window asked for (`default` when no option was given).
+    pub fn spec(&self, default: WindowSpec) -> Result<WindowSpec> {
+        if let Some(w) = &self.week {
+            return window::parse_week(w);
+        }
+        if let Some(l) = &self.last {
+            return window::parse_last(l);
+        }
+        if self.since.is_some() || self.until.is_some() {
+            let exact = |s: &Option<String>| s.as_deref().is_some_and(|v| v.contains('T'));
+            if exact(&self.since) || exact(&self.until) {
+                let start = match &self.since {
+                    Some(s) if s.contains('T') => window::parse_instant("--since", s)?,
+                    Some(s) => window::parse_day("--since", s)?
+                        .and_hms_opt(0, 0, 0)
+                        .expect("valid")
+                        .and_utc()
+                        .timestamp(),
+                    None => 0,
+                };
+                let end = match &self.until {
+                    Some(s) if s.contains('T') => window::parse_instant("--until", s)?,
+                    Some(s) => (window::parse_day("--until", s)? + chrono::Duration::days(1))
+                        .and_hms_opt(0, 0, 0)
+                        .expect("valid")
+                        .and_utc()
+                        .timestamp(),
+                    None => now(),
+                };
+                if end <= start {
+                    return Err(Error::Usage("--until is not after --since".into()));
+                }
+                return Ok(WindowSpec::Instants { start, end });
+            }
             let since = match &self.since {
                 Some(s) => window::parse_day("--since", s)?,
                 None => chrono::NaiveDate::from_ymd_opt(1970, 1, 2).expect("valid"),
@@ -187,20 +277,12 @@ impl WindowArgs {
                     "--until {until} is before --since {since}"
                 )));
             }
-            WindowSpec::Days { since, until }
-        } else if self.range.is_some() {
-            WindowSpec::All
-        } else {
-            default
-        };
-        let mut w = window::resolve(&spec, zone, field, now());
-        if let Some(r) = &self.range {
-            let args = window::parse_ranges(r)?;
-            let (seqs, outs) = archive.resolve_ranges(&args)?;
-            w.seq_ranges = Some(seqs);
-            w.ranges = Some(outs);
+            return Ok(WindowSpec::Days { since, until });
         }
-        Ok(w)
+        if self.range.is_some() {
+            return Ok(WindowSpec::All);
+        }
+        Ok(default)
     }
 }
 
@@ -223,6 +305,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Index(a) => cmd_index(&data_dir, &list_of(&a.list), a.rebuild, &progress),
         Command::Stats(a) => cmd_stats(&data_dir, &list_of(&a.list), &a, &config, &progress),
         Command::Threads(a) => cmd_threads(&data_dir, &list_of(&a.list), &a, &config, &progress),
+        Command::Report(a) => {
+            crate::report::cmd::run(&data_dir, &list_of(&a.list), &a, &config, &progress)
+        }
     }
 }
 
@@ -457,7 +542,10 @@ fn cmd_stats(
         list: list.to_string(),
         messages: msgs.len(),
         senders: senders.len(),
-        epochs: archive.current_ranges()?,
+        epochs: match &window.ranges {
+            Some(r) => r.clone(),
+            None => archive.current_ranges()?,
+        },
         window,
     };
     if a.json {

@@ -16,6 +16,8 @@ pub mod mail;
 pub mod mirror;
 pub mod msgtime;
 pub mod progress;
+pub mod report;
+pub mod summarize;
 pub mod thread;
 pub mod walk;
 pub mod window;

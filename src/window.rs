@@ -24,6 +24,8 @@ pub enum WindowSpec {
     Days { since: NaiveDate, until: NaiveDate },
     /// The last N seconds before now.
     Last { seconds: i64 },
+    /// Exact instants (UTC seconds), end exclusive.
+    Instants { start: i64, end: i64 },
     /// No time limit (a `--range` alone).
     All,
 }
@@ -48,11 +50,15 @@ pub struct Window {
     pub field: TimeField,
     #[serde(skip)]
     pub zone: Tz,
-    /// Commit ranges the messages are limited to, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Commit ranges the messages are limited to, if any (output records
+    /// them as the digest's `epochs`).
+    #[serde(skip)]
     pub ranges: Option<Vec<RangeOut>>,
     #[serde(skip)]
     pub seq_ranges: Option<Vec<SeqRange>>,
+    /// Command-line options that give this window again.
+    #[serde(skip)]
+    pub args: Vec<String>,
 }
 
 /// A commit range as recorded in output: epoch and commit ids.
@@ -86,6 +92,13 @@ pub fn parse_week(s: &str) -> Result<WindowSpec> {
 pub fn parse_day(flag: &str, s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| Error::Usage(format!("{flag} {s:?}: expected a date like 2022-03-07")))
+}
+
+/// Parse an exact instant: RFC 3339 (`2022-03-07T10:00:00Z`).
+pub fn parse_instant(flag: &str, s: &str) -> Result<i64> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.timestamp())
+        .map_err(|_| Error::Usage(format!("{flag} {s:?}: expected a date (2022-03-07) or an RFC 3339 time (2022-03-07T10:00:00Z)")))
 }
 
 /// Parse `7d`, `36h`, `2w`, `90m`.
@@ -171,7 +184,34 @@ pub fn resolve(spec: &WindowSpec, zone: Tz, field: TimeField, now: i64) -> Windo
             };
             (now - seconds, now, label)
         }
+        WindowSpec::Instants { start, end } => (
+            *start,
+            *end,
+            format!(
+                "{}..{}",
+                crate::digest::iso(*start),
+                crate::digest::iso(*end)
+            ),
+        ),
         WindowSpec::All => (i64::MIN / 2, i64::MAX / 2, "all".to_string()),
+    };
+    let args: Vec<String> = match spec {
+        WindowSpec::Week { .. } => vec!["--week".into(), label.clone()],
+        WindowSpec::Days { since, until } => {
+            vec![
+                "--since".into(),
+                since.to_string(),
+                "--until".into(),
+                until.to_string(),
+            ]
+        }
+        WindowSpec::Last { .. } | WindowSpec::Instants { .. } => vec![
+            "--since".into(),
+            crate::digest::iso(start),
+            "--until".into(),
+            crate::digest::iso(end),
+        ],
+        WindowSpec::All => Vec::new(),
     };
     let (first_day, last_day) = if matches!(spec, WindowSpec::All) {
         (String::new(), String::new())
@@ -190,6 +230,7 @@ pub fn resolve(spec: &WindowSpec, zone: Tz, field: TimeField, now: i64) -> Windo
         zone,
         ranges: None,
         seq_ranges: None,
+        args,
     }
 }
 

@@ -374,7 +374,7 @@ fn range_limits_messages_to_commits() {
     let range = format!("{}..{}", &commits[1][..10], &commits[3]);
     let s = json(data.path(), &["stats", "t", "--range", &range, "--json"]);
     assert_eq!(s["messages"], 2, "{s}");
-    assert_eq!(s["window"]["ranges"][0]["to"], commits[3].as_str());
+    assert_eq!(s["epochs"][0]["to"], commits[3].as_str());
     let bad = run(
         data.path(),
         &["stats", "t", "--range", "deadbeef..", "--json"],

@@ -1,0 +1,214 @@
+//! HTML rendering: the report's Markdown through pulldown-cmark into one
+//! standalone page (embedded CSS, light and dark, phone and desktop; no
+//! JavaScript; a Content-Security-Policy that forbids scripts and every
+//! external request). Raw HTML never passes: HTML events become text, and
+//! links other than http(s) lose their target.
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+
+use super::i18n::labels;
+use super::{Listed, Report};
+
+const CSS: &str = r#"
+:root { color-scheme: light dark; --fg: #1d1f23; --bg: #ffffff; --muted: #5c6370; --line: #d8dde3;
+  --accent: #0b63c5; --code: #f2f4f7; --hist: #8a8f98; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e3e6ea; --bg: #15171a; --muted: #9aa3ad; --line: #30353b; --accent: #6cb0ff;
+    --code: #23272d; --hist: #7d848d; }
+}
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 60rem; padding: 1rem 1.2rem 4rem; font: 16px/1.6 system-ui, -apple-system,
+  "Segoe UI", "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--fg); background: var(--bg);
+  overflow-wrap: anywhere; }
+h1 { font-size: 1.6rem; line-height: 1.3; }
+h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
+h3 { margin-top: 2rem; font-size: 1.15rem; line-height: 1.35; }
+h4 { margin: 1.2rem 0 .4rem; font-size: 1rem; color: var(--muted); }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+code { background: var(--code); padding: 0 .25rem; border-radius: 3px; font-size: .9em; }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { border: 1px solid var(--line); padding: .25rem .6rem; }
+hr { border: 0; border-top: 1px solid var(--line); margin: 2rem 0; }
+li { margin: .15rem 0; }
+em { color: var(--hist); }
+h3:target { background: var(--code); }
+nav.top { font-size: .9rem; color: var(--muted); }
+@media (max-width: 40rem) { body { padding: .6rem .7rem 3rem; font-size: 15px; } h1 { font-size: 1.3rem; } }
+"#;
+
+/// Escape text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn safe_url(url: &str) -> bool {
+    let u = url.trim().to_ascii_lowercase();
+    u.starts_with("https://") || u.starts_with("http://") || u.starts_with('#')
+}
+
+/// Markdown to HTML with raw HTML shown as text, unsafe links disarmed and
+/// `id="t-N"` on the N-th level-3 heading (thread anchors).
+pub fn markdown_to_html(md: &str) -> String {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    let mut thread = 0;
+    let mut link_stack: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(md, opts).filter_map(|ev| match ev {
+        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+        Event::Start(Tag::Heading {
+            level: HeadingLevel::H3,
+            classes,
+            attrs,
+            ..
+        }) => {
+            thread += 1;
+            Some(Event::Start(Tag::Heading {
+                level: HeadingLevel::H3,
+                id: Some(CowStr::from(format!("t-{thread}"))),
+                classes,
+                attrs,
+            }))
+        }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let ok = safe_url(&dest_url);
+            link_stack.push(ok);
+            ok.then_some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
+        Event::End(TagEnd::Link) => {
+            if link_stack.pop().unwrap_or(false) {
+                Some(Event::End(TagEnd::Link))
+            } else {
+                None
+            }
+        }
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        e => Some(e),
+    });
+    let mut out = String::with_capacity(md.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+fn page(title: &str, lang: &str, body: &str) -> String {
+    let html_lang = if lang.to_ascii_lowercase().starts_with("zh") {
+        "zh-CN"
+    } else {
+        "en"
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{html_lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">\n\
+<meta name=\"referrer\" content=\"no-referrer\">\n\
+<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// The report page.
+pub fn render_report(report: &Report, md: &str) -> String {
+    let l = labels(&report.report.lang);
+    let title = format!(
+        "{} {} · {}",
+        report.digest.list.to_uppercase(),
+        l.title,
+        report.digest.window.label
+    );
+    let nav = format!(
+        "<nav class=\"top\"><a href=\"../index.html\">{}</a></nav>\n",
+        escape(l.reports_index)
+    );
+    page(&title, &report.report.lang, &(nav + &markdown_to_html(md)))
+}
+
+/// The index page of a list's reports, newest first.
+pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
+    let l = labels(lang);
+    let mut body = format!(
+        "<h1>{} {} — {}</h1>\n<ul>\n",
+        escape(&list.to_uppercase()),
+        escape(l.title),
+        escape(l.reports_index)
+    );
+    for r in reports {
+        let mut links = Vec::new();
+        for f in &r.formats {
+            let href = format!("{}/{}.{}", r.rel_dir, r.stem, f);
+            links.push(format!("<a href=\"{}\">{}</a>", escape(&href), escape(f)));
+        }
+        let main = if r.formats.iter().any(|f| f == "html") {
+            format!(
+                "<a href=\"{}/{}.html\">{}</a>",
+                escape(&r.rel_dir),
+                escape(&r.stem),
+                escape(&r.day)
+            )
+        } else {
+            escape(&r.day)
+        };
+        body.push_str(&format!(
+            "<li>{main} <small>({})</small></li>\n",
+            links.join(" · ")
+        ));
+    }
+    body.push_str("</ul>\n");
+    page(
+        &format!("{} {}", list.to_uppercase(), l.reports_index),
+        lang,
+        &body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_becomes_text_and_bad_links_lose_targets() {
+        let html = markdown_to_html(
+            "a <script>alert(1)</script> [x](javascript:alert(1)) ![i](http://x/i.png)\n\n<div onclick=x>y</div>",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<div"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn thread_headings_get_anchors() {
+        let html = markdown_to_html("## kind\n\n### 1. a\n\n### 2. b\n");
+        assert!(html.contains("<h3 id=\"t-1\">"), "{html}");
+        assert!(html.contains("<h3 id=\"t-2\">"), "{html}");
+    }
+
+    #[test]
+    fn page_forbids_scripts_and_requests() {
+        let p = page("<t>", "en", "x");
+        assert!(p.contains("default-src 'none'"));
+        assert!(p.contains("&lt;t&gt;"));
+        assert!(!p.contains("<script"));
+    }
+}

@@ -1,0 +1,600 @@
+//! The Markdown report. All text that comes from mail or from a model is
+//! escaped so it can never become a link, an image, HTML or a heading: the
+//! structure of the report is ours alone.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::i18n::{Labels, labels};
+use super::{Report, ThreadSummary};
+use crate::analysis::Kind;
+use crate::digest::{GivenTrailer, ThreadView};
+
+/// Longest summary shown (characters); model output beyond is cut.
+pub const MAX_SUMMARY_CHARS: usize = 6000;
+/// Longest single line of mail-derived text (subject, name).
+pub const MAX_INLINE_CHARS: usize = 300;
+
+/// Escape one line of untrusted text for Markdown: no links, images,
+/// emphasis, HTML, entities or code spans; control characters and line
+/// breaks become spaces; very long text is cut.
+pub fn escape_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for (n, c) in s.chars().enumerate() {
+        if n >= MAX_INLINE_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' | '!' | '#'
+            | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            // Bidi overrides and other invisible format characters.
+            '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{FEFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape multi-line untrusted text (a summary): each line is escaped as
+/// inline text; simple list items ("- ", "* ", "1. ") stay lists; every
+/// other line is its own paragraph. Cut at [`MAX_SUMMARY_CHARS`].
+pub fn escape_block(s: &str) -> String {
+    let mut text: String = s.chars().take(MAX_SUMMARY_CHARS).collect();
+    if s.chars().count() > MAX_SUMMARY_CHARS {
+        text.push('…');
+    }
+    let mut out = String::new();
+    let mut prev_list = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() {
+            prev_list = false;
+            continue;
+        }
+        let (marker, rest) =
+            if let Some(r) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+                (Some("- ".to_string()), r)
+            } else if let Some(r) = line.strip_prefix("• ") {
+                (Some("- ".to_string()), r)
+            } else if let Some((num, r)) = line.split_once(". ")
+                && !num.is_empty()
+                && num.len() <= 3
+                && num.bytes().all(|b| b.is_ascii_digit())
+            {
+                (Some(format!("{num}. ")), r)
+            } else {
+                (None, line)
+            };
+        // Leading characters that start blocks (headings, quotes, rules,
+        // setext underlines, list markers) are escaped by escape_inline or
+        // here.
+        let mut body = escape_inline(rest);
+        if let Some(first) = body.chars().next()
+            && matches!(first, '-' | '+' | '=' | '.' | ')' | ':')
+        {
+            body.insert(0, '\\');
+        }
+        if body.chars().next().is_some_and(|c| c.is_ascii_digit()) && marker.is_none() {
+            // "2019. x" would start an ordered list.
+            if let Some(pos) = body.find(". ")
+                && body[..pos].bytes().all(|b| b.is_ascii_digit())
+            {
+                body.insert(pos, '\\');
+            }
+        }
+        match marker {
+            Some(m) => {
+                if !prev_list && !out.is_empty() {
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "{m}{body}");
+                prev_list = true;
+            }
+            None => {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "{body}");
+                prev_list = false;
+            }
+        }
+    }
+    out
+}
+
+/// Time as `YYYY-MM-DD HH:MM` in `tz`.
+pub fn fmt_time(t: &str, tz: Tz) -> String {
+    parse_iso(t)
+        .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn fmt_short(t: &str, tz: Tz) -> String {
+    parse_iso(t)
+        .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn parse_iso(t: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn fmt_instant(t: i64, tz: Tz) -> String {
+    tz.timestamp_opt(t, 0)
+        .single()
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Anchor of the n-th thread (1-based).
+pub fn anchor(n: usize) -> String {
+    format!("t-{n}")
+}
+
+/// A link whose target we made (lore URLs): only http(s) is ever emitted.
+fn link(text: &str, url: &str) -> String {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        let url = url.replace(['(', ')', ' ', '<', '>'], "");
+        format!("[{}]({url})", escape_inline(text))
+    } else {
+        escape_inline(text)
+    }
+}
+
+fn trailer_list(l: &Labels, items: &[GivenTrailer]) -> String {
+    // name -> patches
+    let mut by: Vec<(String, Vec<String>)> = Vec::new();
+    for t in items {
+        let who = if t.name.is_empty() {
+            t.email.clone()
+        } else {
+            t.name.clone()
+        };
+        let patch = crate::analysis::parse_subject(&t.patch)
+            .part
+            .map(|(n, m)| format!("{n}/{m}"))
+            .unwrap_or_default();
+        match by.iter_mut().find(|(w, _)| *w == who) {
+            Some((_, ps)) => {
+                if !patch.is_empty() && !ps.contains(&patch) {
+                    ps.push(patch)
+                }
+            }
+            None => by.push((
+                who,
+                if patch.is_empty() {
+                    vec![]
+                } else {
+                    vec![patch]
+                },
+            )),
+        }
+    }
+    let _ = l;
+    by.iter()
+        .map(|(who, ps)| {
+            if ps.is_empty() {
+                escape_inline(who)
+            } else {
+                format!("{} ({})", escape_inline(who), ps.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
+    let s = &t.series.facts;
+    let mut out = Vec::new();
+    let mut parts = Vec::new();
+    if s.patch_mails > 0 {
+        parts.push(format!("{} v{}", l.version, s.version));
+        if let Some(total) = s.total {
+            parts.push(format!(
+                "{}/{} {}",
+                s.arrived.len(),
+                total,
+                l.patches_arrived
+            ));
+        }
+        if !s.missing.is_empty() {
+            let list: Vec<String> = s.missing.iter().take(20).map(|n| n.to_string()).collect();
+            parts.push(format!("{} {}", l.missing, list.join(", ")));
+        }
+        if s.cover_letter {
+            parts.push(l.cover_letter.to_string());
+        }
+        if s.rfc {
+            parts.push(l.rfc.to_string());
+        }
+        if s.resend {
+            parts.push(l.resend.to_string());
+        }
+    }
+    if t.root_missing {
+        parts.push(l.root_missing.to_string());
+    }
+    if !parts.is_empty() {
+        out.push(format!("**{}**: {}", l.status, parts.join(" · ")));
+    }
+    if let Some(p) = &t.series.previous_version {
+        out.push(format!(
+            "**{}**: {}",
+            l.previous_version,
+            link(&p.subject, &p.url)
+        ));
+    }
+    if let Some(n) = &t.series.superseded_by {
+        out.push(format!(
+            "**{}**: {} ({})",
+            l.superseded_by,
+            link(&n.subject, &n.url),
+            &n.date[..10.min(n.date.len())]
+        ));
+    }
+    let r = &t.review;
+    for (label, items) in [
+        ("Reviewed-by", &r.reviewed_by),
+        ("Acked-by", &r.acked_by),
+        ("Tested-by", &r.tested_by),
+        ("Reported-by", &r.reported_by),
+    ] {
+        if !items.is_empty() {
+            out.push(format!("**{label}**: {}", trailer_list(l, items)));
+        }
+    }
+    for a in &r.applied {
+        let who = if a.by.is_empty() { &a.by_email } else { &a.by };
+        out.push(format!(
+            "**{}**: {} — “{}” ({})",
+            l.applied,
+            escape_inline(who),
+            escape_inline(&a.line),
+            &a.date[..10.min(a.date.len())]
+        ));
+    }
+    for a in &r.naks {
+        let who = if a.by.is_empty() { &a.by_email } else { &a.by };
+        out.push(format!(
+            "**{}**: {} — “{}”",
+            l.nak,
+            escape_inline(who),
+            escape_inline(&a.line)
+        ));
+    }
+    if !r.bots.is_empty() {
+        let b: Vec<String> = r.bots.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+        out.push(format!("**{}**: {}", l.bots, b.join(", ")));
+    }
+    out
+}
+
+fn summary_heading(l: &Labels, s: &ThreadSummary) -> String {
+    let src = match s.source.as_str() {
+        "model" => l.summary_source_model,
+        "cache" => l.summary_source_cache,
+        "unavailable" => l.summary_unavailable,
+        _ => l.summary_source_extractive,
+    };
+    format!("#### {} ({src})", l.summary)
+}
+
+/// Render the whole report as Markdown.
+pub fn render(report: &Report) -> String {
+    let h = &report.report;
+    let d = &report.digest;
+    let l = labels(&h.lang);
+    let tz: Tz = d.window.zone;
+    let mut o = String::new();
+    let list_up = d.list.to_uppercase();
+    let _ = writeln!(
+        o,
+        "# {} {} · {}\n",
+        escape_inline(&list_up),
+        l.title,
+        escape_inline(&d.window.label)
+    );
+    let by = if d.window.by == "date" {
+        l.by_date
+    } else {
+        l.by_received
+    };
+    let _ = writeln!(o, "- **{}**: {}", l.list, escape_inline(&d.list));
+    if d.window.first_day.is_empty() {
+        let _ = writeln!(
+            o,
+            "- **{}**: {} ({})",
+            l.window,
+            escape_inline(&d.window.label),
+            by
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "- **{}**: {} — {} ({}, {by}, {})",
+            l.window,
+            fmt_instant(d.window.start, tz),
+            fmt_instant(d.window.end, tz),
+            d.window.tz,
+            escape_inline(&d.window.label),
+        );
+    }
+    let _ = writeln!(
+        o,
+        "- **{}**: {}",
+        l.generated,
+        fmt_time(&h.generated_at, tz) + " " + &d.window.tz
+    );
+    let sm = &h.summarizer;
+    let mut who = if sm.backend == "extractive" {
+        l.extractive_backend.to_string()
+    } else {
+        format!("{} {}", sm.backend, sm.model.as_deref().unwrap_or(""))
+    };
+    if let Some(dg) = &sm.model_digest {
+        who.push_str(&format!(" ({})", &dg[..dg.len().min(19)]));
+    }
+    let _ = writeln!(o, "- **{}**: {}", l.summaries, escape_inline(who.trim()));
+    for n in &h.notices {
+        let _ = writeln!(o, "- ⚠️ {}", escape_inline(n));
+    }
+    o.push('\n');
+
+    // Overview
+    let t = &d.totals;
+    let _ = writeln!(o, "## {}\n", l.overview);
+    let _ = writeln!(
+        o,
+        "- **{}**: {} ({})",
+        l.mails_in_window,
+        t.messages,
+        l.history_context
+            .replace("{n}", &t.history_messages.to_string())
+    );
+    let _ = writeln!(
+        o,
+        "- **{}**: {} ({} {}, {} {})",
+        l.threads, t.threads, t.new_threads, l.new_threads, t.big_threads, l.big_threads
+    );
+    let _ = writeln!(o, "- **{}**: {}\n", l.participants, t.participants);
+    if !t.by_kind.is_empty() {
+        let _ = writeln!(o, "### {}\n", l.by_kind);
+        let _ = writeln!(o, "| {} | {} | {} |", l.kind, l.threads, l.mails);
+        let _ = writeln!(o, "| --- | ---: | ---: |");
+        for k in &t.by_kind {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                k.kind.label(&h.lang),
+                k.threads,
+                k.messages
+            );
+        }
+        o.push('\n');
+    }
+
+    if d.threads.is_empty() {
+        let _ = writeln!(o, "{}\n", l.no_threads);
+    } else {
+        // Contents
+        let _ = writeln!(o, "## {}\n", l.contents);
+        for (i, th) in d.threads.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "{}. [{}](#{}) — {} · {} {}",
+                i + 1,
+                escape_inline(&th.subject),
+                anchor(i + 1),
+                th.kind.label(&h.lang),
+                th.window_messages,
+                l.mails
+            );
+        }
+        o.push('\n');
+    }
+
+    // Threads by kind
+    let mut n = 0;
+    for kind in Kind::ALL {
+        let threads: Vec<(usize, &ThreadView)> = d
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.kind == kind)
+            .collect();
+        if threads.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "---\n\n## 📌 {}\n", kind.label(&h.lang));
+        let _ = writeln!(o, "{} {}\n", threads.len(), l.n_threads);
+        for (i, th) in threads {
+            n += 1;
+            debug_assert_eq!(n, i + 1);
+            render_thread(&mut o, l, &h.lang, tz, i + 1, th, &report.summaries[i]);
+        }
+    }
+
+    // Data quality
+    let _ = writeln!(o, "---\n\n## {}\n", l.quality);
+    let q = &d.quality;
+    if q.is_empty() {
+        let _ = writeln!(o, "{}\n", l.quality_none);
+    } else {
+        for (label, items) in [
+            (l.q_no_mid, &q.no_message_id),
+            (l.q_undecodable, &q.undecodable),
+            (l.q_date_skew, &q.date_skew),
+            (l.q_reused, &q.reused_message_id),
+            (l.q_unreadable, &q.unreadable_commits),
+        ] {
+            if items.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "- **{label}**: {}", items.len());
+            for it in items.iter().take(20) {
+                let mut line = String::new();
+                if !it.subject.is_empty() {
+                    line.push_str(&escape_inline(&it.subject));
+                }
+                if !it.message_id.is_empty() {
+                    let _ = write!(line, " ‹{}›", escape_inline(&it.message_id));
+                }
+                if !it.detail.is_empty() {
+                    let _ = write!(line, " — {}", escape_inline(&it.detail));
+                }
+                let _ = writeln!(o, "  - {}", line.trim());
+            }
+            if items.len() > 20 {
+                let _ = writeln!(o, "  - …");
+            }
+        }
+        o.push('\n');
+    }
+
+    // Reproduce
+    let _ = writeln!(o, "## {}\n", l.reproduce);
+    for e in &d.epochs {
+        let from = e.from.as_deref().unwrap_or("root");
+        let _ = writeln!(
+            o,
+            "- **{}** epoch {}: `{}..{}`",
+            l.commits, e.epoch, from, e.to
+        );
+    }
+    let _ = writeln!(o, "- `{}`", h.regenerate.replace('`', "'"));
+    let mut info = vec![format!("{} {}", h.tool, h.version)];
+    if let Some(p) = &sm.prompt_version {
+        info.push(format!("prompt {p}"));
+    }
+    info.extend(sm.options.iter().cloned());
+    let _ = writeln!(o, "- {}", escape_inline(&info.join(" · ")));
+    o
+}
+
+fn render_thread(
+    o: &mut String,
+    l: &Labels,
+    lang: &str,
+    tz: Tz,
+    n: usize,
+    th: &ThreadView,
+    s: &ThreadSummary,
+) {
+    let _ = writeln!(o, "### {n}. {}\n", escape_inline(&th.subject));
+    let period = if th.first_date[..10.min(th.first_date.len())]
+        == th.last_date[..10.min(th.last_date.len())]
+    {
+        fmt_time(&th.first_date, tz)
+    } else {
+        format!(
+            "{} — {}",
+            fmt_time(&th.first_date, tz),
+            fmt_time(&th.last_date, tz)
+        )
+    };
+    let people: Vec<String> = th
+        .participants
+        .iter()
+        .map(|p| {
+            let name = if p.name.is_empty() { &p.email } else { &p.name };
+            format!("{} ({})", escape_inline(name), p.messages + p.history)
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "**📧 {}**: {} {} / {} {} | **👥 {}**: {} | **📅 {}**: {} | {}\n",
+        l.mails,
+        l.window_mails,
+        th.window_messages,
+        l.history_mails,
+        th.history_messages,
+        l.participants,
+        th.participants.len(),
+        l.period,
+        period,
+        link("lore", &th.url)
+    );
+    let _ = writeln!(o, "{}\n", people.join(", "));
+    for line in status_lines(l, th) {
+        let _ = writeln!(o, "- {line}");
+    }
+    o.push('\n');
+    let _ = writeln!(o, "{}\n", summary_heading(l, s));
+    let body = escape_block(&s.text);
+    if body.trim().is_empty() {
+        let _ = writeln!(o, "{}\n", l.summary_unavailable);
+    } else {
+        let _ = writeln!(o, "{body}");
+    }
+    let _ = writeln!(o, "#### {}\n", l.messages);
+    for (i, m) in th.messages.iter().enumerate() {
+        let hist = if m.in_window {
+            String::new()
+        } else {
+            format!(" *({})*", l.history_tag)
+        };
+        let indent = "  ".repeat(0);
+        let _ = writeln!(
+            o,
+            "{indent}{}. `{}`{} {} — {}",
+            i + 1,
+            fmt_short(&m.date, tz),
+            hist,
+            link(&m.subject, &m.url),
+            escape_inline(&m.from)
+        );
+    }
+    let _ = lang;
+    o.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_escapes_links_html_and_breaks() {
+        let e = escape_inline("[x](javascript:alert(1)) <script>alert(1)</script>\n# h");
+        assert!(!e.contains("[x]("));
+        assert!(e.contains("\\[x\\]"));
+        assert!(e.contains("\\<script\\>"));
+        assert!(!e.contains('\n'));
+        let html = crate::report::html::markdown_to_html(&e);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("href"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn block_keeps_lists_but_not_headings_or_links() {
+        let s = "# Title\n- item one\n* item [two](http://evil)\n\n---\n1. first\n> quote\n<img src=x onerror=alert(1)>";
+        let e = escape_block(s);
+        let html = crate::report::html::markdown_to_html(&e);
+        assert!(!html.contains("<h1"), "{html}");
+        assert!(!html.contains("<hr"), "{html}");
+        assert!(!html.contains("<a "), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<blockquote"), "{html}");
+        assert!(html.contains("<li>item one</li>"), "{html}");
+        assert!(html.contains("<ol>"), "{html}");
+    }
+
+    #[test]
+    fn long_text_is_cut() {
+        let long = "x".repeat(10_000);
+        assert!(escape_inline(&long).chars().count() <= MAX_INLINE_CHARS + 1);
+        assert!(escape_block(&long).chars().count() <= MAX_SUMMARY_CHARS + 2);
+    }
+}

@@ -1,0 +1,286 @@
+//! The summary cache, a table of the list's index database.
+//!
+//! Key: SHA-256 over a canonical text of
+//! - the cache format version;
+//! - backend kind, model name and model digest;
+//! - the prompt version (templates + condensing rules + prompt format);
+//! - the options that change answers: language, num_ctx, num_predict,
+//!   seed, temperature;
+//! - the thread's message set: every Message-ID shown (window and history),
+//!   sorted, each with its window membership (`W`/`H`);
+//! - a hash of the exact requests planned for the thread (facts and
+//!   condensed mails), so that changed facts (a new Reviewed-by, a newer
+//!   version superseding it) are asked again.
+//!
+//! The window membership is part of the key on purpose: a summary says
+//! what happened in the window and what earlier discussion established, so
+//! it is only reused when the same mails are split the same way, e.g. when a
+//! report is run again, regenerated with `--range`, or a later (or rolling)
+//! window shows the thread with the same mails in the same roles. A thread
+//! with new mail, or whose window mails became history, is asked again. The
+//! window's dates themselves are not part of the key (nor of the prompt).
+//!
+//! Only model answers are stored; failures and extractive text never are.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::hash::sha256_hex;
+
+/// Version of the key format and table layout.
+pub const CACHE_VERSION: u32 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS summary_cache(
+    key TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    model TEXT NOT NULL,
+    model_digest TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    parts INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS summary_models(
+    backend TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    model TEXT NOT NULL,
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    updated INTEGER NOT NULL,
+    PRIMARY KEY(backend, endpoint, model)
+);
+";
+
+/// Everything a cached summary depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyParts<'a> {
+    pub backend: &'a str,
+    pub model: &'a str,
+    pub model_digest: &'a str,
+    pub prompt_version: &'a str,
+    pub lang: &'a str,
+    pub num_ctx: usize,
+    pub num_predict: usize,
+    pub seed: i64,
+    /// `(Message-ID, in window)` of every mail shown, any order.
+    pub messages: Vec<(&'a str, bool)>,
+    /// Hash of the planned requests.
+    pub input_hash: String,
+}
+
+/// The cache key (64 hex digits).
+pub fn key(p: &KeyParts<'_>) -> String {
+    let mut mids = p.messages.clone();
+    mids.sort_unstable();
+    mids.dedup();
+    let mut text = format!(
+        "lore-digest summary cache v{CACHE_VERSION}\nbackend={}\nmodel={}\ndigest={}\nprompt={}\nlang={}\nnum_ctx={}\nnum_predict={}\nseed={}\ntemperature=0\ninput={}\nmessages={}\n",
+        p.backend,
+        p.model,
+        p.model_digest,
+        p.prompt_version,
+        p.lang,
+        p.num_ctx,
+        p.num_predict,
+        p.seed,
+        p.input_hash,
+        mids.len()
+    );
+    for (mid, w) in mids {
+        text.push_str(mid);
+        text.push('\t');
+        text.push(if w { 'W' } else { 'H' });
+        text.push('\n');
+    }
+    sha256_hex(text.as_bytes())
+}
+
+/// A cached answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub text: String,
+    pub parts: u32,
+}
+
+pub struct Cache<'c> {
+    db: &'c Connection,
+}
+
+impl<'c> Cache<'c> {
+    /// Create the tables when missing.
+    pub fn open(db: &'c Connection) -> Result<Cache<'c>, String> {
+        db.execute_batch(SCHEMA)
+            .map_err(|e| format!("summary cache: {e}"))?;
+        Ok(Cache { db })
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<Hit>, String> {
+        self.db
+            .query_row(
+                "SELECT text, parts FROM summary_cache WHERE key = ?1",
+                [key],
+                |r| {
+                    Ok(Hit {
+                        text: r.get(0)?,
+                        parts: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| format!("summary cache: {e}"))
+    }
+
+    /// Store answers: `(key, thread id, text, parts)`, in one transaction.
+    pub fn put_all(
+        &self,
+        meta: &KeyParts<'_>,
+        rows: &[(String, String, String, u32)],
+        now: i64,
+    ) -> Result<(), String> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let err = |e: rusqlite::Error| format!("summary cache: {e}");
+        let tx = self.db.unchecked_transaction().map_err(err)?;
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO summary_cache(key, thread_id, backend, model, model_digest, prompt_version, lang, parts, text, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(err)?;
+            for (key, thread, text, parts) in rows {
+                st.execute(params![
+                    key,
+                    thread,
+                    meta.backend,
+                    meta.model,
+                    meta.model_digest,
+                    meta.prompt_version,
+                    meta.lang,
+                    parts,
+                    text,
+                    now
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The model name and digest last seen for a backend endpoint and
+    /// configured model: lets cached summaries be found when the server
+    /// is not running.
+    pub fn last_model(
+        &self,
+        backend: &str,
+        endpoint: &str,
+        model: &str,
+    ) -> Result<Option<(String, String)>, String> {
+        self.db
+            .query_row(
+                "SELECT name, digest FROM summary_models WHERE backend = ?1 AND endpoint = ?2 AND model = ?3",
+                params![backend, endpoint, model],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| format!("summary cache: {e}"))
+    }
+
+    pub fn remember_model(
+        &self,
+        backend: &str,
+        endpoint: &str,
+        model: &str,
+        name: &str,
+        digest: &str,
+        now: i64,
+    ) -> Result<(), String> {
+        self.db
+            .execute(
+                "INSERT OR REPLACE INTO summary_models(backend, endpoint, model, name, digest, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                params![backend, endpoint, model, name, digest, now],
+            )
+            .map(|_| ())
+            .map_err(|e| format!("summary cache: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts() -> KeyParts<'static> {
+        KeyParts {
+            backend: "ollama",
+            model: "qwen2.5:7b-instruct",
+            model_digest: "845dbda0ea48",
+            prompt_version: "p1-abc",
+            lang: "zh",
+            num_ctx: 8192,
+            num_predict: 800,
+            seed: 42,
+            messages: vec![("b@x", true), ("a@x", false)],
+            input_hash: "i1".into(),
+        }
+    }
+
+    #[test]
+    fn key_depends_on_every_part() {
+        let base = key(&parts());
+        // Order of the message list does not matter.
+        let mut p = parts();
+        p.messages.reverse();
+        assert_eq!(key(&p), base);
+        type Change = Box<dyn Fn(&mut KeyParts<'static>)>;
+        let changes: Vec<Change> = vec![
+            Box::new(|p| p.messages.push(("c@x", true))),
+            Box::new(|p| p.messages[0].1 = false),
+            Box::new(|p| p.messages[0].0 = "b2@x"),
+            Box::new(|p| p.model_digest = "other"),
+            Box::new(|p| p.model = "llama3"),
+            Box::new(|p| p.backend = "openai"),
+            Box::new(|p| p.prompt_version = "p1-def"),
+            Box::new(|p| p.lang = "en"),
+            Box::new(|p| p.num_ctx = 4096),
+            Box::new(|p| p.num_predict = 512),
+            Box::new(|p| p.seed = 7),
+            Box::new(|p| p.input_hash = "i2".into()),
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            let mut p = parts();
+            change(&mut p);
+            assert_ne!(key(&p), base, "change {i}");
+        }
+    }
+
+    #[test]
+    fn store_and_find() {
+        let db = Connection::open_in_memory().unwrap();
+        let c = Cache::open(&db).unwrap();
+        let p = parts();
+        let k = key(&p);
+        assert_eq!(c.get(&k).unwrap(), None);
+        c.put_all(&p, &[(k.clone(), "t@x".into(), "text".into(), 3)], 1)
+            .unwrap();
+        assert_eq!(
+            c.get(&k).unwrap(),
+            Some(Hit {
+                text: "text".into(),
+                parts: 3
+            })
+        );
+        // Opening again keeps the rows.
+        let c = Cache::open(&db).unwrap();
+        assert!(c.get(&k).unwrap().is_some());
+        c.remember_model("ollama", "http://h/", "m", "m", "d1", 1)
+            .unwrap();
+        c.remember_model("ollama", "http://h/", "m", "m", "d2", 2)
+            .unwrap();
+        assert_eq!(
+            c.last_model("ollama", "http://h/", "m").unwrap(),
+            Some(("m".into(), "d2".into()))
+        );
+    }
+}

@@ -1,0 +1,505 @@
+//! Summaries without a model: the status facts, the abstract of the cover
+//! letter (the first own paragraphs of the root mail) and who said what in
+//! the window (each participant's first substantive own sentence), in
+//! Chinese or English. Everything quoted comes from the mails verbatim.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::condense::{condense, paragraphs};
+use super::prompt::{norm_lang, root_index};
+use crate::digest::{GivenTrailer, MessageView, ThreadView};
+
+/// Longest abstract, in characters.
+const ABSTRACT_CHARS: usize = 400;
+/// Longest quoted sentence, in characters.
+const SENTENCE_CHARS: usize = 200;
+/// Most participants listed for the window.
+const MAX_SPEAKERS: usize = 8;
+
+struct Words {
+    zh: bool,
+}
+
+impl Words {
+    fn q(&self, s: &str) -> String {
+        if self.zh {
+            format!("“{s}”")
+        } else {
+            format!("\"{s}\"")
+        }
+    }
+    fn sep(&self) -> &'static str {
+        if self.zh { "；" } else { "; " }
+    }
+    fn list_sep(&self) -> &'static str {
+        if self.zh { "、" } else { ", " }
+    }
+    fn colon(&self) -> &'static str {
+        if self.zh { "：" } else { ": " }
+    }
+}
+
+fn cut_at_word(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut cut: String = s.chars().take(max).collect();
+    if let Some(p) = cut.rfind(' ')
+        && p > max / 2
+    {
+        cut.truncate(p);
+    }
+    let cut = cut.trim_end_matches([',', ';', ':', ' ']).to_string();
+    format!("{cut}…")
+}
+
+/// Openings ("Hi Marc,"), closings ("Thanks,", "Cheers") and pings: not
+/// what a mail says. "Thanks, applied." is not a closing.
+fn is_greeting(p: &str) -> bool {
+    let t = p.trim();
+    if t.chars().count() >= 50 {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let first = words
+        .first()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .unwrap_or("");
+    let two = words.get(..2).map(|w| w.join(" ")).unwrap_or_default();
+    let two = two.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let opener = [
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "hallo",
+        "greetings",
+        "morning",
+    ];
+    let closer = ["thanks", "thx", "cheers", "regards", "br", "best", "ta"];
+    let closer2 = [
+        "kind regards",
+        "best regards",
+        "many thanks",
+        "thank you",
+        "thanks again",
+    ];
+    if opener.contains(&first) && words.len() <= 5 {
+        return true;
+    }
+    if (closer.contains(&first) || closer2.contains(&two))
+        && (t.ends_with(',') || words.len() <= 2 && !t.ends_with('.'))
+    {
+        return true;
+    }
+    if (first == "ping" || two == "gentle ping" || two == "friendly ping") && words.len() <= 4 {
+        return true;
+    }
+    t.starts_with('+') && words.len() <= 3
+}
+
+/// Sentences of a paragraph (split after `.`, `?`, `!` followed by a space,
+/// and after `。！？`).
+fn sentences(p: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = p.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        cur.push(c);
+        let end = match c {
+            '。' | '！' | '？' => true,
+            '.' | '?' | '!' => chars.get(i + 1).is_none_or(|n| n.is_whitespace()),
+            _ => false,
+        };
+        if end {
+            let s = cur.trim().to_string();
+            // "e.g." and "i.e." and version numbers are not sentence ends.
+            let lower = s.to_ascii_lowercase();
+            if !(lower.ends_with("e.g.") || lower.ends_with("i.e.") || lower.ends_with("etc.")) {
+                if !s.is_empty() {
+                    out.push(s);
+                }
+                cur.clear();
+            }
+        }
+    }
+    let s = cur.trim().to_string();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
+/// The own paragraphs of a mail worth quoting (no greetings, no
+/// sign-offs, no bracketed notes).
+fn own_paragraphs(m: &MessageView) -> Vec<String> {
+    let c = condense(&m.body, &m.facts);
+    paragraphs(&c.text)
+        .into_iter()
+        .filter(|p| !is_greeting(p))
+        .filter(|p| p.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .collect()
+}
+
+/// First substantive sentence of a mail: at least 20 characters (short
+/// sentences are joined with the next one), at most [`SENTENCE_CHARS`].
+fn first_sentence(m: &MessageView) -> Option<String> {
+    let paras = own_paragraphs(m);
+    let first = paras.first()?;
+    let mut s = String::new();
+    for sent in sentences(first) {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&sent);
+        if s.chars().count() >= 20 {
+            break;
+        }
+    }
+    (!s.is_empty()).then(|| cut_at_word(&s, SENTENCE_CHARS))
+}
+
+/// A paragraph where the description of a series ends: its changelog,
+/// base, links or test notes.
+fn ends_abstract(p: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^(?:changes|changelog|change log|change since|since v\d|v\d+\s*(?:->|:|changes|-)|previous (?:version|posting)s?|links?\s*:|base(?:d on|-commit)|this (?:series|patch(?:set)?) (?:is|applies) (?:based|on top)|the following changes since|tested (?:on|with)|testing:|notes?:)",
+        )
+        .unwrap()
+    });
+    RE.is_match(p.trim())
+}
+
+/// The first own paragraphs of the root mail, up to [`ABSTRACT_CHARS`],
+/// stopping at the changelog.
+fn abstract_of(m: &MessageView) -> Option<String> {
+    let mut out = String::new();
+    for p in own_paragraphs(m) {
+        if out.chars().count() >= ABSTRACT_CHARS / 2 || ends_abstract(&p) {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&p);
+    }
+    if out.is_empty() {
+        return None;
+    }
+    if out.chars().count() <= ABSTRACT_CHARS {
+        return Some(out);
+    }
+    // Cut at the last sentence end that fits, else at a word.
+    let mut acc = String::new();
+    for s in sentences(&out) {
+        if acc.chars().count() + s.chars().count() + 1 > ABSTRACT_CHARS {
+            break;
+        }
+        if !acc.is_empty() {
+            acc.push(' ');
+        }
+        acc.push_str(&s);
+    }
+    Some(if acc.is_empty() {
+        cut_at_word(&out, ABSTRACT_CHARS)
+    } else {
+        acc
+    })
+}
+
+fn names(list: &[GivenTrailer], w: &Words) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for t in list {
+        let n = if t.name.trim().is_empty() {
+            t.email.clone()
+        } else {
+            t.name.clone()
+        };
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    seen.join(w.list_sep())
+}
+
+fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let s = &thread.series.facts;
+    let kind = thread.kind.label(lang);
+    if s.patch_mails > 0 {
+        let total = s.total.unwrap_or(s.arrived.len() as u32);
+        let all_arrived = s.missing.is_empty();
+        parts.push(if w.zh {
+            let mut p = format!("{kind} v{}，共 {total} 个补丁", s.version);
+            if s.cover_letter {
+                p.push_str(" + 封面信");
+            }
+            p.push_str(if all_arrived {
+                "（已全部收到）"
+            } else {
+                "（部分缺失）"
+            });
+            p
+        } else {
+            let mut p = format!(
+                "{kind} v{}, {total} patch{}",
+                s.version,
+                if total == 1 { "" } else { "es" }
+            );
+            if s.cover_letter {
+                p.push_str(" + cover letter");
+            }
+            p.push_str(if all_arrived {
+                " (all arrived)"
+            } else {
+                " (some missing)"
+            });
+            p
+        });
+        if !all_arrived {
+            let missing: Vec<String> = s.missing.iter().map(u32::to_string).collect();
+            parts.push(if w.zh {
+                format!("缺少第 {} 个", missing.join("、"))
+            } else {
+                format!("missing {}", missing.join(", "))
+            });
+        }
+    } else {
+        parts.push(kind.to_string());
+    }
+    let r = &thread.review;
+    for (label, list) in [
+        ("Reviewed-by", &r.reviewed_by),
+        ("Acked-by", &r.acked_by),
+        ("Tested-by", &r.tested_by),
+    ] {
+        if !list.is_empty() {
+            parts.push(format!("{label}{}{}", w.colon(), names(list, w)));
+        }
+    }
+    for a in &r.applied {
+        let target = a.target.as_deref().unwrap_or("");
+        parts.push(match (w.zh, target.is_empty()) {
+            (true, true) => format!("{} 表示已合入", a.by),
+            (true, false) => format!("{} 表示已合入 {target}", a.by),
+            (false, true) => format!("applied by {}", a.by),
+            (false, false) => format!("applied to {target} by {}", a.by),
+        });
+    }
+    for n in &r.naks {
+        parts.push(if w.zh {
+            format!("{} 表示反对（NAK）", n.by)
+        } else {
+            format!("NAK from {}", n.by)
+        });
+    }
+    if let Some(n) = &thread.series.superseded_by {
+        parts.push(if w.zh {
+            format!("已被 v{} 取代", n.version)
+        } else {
+            format!("superseded by v{}", n.version)
+        });
+    }
+    parts.push(if w.zh {
+        format!(
+            "本周期 {} 封邮件，此前 {} 封",
+            thread.window_messages, thread.history_messages
+        )
+    } else {
+        format!(
+            "{} mail{} in this window, {} earlier",
+            thread.window_messages,
+            if thread.window_messages == 1 { "" } else { "s" },
+            thread.history_messages
+        )
+    });
+    let label = if w.zh { "状态" } else { "Status" };
+    let end = if w.zh { "。" } else { "." };
+    format!("{label}{}{}{end}", w.colon(), parts.join(w.sep()))
+}
+
+fn who(m: &MessageView) -> String {
+    let n = m.from_name.trim();
+    if n.is_empty() {
+        m.from_addr.trim().to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// What one window mail contributes, for the "who said what" list.
+fn said(m: &MessageView, w: &Words) -> String {
+    if m.bot.is_some() {
+        return if w.zh {
+            format!("（自动邮件）{}", w.q(&m.subject))
+        } else {
+            format!("(automated) {}", w.q(&m.subject))
+        };
+    }
+    if m.subject_info.is_patch_mail() {
+        return if w.zh {
+            format!("发送了 {}", w.q(&m.subject))
+        } else {
+            format!("posted {}", w.q(&m.subject))
+        };
+    }
+    if let Some(s) = first_sentence(m) {
+        return w.q(&s);
+    }
+    let trailers: Vec<&str> = m.facts.trailers.iter().map(|t| t.kind.as_str()).collect();
+    if !trailers.is_empty() {
+        let mut t = trailers.clone();
+        t.dedup();
+        return t.join(", ");
+    }
+    match (w.zh, m.facts.quoted_lines > 0) {
+        (true, true) => "（仅引用，无自己的文字）".to_string(),
+        (true, false) => "（无正文）".to_string(),
+        (false, true) => "(quoted text only)".to_string(),
+        (false, false) => "(no text)".to_string(),
+    }
+}
+
+/// The extractive summary of a thread in `lang` ("zh…" gives Chinese,
+/// anything else English). Never empty: the status line is always there.
+pub fn extractive(thread: &ThreadView, lang: &str) -> String {
+    let lang = norm_lang(lang);
+    let w = Words { zh: lang == "zh" };
+    let mut out = vec![status(thread, &w, lang)];
+
+    if !thread.messages.is_empty() {
+        let root = &thread.messages[root_index(thread)];
+        if let Some(a) = abstract_of(root) {
+            let label = if w.zh {
+                "摘要（原文）"
+            } else {
+                "Abstract"
+            };
+            out.push(format!("{label}{}{}", w.colon(), w.q(&a)));
+        }
+    }
+
+    if thread.history_messages > 0 {
+        let mut people: Vec<String> = Vec::new();
+        for m in thread.messages.iter().filter(|m| !m.in_window) {
+            let n = who(m);
+            if !people.contains(&n) {
+                people.push(n);
+            }
+        }
+        let shown: Vec<String> = people.iter().take(MAX_SPEAKERS).cloned().collect();
+        let more = people.len().saturating_sub(MAX_SPEAKERS);
+        let mut list = shown.join(w.list_sep());
+        if more > 0 {
+            list.push_str(&if w.zh {
+                format!(" 等 {} 人", people.len())
+            } else {
+                format!(" and {more} more")
+            });
+        }
+        out.push(if w.zh {
+            format!(
+                "此前讨论：窗口之前有 {} 封邮件（{list}）。",
+                thread.history_messages
+            )
+        } else {
+            format!(
+                "Earlier discussion: {} mail{} before this window ({list}).",
+                thread.history_messages,
+                if thread.history_messages == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            )
+        });
+    }
+
+    let mut speakers: Vec<(String, String)> = Vec::new();
+    let mut extra = 0;
+    for m in thread.messages.iter().filter(|m| m.in_window) {
+        let n = who(m);
+        if speakers.iter().any(|(s, _)| *s == n) {
+            continue;
+        }
+        if speakers.len() >= MAX_SPEAKERS {
+            extra += 1;
+            continue;
+        }
+        speakers.push((n, said(m, &w)));
+    }
+    if !speakers.is_empty() {
+        out.push(if w.zh {
+            "本周期：".to_string()
+        } else {
+            "In this window:".to_string()
+        });
+        let mut lines: Vec<String> = speakers
+            .into_iter()
+            .map(|(n, s)| format!("- {n}{}{s}", w.colon()))
+            .collect();
+        if extra > 0 {
+            lines.push(if w.zh {
+                format!("- 另有 {extra} 位参与者")
+            } else {
+                format!("- and {extra} more participants")
+            });
+        }
+        let block = lines.join("\n");
+        if let Some(last) = out.last_mut() {
+            last.push('\n');
+            last.push_str(&block);
+        }
+    }
+    super::sanitize::clean_text(&out.join("\n\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_split() {
+        assert_eq!(
+            sentences("This is wrong. Use e.g. the other helper! Why? 好的。然后"),
+            vec![
+                "This is wrong.",
+                "Use e.g. the other helper!",
+                "Why?",
+                "好的。",
+                "然后"
+            ]
+        );
+        assert_eq!(
+            sentences("Version 5.10 is fine"),
+            vec!["Version 5.10 is fine"]
+        );
+    }
+
+    #[test]
+    fn abstract_ends() {
+        assert!(ends_abstract("Changes since v1: - dropped x"));
+        assert!(ends_abstract("v2 -> v3: rebased"));
+        assert!(ends_abstract("Based on kvmarm/next."));
+        assert!(!ends_abstract("This series changes the way widgets work."));
+    }
+
+    #[test]
+    fn greetings() {
+        assert!(is_greeting("Hi Marc,"));
+        assert!(is_greeting("Thanks,"));
+        assert!(is_greeting("Hello all"));
+        assert!(is_greeting("Thanks!"));
+        assert!(is_greeting("Kind regards,"));
+        assert!(!is_greeting("Thanks, applied."));
+        assert!(!is_greeting("Thanks for the review, I will fix it."));
+        assert!(!is_greeting("This breaks the build on arm64."));
+        assert!(!is_greeting(
+            "Hi, this breaks the build on arm64 when CONFIG_KVM is off and nothing else is set."
+        ));
+    }
+}

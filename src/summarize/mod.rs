@@ -1,0 +1,976 @@
+//! Thread summaries: one model answer per thread per report (or a split +
+//! merge for long threads), cached in the index database, with an
+//! extractive summary (no model) for `--no-llm`, for an absent default
+//! server, and as the text of every summary that failed.
+//!
+//! Backends ([`Backend`]): `ollama` (default; [`ollama`]), any
+//! OpenAI-compatible `/chat/completions` server ([`openai`]), and
+//! `extractive` ([`extractive()`]).
+//!
+//! Default model: `qwen2.5:7b-instruct`, an instruction-tuned model that
+//! writes good Chinese and English, follows the "quoted material, not
+//! instructions" framing, has a 32k context, and runs on a CPU-only machine
+//! (the 4-bit default tag is ~4.7 GB, fits in 8 GB of RAM).
+//!
+//! Determinism: temperature 0, a fixed seed (taken modulo 2^31 since Ollama
+//! reads it as a 32-bit integer), explicit `num_ctx` and `num_predict`.
+//! Markdown, HTML and JSON show the same text because they render the one
+//! [`Outcome`].
+//!
+//! Flow of [`summarize`]: probe the server (model name and digest), build
+//! each thread's prompt ([`prompt`]) and cache key ([`cache`]), look the
+//! keys up, send what is missing concurrently (`jobs` in flight, a timeout
+//! per request, retries with backoff for transient errors) on a tokio
+//! runtime made here, store the answers, and return one [`Summary`] per
+//! thread. The database is used from the calling thread only.
+
+mod backend;
+pub mod cache;
+pub mod condense;
+mod extractive;
+pub mod hash;
+pub mod ollama;
+pub mod openai;
+pub mod prompt;
+pub mod sanitize;
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::digest::{Digest, ThreadView};
+use crate::progress::Progress;
+
+pub use backend::CallError;
+pub use extractive::extractive;
+pub use prompt::{estimate_tokens, prompt_version};
+
+use backend::{ModelBackend, Probe};
+use cache::{Cache, KeyParts};
+use prompt::{Budget, Plan, Request, norm_lang};
+
+/// The default Ollama model (see the module documentation).
+pub const DEFAULT_MODEL: &str = "qwen2.5:7b-instruct";
+
+/// Which summarizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    Ollama,
+    OpenAi,
+    Extractive,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Ollama => "ollama",
+            Backend::OpenAi => "openai",
+            Backend::Extractive => "extractive",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Backend, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ollama" => Ok(Backend::Ollama),
+            "openai" | "openai-compatible" => Ok(Backend::OpenAi),
+            "extractive" | "none" => Ok(Backend::Extractive),
+            _ => Err(format!(
+                "unknown summary backend {s:?} (ollama, openai, extractive)"
+            )),
+        }
+    }
+}
+
+/// How to summarize.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub backend: Backend,
+    /// The user chose the backend or its URL. When false and the default
+    /// server does not answer, summaries are extractive with a notice;
+    /// when true, they are marked unavailable and count as failed.
+    pub backend_explicit: bool,
+    pub model: String,
+    /// `OLLAMA_HOST`-style address (scheme and port optional).
+    pub ollama_url: String,
+    /// Base of an OpenAI-compatible server, e.g. `http://127.0.0.1:8080/v1`.
+    pub llm_url: Option<String>,
+    /// `zh` or `en` (any `zh…` tag is Chinese, anything else English).
+    pub lang: String,
+    pub num_ctx: u32,
+    pub num_predict: u32,
+    pub seed: u64,
+    /// Requests in flight.
+    pub jobs: usize,
+    /// Limit for one request (the whole answer). Requests waiting in a
+    /// server's queue count, so allow for `jobs` × generation time when the
+    /// server handles one request at a time.
+    pub timeout: Duration,
+    /// Further attempts after a transient error (connection lost, timeout,
+    /// HTTP 408/429/5xx).
+    pub retries: u32,
+    /// First wait before a retry; doubles each time, at most 30 s.
+    pub backoff: Duration,
+    /// Ignore cached summaries (answers are still stored).
+    pub refresh: bool,
+    /// Ollama only: stream the answer (NDJSON) instead of one JSON reply.
+    pub stream: bool,
+}
+
+impl Settings {
+    /// Defaults: Ollama at 127.0.0.1:11434 with [`DEFAULT_MODEL`], 8192
+    /// tokens of context, 800 for the answer, seed 42, 2 jobs, 600 s per
+    /// request, 2 retries.
+    pub fn defaults(lang: &str) -> Settings {
+        Settings {
+            backend: Backend::Ollama,
+            backend_explicit: false,
+            model: DEFAULT_MODEL.to_string(),
+            ollama_url: ollama::DEFAULT_HOST.to_string(),
+            llm_url: None,
+            lang: norm_lang(lang).to_string(),
+            num_ctx: 8192,
+            num_predict: 800,
+            seed: 42,
+            jobs: 2,
+            timeout: Duration::from_secs(600),
+            retries: 2,
+            backoff: Duration::from_secs(2),
+            refresh: false,
+            stream: false,
+        }
+    }
+
+    /// Settings that cannot work.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.num_predict < 64 {
+            return Err(format!("num_predict {} is below 64", self.num_predict));
+        }
+        if self.num_ctx < self.num_predict.saturating_add(1024) {
+            return Err(format!(
+                "num_ctx {} leaves less than 1024 tokens for the prompt (num_predict {})",
+                self.num_ctx, self.num_predict
+            ));
+        }
+        if self.timeout.is_zero() {
+            return Err("the request timeout is zero".into());
+        }
+        if self.model.trim().is_empty() && self.backend == Backend::Ollama {
+            return Err("no model given".into());
+        }
+        if self.backend == Backend::OpenAi && self.llm_url.is_none() {
+            return Err(
+                "the openai backend needs a server URL (e.g. http://127.0.0.1:8080/v1)".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The seed sent (Ollama reads a 32-bit integer).
+    pub fn effective_seed(&self) -> i64 {
+        (self.seed % (1u64 << 31)) as i64
+    }
+
+    /// Options that change answers, as `name=value` (for reports).
+    pub fn options(&self) -> Vec<String> {
+        vec![
+            format!("num_ctx={}", self.num_ctx),
+            format!("num_predict={}", self.num_predict),
+            format!("seed={}", self.effective_seed()),
+            "temperature=0".to_string(),
+        ]
+    }
+
+    /// The server address in use, normalized when possible.
+    pub fn endpoint(&self) -> String {
+        match self.backend {
+            Backend::Ollama => {
+                ollama::normalize_host(&self.ollama_url).unwrap_or_else(|_| self.ollama_url.clone())
+            }
+            Backend::OpenAi => {
+                let u = self.llm_url.clone().unwrap_or_default();
+                openai::normalize_base(&u).unwrap_or(u)
+            }
+            Backend::Extractive => String::new(),
+        }
+    }
+}
+
+/// Where a summary's text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SummarySource {
+    /// Asked the model in this run.
+    Model,
+    /// A model answer from an earlier run.
+    Cache,
+    /// No model: `--no-llm`, or no server answered (see the notice).
+    Extractive,
+    /// The model failed for this thread: the text is extractive and
+    /// `error` says why.
+    Unavailable,
+}
+
+impl SummarySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SummarySource::Model => "model",
+            SummarySource::Cache => "cache",
+            SummarySource::Extractive => "extractive",
+            SummarySource::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// The summary of one thread.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Plain text ("- " lists allowed), never an error message.
+    pub text: String,
+    pub source: SummarySource,
+    /// Why the model failed (`Unavailable` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Requests the thread was split into (1 = whole thread at once; 0 for
+    /// extractive text).
+    pub parts: u32,
+}
+
+/// The model that made (or would have made) the summaries.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    pub backend: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Where the server was asked.
+    pub endpoint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// The model's context length as the server reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_length: Option<u64>,
+}
+
+/// The result of [`summarize`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// One per thread of the digest, in the same order.
+    pub summaries: Vec<Summary>,
+    pub model: Option<ModelInfo>,
+    pub prompt_version: String,
+    /// Something the report should say at the top (in the report's
+    /// language): no server answered, summaries unavailable, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// Threads whose summary is `Unavailable`.
+    pub failed: usize,
+    /// Chat requests sent (retries included).
+    pub requests: usize,
+    /// Estimated prompt tokens of those requests.
+    pub prompt_tokens_estimated: usize,
+    /// Prompt tokens as counted by the server, where it said.
+    pub prompt_tokens_reported: usize,
+    pub cache_hits: usize,
+    pub backend: String,
+    /// [`Settings::options`].
+    pub options: Vec<String>,
+    pub lang: String,
+}
+
+impl Outcome {
+    fn new(n: usize, settings: &Settings, lang: &str) -> Outcome {
+        Outcome {
+            summaries: Vec::with_capacity(n),
+            model: None,
+            prompt_version: prompt_version(lang),
+            notice: None,
+            failed: 0,
+            requests: 0,
+            prompt_tokens_estimated: 0,
+            prompt_tokens_reported: 0,
+            cache_hits: 0,
+            backend: settings.backend.as_str().to_string(),
+            options: settings.options(),
+            lang: lang.to_string(),
+        }
+    }
+}
+
+/// [`extractive()`] that cannot panic: a thread whose extraction fails
+/// gets its subject.
+fn safe_extractive(thread: &ThreadView, lang: &str) -> String {
+    catch_unwind(AssertUnwindSafe(|| extractive(thread, lang))).unwrap_or_else(|_| {
+        let s = sanitize::clean_text(&thread.subject);
+        if lang == "zh" {
+            format!("主题：{s}")
+        } else {
+            format!("Subject: {s}")
+        }
+    })
+}
+
+fn extractive_summary(thread: &ThreadView, lang: &str) -> Summary {
+    Summary {
+        text: safe_extractive(thread, lang),
+        source: SummarySource::Extractive,
+        error: None,
+        parts: 0,
+    }
+}
+
+fn unavailable(thread: &ThreadView, lang: &str, error: &str) -> Summary {
+    Summary {
+        text: safe_extractive(thread, lang),
+        source: SummarySource::Unavailable,
+        error: Some(sanitize::clean_error(error)),
+        parts: 0,
+    }
+}
+
+/// Summarize every thread of `digest`. Never panics; never returns an
+/// error text as a summary. `db` is the list's index database (the cache
+/// lives there) and is used from the calling thread only.
+pub fn summarize(
+    digest: &Digest,
+    settings: &Settings,
+    db: &rusqlite::Connection,
+    progress: &Progress,
+) -> Outcome {
+    let lang = norm_lang(&settings.lang);
+    match catch_unwind(AssertUnwindSafe(|| run(digest, settings, db, progress))) {
+        Ok(o) => o,
+        Err(_) => {
+            let mut o = Outcome::new(digest.threads.len(), settings, lang);
+            let err = "internal error in the summarizer";
+            o.summaries = digest
+                .threads
+                .iter()
+                .map(|t| unavailable(t, lang, err))
+                .collect();
+            o.failed = o.summaries.len();
+            o.notice = Some(if lang == "zh" {
+                "摘要程序内部错误；所有摘要均为抽取式，并标记为不可用。".to_string()
+            } else {
+                "Internal error in the summarizer: every summary is extractive and marked unavailable.".to_string()
+            });
+            o
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The tokio runtime of one [`summarize`] call. Dropping it never blocks
+/// (a runtime dropped the ordinary way inside an async context panics).
+struct Rt(Option<tokio::runtime::Runtime>);
+
+impl Rt {
+    fn new() -> Result<Rt, CallError> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map(|rt| Rt(Some(rt)))
+            .map_err(|e| CallError::Config(format!("async runtime: {e}")))
+    }
+
+    /// Run a future to completion, from a fresh thread when the caller is
+    /// itself inside a tokio runtime (where `block_on` would panic).
+    fn block_on<F>(&self, f: F) -> F::Output
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        let rt = self.0.as_ref().expect("runtime present until drop");
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| match s.spawn(|| rt.block_on(f)).join() {
+                Ok(v) => v,
+                Err(p) => resume_unwind(p),
+            })
+        } else {
+            rt.block_on(f)
+        }
+    }
+}
+
+impl Drop for Rt {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A thread waiting for the model.
+struct Job {
+    index: usize,
+    plan: Plan,
+    key: String,
+}
+
+/// What the concurrent requests share.
+struct Shared {
+    backend: Box<dyn ModelBackend>,
+    model: String,
+    lang: &'static str,
+    budget: Budget,
+    sem: tokio::sync::Semaphore,
+    timeout: Duration,
+    retries: u32,
+    backoff: Duration,
+    requests: AtomicUsize,
+    tokens_estimated: AtomicUsize,
+    tokens_reported: AtomicUsize,
+    /// The server stopped accepting connections: fail fast from now on.
+    dead: AtomicBool,
+}
+
+impl Shared {
+    /// One request with retries; the sanitized answer or an error message.
+    async fn call(&self, req: &Request) -> Result<String, String> {
+        let mut attempt = 0u32;
+        loop {
+            if self.dead.load(Ordering::Relaxed) {
+                return Err("the server stopped answering earlier in this run".to_string());
+            }
+            let result = {
+                let _permit = self
+                    .sem
+                    .acquire()
+                    .await
+                    .map_err(|_| "request queue closed".to_string())?;
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                self.tokens_estimated
+                    .fetch_add(req.tokens, Ordering::Relaxed);
+                tokio::time::timeout(
+                    self.timeout,
+                    self.backend.chat(&self.model, &req.system, &req.user),
+                )
+                .await
+                .unwrap_or(Err(CallError::Timeout(self.timeout)))
+            };
+            match result {
+                Ok(answer) => {
+                    if let Some(n) = answer.prompt_tokens {
+                        self.tokens_reported
+                            .fetch_add(n as usize, Ordering::Relaxed);
+                    }
+                    let text = sanitize::sanitize_answer(&answer.text, answer.truncated)?;
+                    if sanitize::echoes_prompt(&text, &req.system) {
+                        return Err(
+                            "unusable answer: it repeats the prompt instead of summarizing it"
+                                .to_string(),
+                        );
+                    }
+                    return Ok(text);
+                }
+                Err(e) if e.transient() && attempt < self.retries => {
+                    let wait = self
+                        .backoff
+                        .saturating_mul(1u32 << attempt.min(10))
+                        .min(Duration::from_secs(30));
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    if matches!(e, CallError::Connect(_)) {
+                        self.dead.store(true, Ordering::Relaxed);
+                    }
+                    let tries = if attempt > 0 {
+                        format!(" (after {} attempts)", attempt + 1)
+                    } else {
+                        String::new()
+                    };
+                    return Err(format!("{e}{tries}"));
+                }
+            }
+        }
+    }
+
+    /// A thread: its one request, or its parts and their merge.
+    async fn thread(&self, plan: &Plan) -> ThreadResult {
+        let count = plan.requests.len();
+        if !plan.is_split() {
+            return self.call(&plan.requests[0]).await.map(|t| (t, 1));
+        }
+        let mut notes: Vec<(String, String)> = Vec::with_capacity(count);
+        for (k, (req, label)) in plan.requests.iter().zip(&plan.part_labels).enumerate() {
+            let text = self
+                .call(req)
+                .await
+                .map_err(|e| format!("part {}/{count}: {e}", k + 1))?;
+            notes.push((label.clone(), text));
+        }
+        loop {
+            let round = prompt::merge_round(&plan.facts, &notes, self.lang, self.budget);
+            if round.len() == 1 {
+                let text = self
+                    .call(&round[0].0)
+                    .await
+                    .map_err(|e| format!("merge: {e}"))?;
+                return Ok((text, count as u32));
+            }
+            if round.len() >= notes.len() {
+                return Err("the part notes do not fit the context for merging".to_string());
+            }
+            let mut next = Vec::with_capacity(round.len());
+            for (req, idx) in &round {
+                let text = self.call(req).await.map_err(|e| format!("merge: {e}"))?;
+                let first = idx.first().copied().unwrap_or(0);
+                let last = idx.last().copied().unwrap_or(0);
+                next.push((format!("parts {}-{}", first + 1, last + 1), text));
+            }
+            notes = next;
+        }
+    }
+}
+
+fn notice_unreachable(settings: &Settings, lang: &str, err: &str, fallback: bool) -> String {
+    let endpoint = settings.endpoint();
+    let backend = settings.backend.as_str();
+    let model = &settings.model;
+    let err = sanitize::clean_error(err);
+    match (lang, fallback) {
+        ("zh", true) => format!(
+            "未能使用大模型（{backend}，地址 {endpoint}，模型 {model}：{err}）；本报告的摘要为抽取式（未使用模型）。"
+        ),
+        ("zh", false) => format!(
+            "大模型后端不可用（{backend}，地址 {endpoint}，模型 {model}：{err}）；未能由模型生成的摘要均标记为不可用。"
+        ),
+        (_, true) => format!(
+            "No LLM server could be used ({backend} at {endpoint}, model {model}: {err}); the summaries are extractive (made without a model)."
+        ),
+        (_, false) => format!(
+            "The LLM backend is unavailable ({backend} at {endpoint}, model {model}: {err}); summaries it could not make are marked unavailable."
+        ),
+    }
+}
+
+fn notice_failed(lang: &str, failed: usize, total: usize) -> String {
+    if lang == "zh" {
+        format!(
+            "{total} 个线程中有 {failed} 个的模型摘要生成失败，显示为抽取式摘要并标记为不可用。"
+        )
+    } else {
+        format!(
+            "{failed} of {total} thread summaries failed; they show extractive text and are marked unavailable."
+        )
+    }
+}
+
+fn make_backend(settings: &Settings) -> Result<Box<dyn ModelBackend>, CallError> {
+    settings.validate().map_err(CallError::Config)?;
+    let seed = settings.effective_seed();
+    match settings.backend {
+        Backend::Ollama => Ok(Box::new(ollama::OllamaBackend::new(
+            &settings.ollama_url,
+            settings.num_ctx,
+            settings.num_predict,
+            seed as i32,
+            settings.timeout,
+            settings.stream,
+        )?)),
+        Backend::OpenAi => Ok(Box::new(openai::OpenAiBackend::new(
+            settings.llm_url.as_deref().unwrap_or(""),
+            settings.num_predict,
+            seed,
+            settings.timeout,
+        )?)),
+        Backend::Extractive => Err(CallError::Config("no model backend".into())),
+    }
+}
+
+/// Hash of everything a plan sends.
+fn plan_hash(plan: &Plan) -> String {
+    let mut h = hash::Sha256::new();
+    for r in &plan.requests {
+        h.update(r.system.as_bytes());
+        h.update(b"\0");
+        h.update(r.user.as_bytes());
+        h.update(b"\0");
+    }
+    hash::hex(&h.finish())
+}
+
+/// What a cache key takes from the model and the run.
+struct KeyBase<'a> {
+    backend: &'a str,
+    model: &'a str,
+    digest: &'a str,
+    prompt_version: &'a str,
+    lang: &'a str,
+}
+
+fn key_parts<'a>(
+    thread: &'a ThreadView,
+    settings: &Settings,
+    base: &KeyBase<'a>,
+    input_hash: String,
+) -> KeyParts<'a> {
+    KeyParts {
+        backend: base.backend,
+        model: base.model,
+        model_digest: base.digest,
+        prompt_version: base.prompt_version,
+        lang: base.lang,
+        num_ctx: settings.num_ctx as usize,
+        num_predict: settings.num_predict as usize,
+        seed: settings.effective_seed(),
+        messages: thread
+            .messages
+            .iter()
+            .map(|m| (m.message_id.as_str(), m.in_window))
+            .collect(),
+        input_hash,
+    }
+}
+
+/// The text and part count of a thread's answer, or why it failed.
+type ThreadResult = Result<(String, u32), String>;
+
+fn run(
+    digest: &Digest,
+    settings: &Settings,
+    db: &rusqlite::Connection,
+    progress: &Progress,
+) -> Outcome {
+    let lang = norm_lang(&settings.lang);
+    let threads = &digest.threads;
+    let n = threads.len();
+    let mut out = Outcome::new(n, settings, lang);
+    let bar = progress.bar(n as u64, "summaries");
+
+    if settings.backend == Backend::Extractive || threads.is_empty() {
+        out.summaries = threads
+            .iter()
+            .map(|t| extractive_summary(t, lang))
+            .collect();
+        bar.inc(n as u64);
+        return out;
+    }
+
+    let cache = match Cache::open(db) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            progress.note(&format!("{e}; summaries are not cached in this run"));
+            None
+        }
+    };
+    let rt = Rt::new();
+    let probe_limit = settings.timeout.min(Duration::from_secs(30));
+    let ready: Result<(&Rt, Box<dyn ModelBackend>, Probe), CallError> =
+        rt.as_ref().map_err(Clone::clone).and_then(|rt| {
+            let b = make_backend(settings)?;
+            let p = rt.block_on(async {
+                tokio::time::timeout(probe_limit, b.probe(&settings.model))
+                    .await
+                    .unwrap_or(Err(CallError::Timeout(probe_limit)))
+            })?;
+            Ok((rt, b, p))
+        });
+    let endpoint = settings.endpoint();
+    let backend_name = settings.backend.as_str();
+    let prompt_version = out.prompt_version.clone();
+
+    let (rt, backend, probe) = match ready {
+        Ok(r) => r,
+        Err(e) => {
+            // The server cannot be used. Summaries cached for the model last
+            // seen at this endpoint are still good; the rest are extractive
+            // (no backend chosen) or unavailable (a chosen backend failed).
+            let fallback = !settings.backend_explicit;
+            let last = cache.as_ref().and_then(|c| {
+                c.last_model(backend_name, &endpoint, &settings.model)
+                    .ok()
+                    .flatten()
+            });
+            let err = e.to_string();
+            for t in threads {
+                let hit = match (&cache, &last, settings.refresh) {
+                    (Some(c), Some((name, dig)), false) => {
+                        let input = prompt::thread_input(t);
+                        let plan = prompt::plan(&input, lang, budget_for(settings, None));
+                        let base = KeyBase {
+                            backend: backend_name,
+                            model: name,
+                            digest: dig,
+                            prompt_version: &prompt_version,
+                            lang,
+                        };
+                        let kp = key_parts(t, settings, &base, plan_hash(&plan));
+                        c.get(&cache::key(&kp)).ok().flatten()
+                    }
+                    _ => None,
+                };
+                let s = match hit {
+                    Some(h) => {
+                        out.cache_hits += 1;
+                        Summary {
+                            text: h.text,
+                            source: SummarySource::Cache,
+                            error: None,
+                            parts: h.parts,
+                        }
+                    }
+                    None if fallback => extractive_summary(t, lang),
+                    None => {
+                        out.failed += 1;
+                        unavailable(t, lang, &err)
+                    }
+                };
+                out.summaries.push(s);
+                bar.inc(1);
+            }
+            if out.cache_hits > 0
+                && let Some((name, dig)) = last
+            {
+                out.model = Some(ModelInfo {
+                    backend: backend_name.to_string(),
+                    name,
+                    digest: Some(dig),
+                    endpoint: endpoint.clone(),
+                    server_version: None,
+                    context_length: None,
+                });
+            }
+            if out.cache_hits < n {
+                out.notice = Some(notice_unreachable(settings, lang, &err, fallback));
+            }
+            return out;
+        }
+    };
+
+    out.model = Some(ModelInfo {
+        backend: backend_name.to_string(),
+        name: probe.name.clone(),
+        digest: Some(probe.digest.clone()),
+        endpoint: endpoint.clone(),
+        server_version: probe.server_version.clone(),
+        context_length: probe.context_length,
+    });
+    if let Some(c) = &cache
+        && let Err(e) = c.remember_model(
+            backend_name,
+            &endpoint,
+            &settings.model,
+            &probe.name,
+            &probe.digest,
+            now_secs(),
+        )
+    {
+        progress.note(&e);
+    }
+
+    // Plans, keys and cache lookups (on this thread: the connection is not
+    // shared with the requests).
+    let budget = budget_for(settings, probe.context_length);
+    let mut slots: Vec<Option<Summary>> = vec![None; n];
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut key_meta = None;
+    let base = KeyBase {
+        backend: backend_name,
+        model: &probe.name,
+        digest: &probe.digest,
+        prompt_version: &prompt_version,
+        lang,
+    };
+    for (i, t) in threads.iter().enumerate() {
+        let input = prompt::thread_input(t);
+        let plan = prompt::plan(&input, lang, budget);
+        let kp = key_parts(t, settings, &base, plan_hash(&plan));
+        let key = cache::key(&kp);
+        if key_meta.is_none() {
+            key_meta = Some(kp);
+        }
+        let hit = match (&cache, settings.refresh) {
+            (Some(c), false) => c.get(&key).unwrap_or_else(|e| {
+                progress.note(&e);
+                None
+            }),
+            _ => None,
+        };
+        match hit {
+            Some(h) => {
+                out.cache_hits += 1;
+                slots[i] = Some(Summary {
+                    text: h.text,
+                    source: SummarySource::Cache,
+                    error: None,
+                    parts: h.parts,
+                });
+                bar.inc(1);
+            }
+            None => jobs.push(Job {
+                index: i,
+                plan,
+                key,
+            }),
+        }
+    }
+
+    // The requests.
+    let shared = Arc::new(Shared {
+        backend,
+        model: probe.name.clone(),
+        lang,
+        budget,
+        sem: tokio::sync::Semaphore::new(settings.jobs.clamp(1, 64)),
+        timeout: settings.timeout,
+        retries: settings.retries,
+        backoff: settings.backoff,
+        requests: AtomicUsize::new(0),
+        tokens_estimated: AtomicUsize::new(0),
+        tokens_reported: AtomicUsize::new(0),
+        dead: AtomicBool::new(false),
+    });
+    let plans: Vec<(usize, Plan)> = jobs.iter().map(|j| (j.index, j.plan.clone())).collect();
+    let results: Vec<(usize, ThreadResult)> = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        let mut ids = std::collections::HashMap::new();
+        for (index, plan) in plans {
+            let sh = Arc::clone(&shared);
+            let handle = set.spawn(async move { (index, sh.thread(&plan).await) });
+            ids.insert(handle.id(), index);
+        }
+        let mut res = Vec::new();
+        while let Some(r) = set.join_next_with_id().await {
+            match r {
+                Ok((_, v)) => res.push(v),
+                Err(e) => {
+                    let index = ids.get(&e.id()).copied().unwrap_or(usize::MAX);
+                    res.push((index, Err("internal error while asking the model".into())));
+                }
+            }
+            bar.inc(1);
+        }
+        res
+    });
+
+    let mut rows = Vec::new();
+    for (index, r) in results {
+        let Some(t) = threads.get(index) else {
+            continue;
+        };
+        let key = jobs
+            .iter()
+            .find(|j| j.index == index)
+            .map(|j| j.key.clone())
+            .unwrap_or_default();
+        slots[index] = Some(match r {
+            Ok((text, parts)) => {
+                rows.push((key, t.id.clone(), text.clone(), parts));
+                Summary {
+                    text,
+                    source: SummarySource::Model,
+                    error: None,
+                    parts,
+                }
+            }
+            Err(e) => unavailable(t, lang, &e),
+        });
+    }
+    if let (Some(c), Some(meta)) = (&cache, &key_meta)
+        && let Err(e) = c.put_all(meta, &rows, now_secs())
+    {
+        progress.note(&e);
+    }
+    out.summaries = slots
+        .into_iter()
+        .zip(threads)
+        .map(|(s, t)| s.unwrap_or_else(|| unavailable(t, lang, "no answer")))
+        .collect();
+    out.failed = out
+        .summaries
+        .iter()
+        .filter(|s| s.source == SummarySource::Unavailable)
+        .count();
+    out.requests = shared.requests.load(Ordering::Relaxed);
+    out.prompt_tokens_estimated = shared.tokens_estimated.load(Ordering::Relaxed);
+    out.prompt_tokens_reported = shared.tokens_reported.load(Ordering::Relaxed);
+    if out.failed > 0 {
+        out.notice = Some(notice_failed(lang, out.failed, n));
+    }
+    out
+}
+
+/// The request budget: the configured context, or the model's own when it
+/// is smaller.
+fn budget_for(settings: &Settings, model_context: Option<u64>) -> Budget {
+    let ctx = match model_context {
+        Some(m) if m > 0 && (m as usize) < settings.num_ctx as usize => m as usize,
+        _ => settings.num_ctx as usize,
+    };
+    Budget {
+        num_ctx: ctx,
+        num_predict: settings.num_predict as usize,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_names() {
+        assert_eq!("ollama".parse::<Backend>().unwrap(), Backend::Ollama);
+        assert_eq!("OpenAI".parse::<Backend>().unwrap(), Backend::OpenAi);
+        assert_eq!(
+            "extractive".parse::<Backend>().unwrap(),
+            Backend::Extractive
+        );
+        assert!("gpt".parse::<Backend>().is_err());
+        assert_eq!(Backend::OpenAi.to_string(), "openai");
+        assert_eq!(
+            serde_json::to_string(&SummarySource::Unavailable).unwrap(),
+            "\"unavailable\""
+        );
+    }
+
+    #[test]
+    fn settings() {
+        let s = Settings::defaults("zh-CN");
+        assert_eq!(s.lang, "zh");
+        assert_eq!(s.model, DEFAULT_MODEL);
+        assert!(s.validate().is_ok());
+        assert_eq!(
+            s.options(),
+            [
+                "num_ctx=8192",
+                "num_predict=800",
+                "seed=42",
+                "temperature=0"
+            ]
+        );
+        let mut t = s.clone();
+        t.num_ctx = 1500;
+        assert!(t.validate().is_err());
+        let mut t = s.clone();
+        t.backend = Backend::OpenAi;
+        assert!(t.validate().is_err());
+        t.llm_url = Some("http://127.0.0.1:8080/v1".into());
+        assert!(t.validate().is_ok());
+        let mut t = s;
+        t.seed = (1u64 << 31) + 5;
+        assert_eq!(t.effective_seed(), 5);
+    }
+}
