@@ -26,7 +26,8 @@ pub const DEFAULT_LIST: &str = "kvmarm";
     long_about = "lore-digest mirrors a public-inbox v2 archive (such as lore.kernel.org/kvmarm) as git, \
 indexes every message, rebuilds the threads and writes dated Markdown/HTML digests.\n\n\
 Start with `lore-digest sync LIST` (or `sync LIST --url file:///path/to/N.git` for a local copy), \
-then `lore-digest stats LIST --week 2022-W10`."
+then `lore-digest report LIST --week 2022-W10` (Markdown + HTML under ./reports; `--no-llm` for \
+summaries without a model). `lore-digest threads` and `stats` print the same data for scripts."
 )]
 pub struct Cli {
     /// Folder holding mirrors and indexes (DIR/LIST/git/N.git, DIR/LIST/index.sqlite3).
@@ -61,6 +62,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// List name (default kvmarm, or [defaults] list of the config).
     pub list: Option<String>,
     #[command(flatten)]
     pub window: WindowArgs,
@@ -107,6 +109,7 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct ThreadsArgs {
+    /// List name (default kvmarm).
     pub list: Option<String>,
     #[command(flatten)]
     pub window: WindowArgs,
@@ -134,6 +137,7 @@ pub struct SyncArgs {
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
+    /// List name (default kvmarm).
     pub list: Option<String>,
     /// Delete the index and build it again from the mirror.
     #[arg(long)]
@@ -146,10 +150,10 @@ pub struct WindowArgs {
     /// ISO week, e.g. 2022-W10 (Monday 00:00 to Monday 00:00 in --tz).
     #[arg(long, conflicts_with_all = ["since", "until", "last"])]
     pub week: Option<String>,
-    /// First day (YYYY-MM-DD), inclusive.
+    /// First day (YYYY-MM-DD), inclusive; or an exact RFC 3339 time (2022-03-07T10:00:00Z).
     #[arg(long, conflicts_with = "last")]
     pub since: Option<String>,
-    /// Last day (YYYY-MM-DD), inclusive.
+    /// Last day (YYYY-MM-DD), inclusive; or an exact RFC 3339 time, exclusive.
     #[arg(long, conflicts_with = "last")]
     pub until: Option<String>,
     /// The last period before now: 7d, 36h, 2w.
@@ -169,6 +173,7 @@ pub struct WindowArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    /// List name (default kvmarm).
     pub list: Option<String>,
     #[command(flatten)]
     pub window: WindowArgs,
