@@ -199,7 +199,7 @@ fn failures_are_per_thread_and_never_in_the_text() {
                 "MARK-CTX" => assert!(err.contains("context length"), "{err}"),
                 "MARK-SLOW" => assert!(err.contains("no answer within"), "{err}"),
                 "MARK-EMPTY" => assert!(err.contains("empty answer"), "{err}"),
-                "MARK-GARBAGE" => assert!(err.contains("unusable answer"), "{err}"),
+                "MARK-GARBAGE" => assert!(err.contains("undecodable answer"), "{err}"),
                 _ => assert!(err.contains("after 2 attempts"), "{m}: {err}"),
             }
         } else {
@@ -221,13 +221,59 @@ fn failures_are_per_thread_and_never_in_the_text() {
     let flaky = &o.summaries[thread_index(&digest, "MARK-FLAKY")];
     assert_eq!(flaky.source, SummarySource::Model);
 
-    // Failures are not cached: the next run asks again for them only.
+    // Transport failures are not cached: the next run asks again for them.
+    // An unusable answer (here: empty) is what the model gives for that
+    // request at temperature 0, so it is remembered and not asked again
+    // until --refresh-summaries.
     server.set_faults(false);
     let before = server.chats();
     let o2 = run(&digest, &settings, &archive);
-    assert_eq!(o2.requests, bad.len());
-    assert_eq!(server.chats(), before + bad.len());
-    assert_eq!(o2.failed, 0);
+    assert_eq!(o2.requests, bad.len() - 1);
+    assert_eq!(server.chats(), before + bad.len() - 1);
+    assert_eq!(o2.failed, 1);
+    let empty = &o2.summaries[thread_index(&digest, "MARK-EMPTY")];
+    assert_eq!(empty.source, SummarySource::Unavailable);
+    assert!(
+        empty.error.as_deref().unwrap().contains("remembered"),
+        "{empty:?}"
+    );
+    let mut refresh = settings.clone();
+    refresh.refresh = true;
+    let o3 = run(&digest, &refresh, &archive);
+    assert_eq!(o3.failed, 0, "asked again, and the model now answers");
+}
+
+#[test]
+fn prompt_echo_is_unavailable_remembered_and_asked_again_on_refresh() {
+    let (_r, _d, archive, digest) = synthetic_digest(simple_thread(
+        "echo",
+        "[PATCH] MARK-ECHO KVM: arm64: echo",
+        "Please review.\n",
+    ));
+    let server = FakeLlm::start(Api::Ollama);
+    server.set_faults(true);
+    let settings = test_settings(Backend::Ollama, &server.url());
+    let o = run(&digest, &settings, &archive);
+    assert_eq!(o.failed, 1);
+    let s = &o.summaries[0];
+    assert_eq!(s.source, SummarySource::Unavailable);
+    assert!(
+        s.error.as_deref().unwrap().contains("repeats the prompt"),
+        "{s:?}"
+    );
+    assert!(
+        !s.text.contains("BEGIN DATA"),
+        "the echo is never published"
+    );
+    assert_eq!(server.chats(), 1);
+    // An identical run sends no request (the answer would be the same).
+    let o2 = run(&digest, &settings, &archive);
+    assert_eq!((o2.requests, server.chats(), o2.failed), (0, 1, 1));
+    // --refresh-summaries asks again.
+    let mut refresh = settings.clone();
+    refresh.refresh = true;
+    let o3 = run(&digest, &refresh, &archive);
+    assert_eq!((o3.requests, server.chats()), (1, 2));
 }
 
 #[test]

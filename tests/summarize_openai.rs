@@ -90,7 +90,7 @@ fn failures_per_thread() {
     let expect = [
         ("MARK-429", "HTTP 429"),
         ("MARK-500", "HTTP 500"),
-        ("MARK-GARBAGE", "unusable answer"),
+        ("MARK-GARBAGE", "undecodable answer"),
         ("MARK-SLOW", "no answer within"),
         ("MARK-CTX", "context length exceeded"),
         ("MARK-EMPTY", "empty answer"),

@@ -104,7 +104,7 @@ impl fmt::Display for CallError {
             } => write!(f, "server error: {message}"),
             CallError::Context(m) => write!(f, "context length exceeded: {m}"),
             CallError::Model(m) => write!(f, "model unavailable: {m}"),
-            CallError::Garbage(m) => write!(f, "unusable answer: {m}"),
+            CallError::Garbage(m) => write!(f, "undecodable answer: {m}"),
             CallError::Config(m) => write!(f, "{m}"),
         }
     }

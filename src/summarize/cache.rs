@@ -20,7 +20,11 @@
 //! with new mail, or whose window mails became history, is asked again. The
 //! window's dates themselves are not part of the key (nor of the prompt).
 //!
-//! Only model answers are stored; failures and extractive text never are.
+//! Model answers are stored, and (in `summary_failures`) requests whose
+//! answer was unusable (an echo of the prompt, no text): with temperature 0
+//! and a fixed seed asking again gives the same answer, so an identical run
+//! sends no request. Transport failures (timeouts, HTTP errors) and
+//! extractive text are never stored.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -40,6 +44,11 @@ CREATE TABLE IF NOT EXISTS summary_cache(
     lang TEXT NOT NULL,
     parts INTEGER NOT NULL,
     text TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS summary_failures(
+    key TEXT PRIMARY KEY,
+    error TEXT NOT NULL,
     created INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS summary_models(
@@ -165,6 +174,35 @@ impl<'c> Cache<'c> {
                 ])
                 .map_err(err)?;
             }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The remembered unusable-answer error for a key, if any.
+    pub fn get_failure(&self, key: &str) -> Result<Option<String>, String> {
+        self.db
+            .query_row(
+                "SELECT error FROM summary_failures WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| format!("summary cache: {e}"))
+    }
+
+    /// Remember unusable answers: `(key, error)`.
+    pub fn put_failures(&self, rows: &[(String, String)], now: i64) -> Result<(), String> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let err = |e: rusqlite::Error| format!("summary cache: {e}");
+        let tx = self.db.unchecked_transaction().map_err(err)?;
+        for (key, error) in rows {
+            tx.execute(
+                "INSERT OR REPLACE INTO summary_failures(key, error, created) VALUES(?1, ?2, ?3)",
+                params![key, error, now],
+            )
+            .map_err(err)?;
         }
         tx.commit().map_err(err)
     }

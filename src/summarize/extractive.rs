@@ -324,7 +324,9 @@ fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
 
 fn who(m: &MessageView) -> String {
     let n = m.from_name.trim();
-    if n.is_empty() {
+    // A name that is all markup would vanish when the summary is cleaned
+    // ("<script>…</script> <x@y>"): name the address instead.
+    if super::sanitize::clean_text(n).trim().is_empty() {
         m.from_addr.trim().to_string()
     } else {
         n.to_string()

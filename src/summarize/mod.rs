@@ -475,12 +475,12 @@ impl Shared {
                         self.tokens_reported
                             .fetch_add(n as usize, Ordering::Relaxed);
                     }
-                    let text = sanitize::sanitize_answer(&answer.text, answer.truncated)?;
+                    let text = sanitize::sanitize_answer(&answer.text, answer.truncated)
+                        .map_err(|e| format!("{UNUSABLE}{e}"))?;
                     if sanitize::echoes_prompt(&text, &req.system) {
-                        return Err(
-                            "unusable answer: it repeats the prompt instead of summarizing it"
-                                .to_string(),
-                        );
+                        return Err(format!(
+                            "{UNUSABLE}it repeats the prompt instead of summarizing it"
+                        ));
                     }
                     return Ok(text);
                 }
@@ -648,6 +648,16 @@ fn key_parts<'a>(
 /// The text and part count of a thread's answer, or why it failed.
 type ThreadResult = Result<(String, u32), String>;
 
+/// Prefix of errors about the content of an answer (as opposed to the
+/// transport). With temperature 0 and a fixed seed the same request gets
+/// the same answer, so such failures are remembered in the cache: an
+/// identical run does not ask again (`--refresh-summaries` does).
+const UNUSABLE: &str = "unusable answer: ";
+
+fn is_unusable(e: &str) -> bool {
+    e.contains(UNUSABLE)
+}
+
 fn run(
     digest: &Digest,
     settings: &Settings,
@@ -809,8 +819,12 @@ fn run(
             }),
             _ => None,
         };
-        match hit {
-            Some(h) => {
+        let known_failure = match (&cache, settings.refresh, &hit) {
+            (Some(c), false, None) => c.get_failure(&key).unwrap_or(None),
+            _ => None,
+        };
+        match (hit, known_failure) {
+            (Some(h), _) => {
                 out.cache_hits += 1;
                 slots[i] = Some(Summary {
                     text: h.text,
@@ -820,7 +834,18 @@ fn run(
                 });
                 bar.inc(1);
             }
-            None => jobs.push(Job {
+            (None, Some(err)) => {
+                out.cache_hits += 1;
+                slots[i] = Some(unavailable(
+                    t,
+                    lang,
+                    &format!(
+                        "{err} (remembered from an earlier run; --refresh-summaries asks again)"
+                    ),
+                ));
+                bar.inc(1);
+            }
+            (None, None) => jobs.push(Job {
                 index: i,
                 plan,
                 key,
@@ -867,6 +892,7 @@ fn run(
     });
 
     let mut rows = Vec::new();
+    let mut failures = Vec::new();
     for (index, r) in results {
         let Some(t) = threads.get(index) else {
             continue;
@@ -886,11 +912,21 @@ fn run(
                     parts,
                 }
             }
-            Err(e) => unavailable(t, lang, &e),
+            Err(e) => {
+                if is_unusable(&e) {
+                    failures.push((key, sanitize::clean_error(&e)));
+                }
+                unavailable(t, lang, &e)
+            }
         });
     }
     if let (Some(c), Some(meta)) = (&cache, &key_meta)
         && let Err(e) = c.put_all(meta, &rows, now_secs())
+    {
+        progress.note(&e);
+    }
+    if let Some(c) = &cache
+        && let Err(e) = c.put_failures(&failures, now_secs())
     {
         progress.note(&e);
     }

@@ -288,6 +288,7 @@ enum Fault {
     Slow,
     Empty,
     Think,
+    Echo,
 }
 
 fn fault_for(state: &State, user: &str) -> Fault {
@@ -332,6 +333,8 @@ fn fault_for(state: &State, user: &str) -> Fault {
         Fault::Empty
     } else if subject.contains("MARK-THINK") {
         Fault::Think
+    } else if subject.contains("MARK-ECHO") {
+        Fault::Echo
     } else if subject.contains("MARK-FLAKY") {
         let mut seen = state.flaky_seen.lock().unwrap();
         let n = seen.entry(subject).or_insert(0);
@@ -429,6 +432,7 @@ fn handle(mut conn: TcpStream, st: &State) -> std::io::Result<()> {
                 Fault::Slow => std::thread::sleep(st.slow),
                 Fault::Empty => text.clear(),
                 Fault::Think => text = format!("<think>\nLet me think.\n</think>\n{text}"),
+                Fault::Echo => text = user.clone(),
             }
             let prompt_tokens = user.len() / 4;
             let now = "2025-01-01T00:00:00Z";
@@ -494,6 +498,7 @@ fn handle(mut conn: TcpStream, st: &State) -> std::io::Result<()> {
                 Fault::Slow => std::thread::sleep(st.slow),
                 Fault::Empty => text.clear(),
                 Fault::Think => text = format!("<think>\nLet me think.\n</think>\n{text}"),
+                Fault::Echo => text = user.clone(),
             }
             respond_json(
                 &mut conn,
