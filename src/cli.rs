@@ -377,6 +377,13 @@ fn cmd_sync(
 ) -> Result<i32> {
     let url = a.url.clone().or_else(|| config.list(list).url);
     let source = url.as_deref().map(Source::parse).transpose()?;
+    let mirror = crate::mirror::Mirror::new(data_dir, list)?;
+    if !mirror.index_path().exists() && !mirror.epochs()?.is_empty() {
+        progress.note(&format!(
+            "list {list}: the index {} is missing; building it again from the mirror",
+            mirror.index_path().display()
+        ));
+    }
     let mut archive = Archive::open(data_dir, list)?;
     let _lock = archive.mirror.lock()?;
     let t0 = std::time::Instant::now();
@@ -496,6 +503,37 @@ pub fn open_for_reading(
     list: &str,
     progress: &Progress,
 ) -> Result<Archive> {
+    mirrored(data_dir, list, progress)?;
+    let mut archive = Archive::open(data_dir, list)?;
+    archive.refresh(progress)?;
+    Ok(archive)
+}
+
+/// Open a list for a command that writes (the summary cache in the index,
+/// report files): take the list's lock first, so that it is refused (exit
+/// 75, naming the holder) while another run such as a sync holds it, then
+/// bring the index up to date. Keep the lock while writing.
+pub fn open_for_writing(
+    data_dir: &std::path::Path,
+    list: &str,
+    progress: &Progress,
+) -> Result<(Archive, crate::mirror::ListLock)> {
+    let mirror = mirrored(data_dir, list, progress)?;
+    let lock = mirror.lock()?;
+    let mut archive = Archive::open(data_dir, list)?;
+    if archive.index_is_stale()? {
+        archive.update_index(progress)?;
+    }
+    Ok((archive, lock))
+}
+
+/// The list's mirror, or an error with advice when nothing is mirrored; a
+/// note when the index is missing (it is then built again from the mirror).
+fn mirrored(
+    data_dir: &std::path::Path,
+    list: &str,
+    progress: &Progress,
+) -> Result<crate::mirror::Mirror> {
     let mirror = crate::mirror::Mirror::new(data_dir, list)?;
     if !mirror.index_path().exists() && mirror.epochs()?.is_empty() {
         return Err(Error::List {
@@ -507,9 +545,13 @@ pub fn open_for_reading(
             ),
         });
     }
-    let mut archive = Archive::open(data_dir, list)?;
-    archive.refresh(progress)?;
-    Ok(archive)
+    if !mirror.index_path().exists() {
+        progress.note(&format!(
+            "list {list}: the index {} is missing; building it again from the mirror",
+            mirror.index_path().display()
+        ));
+    }
+    Ok(mirror)
 }
 
 #[derive(Debug, Serialize)]

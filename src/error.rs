@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", io_advice(.source))]
     Io {
         path: PathBuf,
         #[source]
@@ -31,6 +31,23 @@ pub enum Error {
     List { list: String, message: String },
     #[error("{message}")]
     Locked { message: String },
+}
+
+/// What to do about an I/O error, where there is something to say.
+fn io_advice(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::PermissionDenied => {
+            "; check the permissions of that path, or choose another folder (--out, --data-dir)"
+        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            "; free some space on that file system (or choose another folder) and run again"
+        }
+        ErrorKind::ReadOnlyFilesystem => {
+            "; that file system is read-only: choose another folder (--out, --data-dir)"
+        }
+        _ => "",
+    }
 }
 
 impl Error {

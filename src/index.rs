@@ -253,6 +253,31 @@ impl Index {
                 r.get::<_, i64>(0)
             })
             .map_err(|e| ix.err(e))?;
+        // Damage inside the file (overwritten or missing pages) shows only
+        // when the pages are read: check them all now (a few tens of
+        // milliseconds for a list of kvmarm's size) rather than fail in the
+        // middle of a command with "database disk image is malformed".
+        let check: Vec<String> = ix
+            .conn
+            .prepare("PRAGMA quick_check(5)")
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|e| ix.err(e))?;
+        if check.first().map(String::as_str) != Some("ok") {
+            return Err(Error::Index {
+                path: path.to_path_buf(),
+                message: format!(
+                    "damaged ({})",
+                    check
+                        .iter()
+                        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            });
+        }
         let version: Option<String> = ix
             .conn
             .query_row(

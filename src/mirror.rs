@@ -315,6 +315,15 @@ impl Mirror {
                                         .note(&format!("no epoch {n} ({e}); {n} epoch(s) found"));
                                     break;
                                 }
+                                Err(Error::Sync { message, .. }) => {
+                                    return Err(sync_err(
+                                        url,
+                                        format!(
+                                            "no public-inbox archive there: no usable {url}/manifest.js.gz \
+                                             and {url}/0 cannot be cloned ({message})"
+                                        ),
+                                    ));
+                                }
                                 Err(e) => return Err(e),
                             }
                             n += 1;
@@ -401,7 +410,7 @@ impl Mirror {
         {
             let tip = local_clone(&src, &tmp, url).map_err(|e| {
                 let _ = std::fs::remove_dir_all(&tmp);
-                err(format!("local clone failed: {e}"))
+                err(format!("local clone failed: {e}; {URL_ADVICE}"))
             })?;
             std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
             spinner.finish();
@@ -424,14 +433,18 @@ impl Mirror {
             });
         let (repo, _) = prep
             .fetch_only(gix::progress::Discard, &interrupt)
-            .map_err(|e| err(format!("clone failed: {e}")))?;
+            .map_err(|e| {
+                err(format!(
+                    "clone failed: {e}; {URL_ADVICE}, and that the server answers"
+                ))
+            })?;
         let tip = master_tip(&repo);
         drop(repo);
         if tip.is_none() {
             let _ = std::fs::remove_dir_all(&tmp);
-            return Err(err(
-                "the repository has no refs/heads/master: not a public-inbox epoch".into(),
-            ));
+            return Err(err(format!(
+                "the repository has no refs/heads/master: not a public-inbox epoch; {URL_ADVICE}"
+            )));
         }
         std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
         spinner.finish();
@@ -444,6 +457,10 @@ impl Mirror {
 }
 
 const REFSPEC: &str = "+refs/heads/*:refs/heads/*";
+
+/// What to do when a source is not a public-inbox archive.
+const URL_ADVICE: &str = "check --url: it takes a public-inbox inbox (https://lore.kernel.org/LIST), \
+one of its epochs (…/LIST/0, file:///…/0.git) or a local inbox folder with git/N.git";
 
 /// The folder of a `file://` URL or plain path that is a bare repository.
 fn local_path(url: &str) -> Option<PathBuf> {

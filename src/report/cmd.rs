@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::{Format, Header, Report, SummarizerInfo};
 use crate::archive::Archive;
-use crate::cli::{ReportArgs, now, open_for_reading};
+use crate::cli::{ReportArgs, now, open_for_writing};
 use crate::config::Config;
 use crate::digest::{self, Digest, iso};
 use crate::error::{Error, Result};
@@ -24,7 +24,8 @@ pub fn run(
     config: &Config,
     progress: &Progress,
 ) -> Result<i32> {
-    let archive = open_for_reading(data_dir, list, progress)?;
+    // A report writes (summary cache, files): one run at a time per list.
+    let (archive, _lock) = open_for_writing(data_dir, list, progress)?;
     let formats = Format::parse_list(
         &a.format
             .clone()

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, write_atomic_all};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -176,8 +176,8 @@ pub struct Written {
 pub fn write(report: &Report, formats: &[Format], out: &Path) -> Result<Written> {
     let (stem, year) = report.file_stem();
     let dir = out.join(&report.digest.list).join(year);
-    let mut files = Vec::new();
     let md = markdown::render(report);
+    let mut contents: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for f in formats {
         let path = dir.join(format!("{stem}.{}", f.ext()));
         let bytes = match f {
@@ -185,9 +185,16 @@ pub fn write(report: &Report, formats: &[Format], out: &Path) -> Result<Written>
             Format::Html => html::render_report(report, &md).into_bytes(),
             Format::Json => report.to_json().into_bytes(),
         };
-        write_atomic(&path, &bytes)?;
-        files.push(path);
+        contents.push((path, bytes));
     }
+    // All formats or none: a full disk never leaves a new Markdown next to
+    // an old HTML.
+    let pairs: Vec<(&Path, &[u8])> = contents
+        .iter()
+        .map(|(p, b)| (p.as_path(), b.as_slice()))
+        .collect();
+    write_atomic_all(&pairs)?;
+    let files: Vec<PathBuf> = contents.into_iter().map(|(p, _)| p).collect();
     let index = write_index(out, &report.digest.list, &report.report.lang)?;
     Ok(Written { files, index })
 }
