@@ -231,8 +231,9 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
             addr_fields.push(value);
         } else if wanted("list-id") && list_id.is_none() {
             let (v, _) = text();
-            let ids = extract_ids(&v);
-            list_id = Some(ids.into_iter().next().unwrap_or_else(|| unfold(&v)));
+            // Unfolded: a `<...>` token may span a folded line.
+            let id = extract_ids(&v).into_iter().next().unwrap_or(v);
+            list_id = Some(unfold(&id));
         }
     }
     if fields == 0 {
@@ -591,6 +592,18 @@ mod tests {
             let p = parse(raw, "b");
             assert!(!p.message_id.is_empty());
         }
+    }
+
+    #[test]
+    fn folded_list_id_is_unfolded() {
+        // Found by fuzzing: the `<...>` token of a folded List-Id kept its
+        // line break.
+        let p = parse(b"List-Id: List <kvmarm.lists.\n cs.columbia.edu>\n\nx", "b");
+        assert_eq!(p.list_id.as_deref(), Some("kvmarm.lists. cs.columbia.edu"));
+        assert_eq!(
+            parse(b"List-Id:<\n >\n\n", "b").list_id.as_deref(),
+            Some("")
+        );
     }
 
     #[test]
