@@ -183,7 +183,7 @@ pub fn sanitize_answer(raw: &str, truncated: bool) -> Result<String, String> {
 pub fn echoes_prompt(answer: &str, system: &str) -> bool {
     static MATERIAL: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?m)BEGIN DATA |END DATA |^#\d+ (?:HISTORY|WINDOW) \d{4}-\d\d-\d\d|^(?:FACTS|MAILS|PART NOTES)\s*$",
+            r"(?m)BEGIN DATA |END DATA |^#\d+ (?:HISTORY|WINDOW) \d{4}-\d\d-\d\d|(?:HISTORY|WINDOW) \d{4}-\d\d-\d\d \d\d:\d\d UTC From:|^(?:FACTS|MAILS|PART NOTES)\s*$",
         )
         .unwrap()
     });
@@ -213,6 +213,14 @@ pub fn clean_error(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copied_mail_headers_in_any_numbering_are_an_echo() {
+        // Seen from SmolLM2: a mail header of the material renumbered.
+        let a = "[1/1] KVM: arm64: x\n\n[2/1] WINDOW 2022-03-09 18:21 UTC From: Marc Zyngier (reply to: 1)";
+        assert!(echoes_prompt(a, "system"));
+        assert!(!echoes_prompt("Topic: the window of 2022-03-09 saw a review.", "system"));
+    }
 
     #[test]
     fn think_blocks_and_special_tokens() {
