@@ -219,7 +219,10 @@ mod tests {
         // Seen from SmolLM2: a mail header of the material renumbered.
         let a = "[1/1] KVM: arm64: x\n\n[2/1] WINDOW 2022-03-09 18:21 UTC From: Marc Zyngier (reply to: 1)";
         assert!(echoes_prompt(a, "system"));
-        assert!(!echoes_prompt("Topic: the window of 2022-03-09 saw a review.", "system"));
+        assert!(!echoes_prompt(
+            "Topic: the window of 2022-03-09 saw a review.",
+            "system"
+        ));
     }
 
     #[test]
