@@ -6,7 +6,7 @@
 //! in headless Chromium, has no active content and makes no request (a TCP
 //! listener whose URL the hostile mails name counts connections).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -187,7 +187,7 @@ fn chromium() -> Option<PathBuf> {
         .or_else(|| which("chromium-browser"))
         .or_else(|| which("google-chrome"));
     if found.is_none() {
-        eprintln!("skipping the browser check: chromium not installed (apt-get install chromium)");
+        missing("the browser check: chromium not installed (apt-get install chromium)");
     }
     found
 }

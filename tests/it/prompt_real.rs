@@ -3,10 +3,10 @@
 //! respected. The corpus text must not enter the repository, so the golden
 //! file holds SHA-256 hashes of the prompts, not the prompts themselves:
 //! any change of what the model is asked shows up as a changed hash
-//! (`UPDATE_GOLDEN=1 cargo test --test prompt_real` after reviewing it with
+//! (`UPDATE_GOLDEN=1 cargo test --test it prompt_real` after reviewing it with
 //! `PRINT_PROMPTS=1`). Skipped when ../shared is absent.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! missing index, two runs at once, a full disk under the report folder,
 //! and errors that name what they concern and say what to do.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

@@ -7,7 +7,7 @@
 //! from the contingency table (sum of n*(n-1)/2 per cluster), not pair by
 //! pair. Skipped when the corpus is absent.
 //!
-//! Run with `cargo test --release --test threads_corpus -- --nocapture` to see
+//! Run with `cargo test --release --test it threads_corpus -- --nocapture` to see
 //! the numbers and every disagreement.
 
 use std::collections::{BTreeMap, HashMap};
@@ -17,6 +17,8 @@ use std::time::Instant;
 
 use lore_digest::index::{Index, Message};
 use lore_digest::thread;
+
+use crate::common;
 
 fn pairs(n: usize) -> u64 {
     (n as u64) * (n as u64).saturating_sub(1) / 2
@@ -31,11 +33,11 @@ fn threads_agree_with_public_inbox() {
     let corpus = corpora.join("kvmarm-columbia.git");
     let tsv = corpora.join("kvmarm-columbia.threads.tsv");
     if !corpus.is_dir() || !tsv.is_file() {
-        eprintln!(
-            "skipping: corpus not found ({} or {} does not exist)",
+        common::missing(&format!(
+            "corpus not found ({} or {} does not exist)",
             corpus.display(),
             tsv.display()
-        );
+        ));
         return;
     }
     let corpus = corpus.canonicalize().unwrap();

@@ -1,6 +1,6 @@
-//! Self-test of the shared integration-test support code in `tests/common/mod.rs`.
+//! Self-test of the shared integration-test support code in `tests/it/common/mod.rs`.
 
-mod common;
+use crate::common;
 
 use common::{EpochBuilder, MailBuilder, PiHttpd};
 use std::path::Path;

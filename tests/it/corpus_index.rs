@@ -1,7 +1,7 @@
 //! The real kvmarm corpus (../shared/corpora), checked against the numbers
 //! public-inbox itself computed. Skipped with a message when absent.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -9,7 +9,7 @@
 //! and added there; a `thread_messages` artifact is turned into a case with
 //! `cargo fuzz fmt --fuzz-dir tests/fuzz thread_messages ARTIFACT`.
 
-#[path = "fuzz/common/checks.rs"]
+#[path = "../fuzz/common/checks.rs"]
 mod checks;
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //!   `/v1/chat/completions`), with misbehaviour chosen by markers in the
 //!   thread's subject (`MARK-429`, `MARK-500`, `MARK-GARBAGE`, `MARK-SLOW`,
 //!   `MARK-CTX`, `MARK-EMPTY`, `MARK-FLAKY`, `MARK-THINK`) when faults are on;
-//! - [`synthetic_digest`]: a synthetic archive (via `tests/common`) synced
+//! - [`synthetic_digest`]: a synthetic archive (via `tests/it/common`) synced
 //!   with the real binary, and its digest of 2022-W10 built by the library.
 
 #![allow(dead_code)]

@@ -1,6 +1,6 @@
 //! Mirror + walk + index on synthetic public-inbox v2 epochs made by the test.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Output;

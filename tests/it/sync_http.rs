@@ -1,7 +1,7 @@
 //! Clone and incremental fetch over real smart HTTP from public-inbox-httpd
 //! on 127.0.0.1 (skipped with a message when public-inbox is not installed).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

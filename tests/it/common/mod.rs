@@ -51,17 +51,33 @@ pub fn shared_dir() -> PathBuf {
     p.canonicalize().unwrap_or(p)
 }
 
-/// A file or directory under `../shared/corpora/`, or `None` (with a "skipping" message on
-/// stderr) when it is absent.
+/// True when the tests run under CI (`CI=true`): there a resource a test needs
+/// must be present.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A resource a test needs is missing: on a developer's machine the test says
+/// so on stderr and skips; under `CI=true` it fails, so that a broken install
+/// step can never pass as a skipped test.
+pub fn missing(what: &str) {
+    if under_ci() {
+        panic!("CI=true and a resource this test needs is missing: {what}");
+    }
+    eprintln!("skipping: {what}");
+}
+
+/// A file or directory under `../shared/corpora/`, or `None` (see [`missing`])
+/// when it is absent.
 pub fn shared_file(name: &str) -> Option<PathBuf> {
     let p = shared_dir().join("corpora").join(name);
     if p.exists() {
         Some(p.canonicalize().unwrap_or(p))
     } else {
-        eprintln!(
-            "skipping: ../shared/corpora not found ({} does not exist)",
+        missing(&format!(
+            "../shared/corpora not found ({} does not exist)",
             p.display()
-        );
+        ));
         None
     }
 }
@@ -1228,10 +1244,10 @@ pub fn public_inbox_available() -> bool {
 pub fn require_public_inbox(test: &str) -> bool {
     let ok = public_inbox_available();
     if !ok {
-        eprintln!(
-            "skipping {test}: public-inbox-init / public-inbox-httpd not found in PATH \
+        missing(&format!(
+            "{test}: public-inbox-init / public-inbox-httpd not found in PATH \
              (Debian: apt-get install public-inbox)"
-        );
+        ));
     }
     ok
 }

@@ -2,14 +2,14 @@
 //! for week 2022-W10 of kvmarm, against the naive prompt (every mail of
 //! every shown thread in full). Skipped when `../shared/corpora` is absent.
 //!
-//! `cargo test --test summarize_measure -- --nocapture` prints the table.
+//! `cargo test --test it summarize_measure -- --nocapture` prints the table.
 //! `LORE_DIGEST_MEASURE_DATA=DIR` uses an existing data dir (synced list
 //! `kvmarm`) instead of syncing the corpus into a temporary one;
 //! `LORE_DIGEST_MEASURE_WEEK=2022-W11` measures another week;
 //! `LORE_DIGEST_MEASURE_DUMP=DIR` writes every request to `DIR/N.LANG.K.txt`.
 
-mod common;
-mod summarize_support;
+use crate::common;
+use crate::summarize_support;
 
 use lore_digest::summarize::prompt::{self, Budget};
 use lore_digest::summarize::{Settings, estimate_tokens};

@@ -1,7 +1,7 @@
 //! `lore-digest report`: files, content, escaping, reproducibility, backfill,
 //! index page, and the real corpus.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -336,7 +336,7 @@ fn chromium() -> Option<PathBuf> {
 #[test]
 fn html_report_renders_in_headless_chromium_with_text_as_text() {
     let Some(browser) = chromium() else {
-        eprintln!("skipping: chromium not installed (apt-get install chromium)");
+        missing("chromium not installed (apt-get install chromium)");
         return;
     };
     let (_t, _b, data) = setup();

@@ -2,8 +2,8 @@
 //! answers, cache, refresh, streaming, failures per thread, retries, a
 //! server that is down, long threads split and merged.
 
-mod common;
-mod summarize_support;
+use crate::common;
+use crate::summarize_support;
 
 use std::time::Duration;
 

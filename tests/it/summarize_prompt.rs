@@ -3,10 +3,10 @@
 //!
 //! Golden files live in `tests/summarize_golden/`; after a deliberate change
 //! of the prompt or the condensing rules, regenerate them with
-//! `UPDATE_GOLDEN=1 cargo test --test summarize_prompt` and review the diff.
+//! `UPDATE_GOLDEN=1 cargo test --test it summarize_prompt` and review the diff.
 
-mod common;
-mod summarize_support;
+use crate::common;
+use crate::summarize_support;
 
 use std::path::PathBuf;
 

@@ -1,8 +1,7 @@
 //! The summarizer against an in-test OpenAI-compatible server
 //! (`/v1/models`, `/v1/chat/completions`).
 
-mod common;
-mod summarize_support;
+use crate::summarize_support;
 
 use std::time::Duration;
 
@@ -139,7 +138,7 @@ fn server_down() {
 
 /// Against a real OpenAI-compatible server (e.g. `scripts/llm-server.sh
 /// start PORT`): `LORE_DIGEST_LLM_URL=http://127.0.0.1:PORT/v1 cargo test
-/// --test summarize_openai real_server -- --ignored --nocapture`. Checks
+/// --test it summarize_openai::real_server -- --ignored --nocapture`. Checks
 /// structure only (small test models write poor summaries) and prints the
 /// server's prompt token counts against the estimate.
 #[test]

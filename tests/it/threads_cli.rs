@@ -1,7 +1,7 @@
 //! `lore-digest threads`: the window's threads with history, series and
 //! review facts, on synthetic epochs and on the real corpus.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

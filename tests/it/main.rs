@@ -1,0 +1,26 @@
+//! The integration tests, as one test binary (one link of the crate instead of
+//! one per file). Each module is one area; `common` and `summarize_support` are
+//! the shared helpers.
+//!
+//! Tests that need `../shared/corpora`, `public-inbox-httpd` or `chromium` skip
+//! with a message when those are missing, except under `CI=true`, where a
+//! missing resource fails the test (see `common::require`).
+
+mod common;
+mod summarize_support;
+
+mod corpus_index;
+mod faults;
+mod fuzz_regressions;
+mod hostile;
+mod prompt_real;
+mod report_cli;
+mod summarize_measure;
+mod summarize_ollama;
+mod summarize_openai;
+mod summarize_prompt;
+mod support_selftest;
+mod sync_http;
+mod sync_index;
+mod threads_cli;
+mod threads_corpus;
