@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::index::{Index, IndexStats, Message, SeqRange};
-use crate::mirror::Mirror;
+use crate::mirror::{EpochSync, Known, ListLock, Mirror, Source, Wait};
 use crate::progress::Progress;
 use crate::walk::{Change, Epoch, WalkedCommit};
 use crate::window::{RangeArg, RangeOut, Window};
@@ -19,13 +19,279 @@ pub struct Archive {
     pub index: Index,
 }
 
+/// How `sync` runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// Only mirror; leave the index as it is.
+    pub no_index: bool,
+    /// How long to wait for the list lock and for git locks of other programs.
+    pub wait: Wait,
+    /// Mirror the source even when it is another archive, throwing away the
+    /// list's mirror, index and summaries once the new one is complete.
+    pub replace: bool,
+}
+
+/// What a sync did.
+pub struct Synced {
+    pub archive: Archive,
+    pub epochs: Vec<EpochSync>,
+    pub index: Option<IndexStats>,
+    /// True when `--replace` swapped in a new archive.
+    pub replaced: bool,
+}
+
 impl Archive {
-    /// Open the list's index (creating it). Does not touch the network.
+    /// Open the list's index (creating it), without the lock and without
+    /// repairing anything. Does not touch the network.
     pub fn open(data_dir: &Path, list: &str) -> Result<Archive> {
         let mirror = Mirror::new(data_dir, list)?;
         std::fs::create_dir_all(&mirror.root).map_err(|e| Error::io(&mirror.root, e))?;
         let index = Index::open(&mirror.index_path())?;
         Ok(Archive { mirror, index })
+    }
+
+    /// Open a list for a command that only reads (stats, threads). The
+    /// index is brought up to date when it is behind the mirror, missing or
+    /// damaged, but only when no other run holds the list lock: a reader
+    /// never moves or rebuilds an index that someone else is writing.
+    pub fn open_for_reading(data_dir: &Path, list: &str, progress: &Progress) -> Result<Archive> {
+        let mirror = Mirror::new(data_dir, list)?;
+        ensure_synced(&mirror, data_dir)?;
+        let path = mirror.index_path();
+        let opened = if path.exists() {
+            Index::open(&path)
+        } else {
+            Err(Error::Index {
+                path: path.clone(),
+                message: "missing".into(),
+            })
+        };
+        match opened {
+            Ok(index) => {
+                let mut archive = Archive { mirror, index };
+                archive.refresh(progress)?;
+                Ok(archive)
+            }
+            Err(
+                e
+                @ (Error::IndexDamaged { .. } | Error::IndexOutdated { .. } | Error::Index { .. }),
+            ) => {
+                // Repair needs the lock; without it, say why and stop.
+                let lock = match mirror.lock() {
+                    Ok(lock) => lock,
+                    Err(Error::Locked { message }) => {
+                        return Err(Error::List {
+                            list: list.to_string(),
+                            message: format!("{e}; it cannot be rebuilt now: {message}"),
+                        });
+                    }
+                    Err(other) => return Err(other),
+                };
+                let (archive, _lock) = Self::open_locked(mirror, lock, progress)?;
+                Ok(archive)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Open a list for a command that writes (sync, index, report): take
+    /// the list lock first (waiting as `wait` allows, else refused with
+    /// exit 75 naming the holder), repair a damaged or missing index and
+    /// bring it up to date. Keep the lock while writing.
+    pub fn open_for_writing(
+        data_dir: &Path,
+        list: &str,
+        wait: Wait,
+        progress: &Progress,
+    ) -> Result<(Archive, ListLock)> {
+        let mirror = Mirror::new(data_dir, list)?;
+        ensure_synced(&mirror, data_dir)?;
+        let lock = mirror.lock_waiting(wait, progress)?;
+        Self::open_locked(mirror, lock, progress)
+    }
+
+    fn open_locked(
+        mirror: Mirror,
+        lock: ListLock,
+        progress: &Progress,
+    ) -> Result<(Archive, ListLock)> {
+        let path = mirror.index_path();
+        if !path.exists() {
+            progress.note(&format!(
+                "list {}: the index {} is missing; building it again from the mirror",
+                mirror.list,
+                path.display()
+            ));
+        }
+        let index = Index::open_repairing(&path, &|m| progress.note(m))?;
+        let mut archive = Archive { mirror, index };
+        if archive.index_is_stale()? {
+            archive.update_index(progress)?;
+        }
+        Ok((archive, lock))
+    }
+
+    /// Clone or fetch the list from `source` (or the remembered source),
+    /// then update the index. A source with another history is refused
+    /// unless `replace`; a first sync that fails leaves nothing behind.
+    pub fn sync(
+        data_dir: &Path,
+        list: &str,
+        source: Option<Source>,
+        opts: SyncOptions,
+        progress: &Progress,
+    ) -> Result<Synced> {
+        let mirror = Mirror::new(data_dir, list)?;
+        let lock = mirror.lock_waiting(opts.wait, progress)?;
+        if opts.replace {
+            return Self::sync_replacing(data_dir, mirror, source, opts, progress, lock);
+        }
+        // Decided under the lock: a run that waited for another's first
+        // sync must not remove what that run made.
+        let fresh =
+            !mirror.has_state()? && mirror.epochs()?.is_empty() && !mirror.index_path().exists();
+        let result = Self::sync_locked(mirror.clone(), source, opts, progress);
+        if result.is_err() && fresh {
+            // Nothing of a failed first sync stays: no list appears that
+            // `stats` or `report` would then read as empty.
+            let _ = std::fs::remove_dir_all(&mirror.root);
+        }
+        drop(lock);
+        result
+    }
+
+    fn sync_locked(
+        mirror: Mirror,
+        source: Option<Source>,
+        opts: SyncOptions,
+        progress: &Progress,
+    ) -> Result<Synced> {
+        let path = mirror.index_path();
+        let roots = if path.exists() {
+            Index::open_repairing(&path, &|m| progress.note(m))?.roots()?
+        } else {
+            Default::default()
+        };
+        let known = Known {
+            roots,
+            wait: opts.wait,
+        };
+        let epochs = mirror.sync(source, &known, progress)?;
+        if !path.exists() && !opts.no_index {
+            progress.note(&format!(
+                "list {}: building the index {}",
+                mirror.list,
+                path.display()
+            ));
+        }
+        let index = Index::open_repairing(&path, &|m| progress.note(m))?;
+        let mut archive = Archive { mirror, index };
+        let stats = if opts.no_index {
+            None
+        } else {
+            Some(archive.update_index(progress)?)
+        };
+        Ok(Synced {
+            archive,
+            epochs,
+            index: stats,
+            replaced: false,
+        })
+    }
+
+    /// `sync --replace`: mirror and index the source beside the list
+    /// (`DIR/.LIST.replacing`), then swap it in; the old mirror, index and
+    /// summaries go only once the new archive is complete.
+    fn sync_replacing(
+        data_dir: &Path,
+        mirror: Mirror,
+        source: Option<Source>,
+        opts: SyncOptions,
+        progress: &Progress,
+        lock: ListLock,
+    ) -> Result<Synced> {
+        let staging = Mirror::at(
+            data_dir.join(format!(".{}.replacing", mirror.list)),
+            &mirror.list,
+        );
+        if staging.root.exists() {
+            std::fs::remove_dir_all(&staging.root).map_err(|e| Error::io(&staging.root, e))?;
+        }
+        let source = match source {
+            Some(s) => Some(s),
+            None => mirror.state()?.map(|s| s.source),
+        };
+        let staged = Self::sync_locked(
+            staging.clone(),
+            source,
+            SyncOptions {
+                replace: false,
+                ..opts
+            },
+            progress,
+        );
+        let staged = match staged {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&staging.root);
+                return Err(e);
+            }
+        };
+        let epochs = staged.epochs;
+        let stats = staged.index;
+        drop(staged.archive);
+        let old = data_dir.join(format!(".{}.replaced", mirror.list));
+        let _ = std::fs::remove_dir_all(&old);
+        if mirror.root.exists() {
+            std::fs::rename(&mirror.root, &old).map_err(|e| Error::io(&mirror.root, e))?;
+        }
+        std::fs::rename(&staging.root, &mirror.root).map_err(|e| Error::io(&staging.root, e))?;
+        drop(lock);
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        progress.note(&format!(
+            "list {}: replaced the mirror, index and summaries with {}",
+            mirror.list,
+            mirror
+                .state()?
+                .map(|s| s.source.describe())
+                .unwrap_or_default()
+        ));
+        let index = Index::open(&mirror.index_path())?;
+        Ok(Synced {
+            archive: Archive { mirror, index },
+            epochs,
+            index: stats,
+            replaced: true,
+        })
+    }
+
+    /// Recreate (`rebuild`) or update the index from the mirror on disk.
+    pub fn reindex(
+        data_dir: &Path,
+        list: &str,
+        rebuild: bool,
+        progress: &Progress,
+    ) -> Result<(Archive, IndexStats)> {
+        let mirror = Mirror::new(data_dir, list)?;
+        ensure_synced(&mirror, data_dir)?;
+        let lock = mirror.lock()?;
+        if rebuild {
+            crate::index::remove_files(&mirror.index_path())?;
+        }
+        let index = Index::open_repairing(&mirror.index_path(), &|m| progress.note(m))?;
+        let mut archive = Archive { mirror, index };
+        if archive.mirror.epochs()?.is_empty() {
+            return Err(Error::List {
+                list: list.to_string(),
+                message: format!(
+                    "no mirror in {}; run `lore-digest sync {list} --url …` first",
+                    archive.mirror.root.display()
+                ),
+            });
+        }
+        let stats = archive.update_index(progress)?;
+        drop(lock);
+        Ok((archive, stats))
     }
 
     /// True when some epoch on disk has commits the index has not seen.
@@ -253,4 +519,21 @@ impl Archive {
             })
             .collect())
     }
+}
+
+/// A list that was never synced has nothing to read: say so (and how to
+/// sync it) instead of reporting an empty archive.
+fn ensure_synced(mirror: &Mirror, data_dir: &Path) -> Result<()> {
+    if mirror.has_state()? || !mirror.epochs()?.is_empty() {
+        return Ok(());
+    }
+    Err(Error::List {
+        list: mirror.list.clone(),
+        message: format!(
+            "never synced: nothing is mirrored in {}; run `lore-digest --data-dir {} sync {} --url URL` first",
+            mirror.root.display(),
+            data_dir.display(),
+            mirror.list
+        ),
+    })
 }

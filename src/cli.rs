@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::archive::Archive;
+use crate::archive::{Archive, SyncOptions};
 use crate::config::Config;
 use crate::digest;
 use crate::error::{Error, Result};
 use crate::index::TimeField;
-use crate::mirror::Source;
+use crate::mirror::{Source, Wait};
 use crate::progress::Progress;
 use crate::window::{self, Window, WindowSpec};
 
@@ -105,6 +105,10 @@ pub struct ReportArgs {
     /// Ask the model again even for threads whose summary is cached.
     #[arg(long)]
     pub refresh_summaries: bool,
+    /// Wait for another lore-digest working on this list (a sync, say), up to SECONDS
+    /// (forever without a value), instead of exiting with status 75.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true)]
+    pub wait: Option<Option<u64>>,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +134,14 @@ pub struct SyncArgs {
     /// Only mirror; do not update the index.
     #[arg(long)]
     pub no_index: bool,
+    /// Mirror --url even though its history is not this list's (another archive): the list's
+    /// mirror, index and summaries are thrown away once the new archive is complete.
+    #[arg(long)]
+    pub replace: bool,
+    /// Wait for another lore-digest (or git run by grokmirror or public-inbox) working on this
+    /// list, up to SECONDS (forever without a value), instead of exiting with status 75.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true)]
+    pub wait: Option<Option<u64>>,
     /// Print what was done as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -377,23 +389,14 @@ fn cmd_sync(
 ) -> Result<i32> {
     let url = a.url.clone().or_else(|| config.list(list).url);
     let source = url.as_deref().map(Source::parse).transpose()?;
-    let mirror = crate::mirror::Mirror::new(data_dir, list)?;
-    if !mirror.index_path().exists() && !mirror.epochs()?.is_empty() {
-        progress.note(&format!(
-            "list {list}: the index {} is missing; building it again from the mirror",
-            mirror.index_path().display()
-        ));
-    }
-    let mut archive = Archive::open(data_dir, list)?;
-    let _lock = archive.mirror.lock()?;
     let t0 = std::time::Instant::now();
-    let epochs = archive.mirror.sync(source, progress)?;
-    let t_sync = t0.elapsed();
-    let stats = if a.no_index {
-        None
-    } else {
-        Some(archive.update_index(progress)?)
+    let opts = SyncOptions {
+        no_index: a.no_index,
+        wait: Wait::from_flag(a.wait),
+        replace: a.replace,
     };
+    let synced = Archive::sync(data_dir, list, source, opts, progress)?;
+    let archive = &synced.archive;
     let total = archive.index.count()?;
     if a.json {
         #[derive(Serialize)]
@@ -402,19 +405,21 @@ fn cmd_sync(
             epochs: &'a [crate::mirror::EpochSync],
             index: Option<&'a crate::index::IndexStats>,
             messages: u64,
+            replaced: bool,
         }
         println!(
             "{}",
             serde_json::to_string_pretty(&Out {
                 list,
-                epochs: &epochs,
-                index: stats.as_ref(),
+                epochs: &synced.epochs,
+                index: synced.index.as_ref(),
                 messages: total,
+                replaced: synced.replaced,
             })
             .expect("serializes")
         );
     } else {
-        for e in &epochs {
+        for e in &synced.epochs {
             eprintln!(
                 "{list}: epoch {} {} (tip {})",
                 e.epoch,
@@ -425,19 +430,18 @@ fn cmd_sync(
                     .unwrap_or("none")
             );
         }
-        if let Some(s) = &stats {
+        if let Some(s) = &synced.index {
             eprintln!(
-                "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s) in {:.2?} (fetch {:.2?}); {} messages in the index",
+                "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s) in {:.2?}; {} messages in the index",
                 s.added,
                 s.deleted,
                 s.errors,
                 t0.elapsed(),
-                t_sync,
                 total
             );
         }
     }
-    report_walk_errors(&archive, progress)?;
+    report_walk_errors(archive, progress)?;
     Ok(0)
 }
 
@@ -464,27 +468,7 @@ fn cmd_index(
     rebuild: bool,
     progress: &Progress,
 ) -> Result<i32> {
-    let mirror = crate::mirror::Mirror::new(data_dir, list)?;
-    let _lock = mirror.lock()?;
-    if rebuild {
-        for suffix in ["", "-wal", "-shm"] {
-            let p = PathBuf::from(format!("{}{suffix}", mirror.index_path().display()));
-            if p.exists() {
-                std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
-            }
-        }
-    }
-    let mut archive = Archive::open(data_dir, list)?;
-    if archive.mirror.epochs()?.is_empty() {
-        return Err(Error::List {
-            list: list.to_string(),
-            message: format!(
-                "no mirror in {}; run `lore-digest sync {list} --url …` first",
-                archive.mirror.root.display()
-            ),
-        });
-    }
-    let s = archive.update_index(progress)?;
+    let (archive, s) = Archive::reindex(data_dir, list, rebuild, progress)?;
     eprintln!(
         "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s); {} messages in the index",
         s.added,
@@ -503,55 +487,7 @@ pub fn open_for_reading(
     list: &str,
     progress: &Progress,
 ) -> Result<Archive> {
-    mirrored(data_dir, list, progress)?;
-    let mut archive = Archive::open(data_dir, list)?;
-    archive.refresh(progress)?;
-    Ok(archive)
-}
-
-/// Open a list for a command that writes (the summary cache in the index,
-/// report files): take the list's lock first, so that it is refused (exit
-/// 75, naming the holder) while another run such as a sync holds it, then
-/// bring the index up to date. Keep the lock while writing.
-pub fn open_for_writing(
-    data_dir: &std::path::Path,
-    list: &str,
-    progress: &Progress,
-) -> Result<(Archive, crate::mirror::ListLock)> {
-    let mirror = mirrored(data_dir, list, progress)?;
-    let lock = mirror.lock()?;
-    let mut archive = Archive::open(data_dir, list)?;
-    if archive.index_is_stale()? {
-        archive.update_index(progress)?;
-    }
-    Ok((archive, lock))
-}
-
-/// The list's mirror, or an error with advice when nothing is mirrored; a
-/// note when the index is missing (it is then built again from the mirror).
-fn mirrored(
-    data_dir: &std::path::Path,
-    list: &str,
-    progress: &Progress,
-) -> Result<crate::mirror::Mirror> {
-    let mirror = crate::mirror::Mirror::new(data_dir, list)?;
-    if !mirror.index_path().exists() && mirror.epochs()?.is_empty() {
-        return Err(Error::List {
-            list: list.to_string(),
-            message: format!(
-                "nothing mirrored in {}; run `lore-digest --data-dir {} sync {list}` first",
-                mirror.root.display(),
-                data_dir.display()
-            ),
-        });
-    }
-    if !mirror.index_path().exists() {
-        progress.note(&format!(
-            "list {list}: the index {} is missing; building it again from the mirror",
-            mirror.index_path().display()
-        ));
-    }
-    Ok(mirror)
+    Archive::open_for_reading(data_dir, list, progress)
 }
 
 #[derive(Debug, Serialize)]

@@ -31,6 +31,15 @@ pub enum Error {
     List { list: String, message: String },
     #[error("{message}")]
     Locked { message: String },
+    /// A sync source whose history is not the list's: another archive.
+    #[error("{message}")]
+    Unrelated { list: String, message: String },
+    /// SQLite says the index file is damaged (corrupt pages, not a database).
+    #[error("index {path}: damaged ({reason})")]
+    IndexDamaged { path: PathBuf, reason: String },
+    /// An index of an older schema: it is rebuilt from the mirror.
+    #[error("index {path}: schema version {version} is outdated")]
+    IndexOutdated { path: PathBuf, version: String },
 }
 
 /// What to do about an I/O error, where there is something to say.
@@ -58,7 +67,18 @@ impl Error {
         }
     }
 
+    /// An index error; damage that SQLite reports (corrupt pages, a file
+    /// that is not a database) becomes [`Error::IndexDamaged`].
     pub fn index(path: &Path, e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode;
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && matches!(f.code, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
+        {
+            return Error::IndexDamaged {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            };
+        }
         Error::Index {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -79,6 +99,7 @@ impl Error {
             Error::Usage(_) => 2,
             Error::Locked { .. } => 75,
             Error::Sync { .. } => 69,
+            Error::Unrelated { .. } => 65,
             _ => 1,
         }
     }

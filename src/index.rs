@@ -162,8 +162,67 @@ pub struct EpochState {
 }
 
 pub struct Index {
-    conn: Connection,
+    /// Always Some until dropped.
+    conn: Option<Connection>,
     path: PathBuf,
+    /// The file passed the damage check at open.
+    checked: bool,
+}
+
+/// `index.sqlite3.checked`: size and modification time of the index as the
+/// last run left it.
+fn checked_marker(path: &Path) -> PathBuf {
+    path.with_extension("sqlite3.checked")
+}
+
+/// The database file and its WAL and shared-memory files.
+pub fn sqlite_files(path: &Path) -> [PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
+}
+
+/// Delete an index (and its WAL, shared memory and check marker).
+pub fn remove_files(path: &Path) -> Result<()> {
+    for p in sqlite_files(path).into_iter().chain([checked_marker(path)]) {
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&p, e)),
+        }
+    }
+    Ok(())
+}
+
+/// "size mtime-nanoseconds" of a file.
+fn file_stamp(path: &Path) -> Option<String> {
+    let m = std::fs::metadata(path).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!("{} {t}", m.len()))
+}
+
+impl Drop for Index {
+    /// Close the database (checkpointing the WAL into the file), then note
+    /// the file's stamp so that the next open can skip the damage check.
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if conn.close().is_err() || !self.checked {
+            return;
+        }
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            // Another connection is still writing; let the next open check.
+            return;
+        }
+        if let Some(stamp) = file_stamp(&self.path) {
+            let _ = crate::fsutil::write_atomic(&checked_marker(&self.path), stamp.as_bytes());
+        }
+    }
 }
 
 fn join_ids(ids: &[String]) -> String {
@@ -210,26 +269,45 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
 }
 
 impl Index {
-    /// Open (creating if needed) the index at `path`. A database that is
-    /// not a valid index, or one of another schema version, is moved aside
-    /// and rebuilt: the mirror is the source of truth.
+    /// Open (creating if needed) the index at `path`. Damage that SQLite
+    /// reports (a file that is not a database, corrupt pages) is an
+    /// [`Error::IndexDamaged`]; nothing is moved or deleted here, so a
+    /// reader without the list lock never touches a good index. Repair is
+    /// [`Index::open_repairing`], under the lock.
     pub fn open(path: &Path) -> Result<Index> {
+        Self::try_open(path)
+    }
+
+    /// Open the index for a run that holds the list lock: a damaged index
+    /// is moved aside to `index.sqlite3.broken`, one of an older schema is
+    /// deleted, and a new empty one is created (the mirror is the source of
+    /// truth; the caller indexes it again). `note` says what was done.
+    pub fn open_repairing(path: &Path, note: &dyn Fn(&str)) -> Result<Index> {
         match Self::try_open(path) {
             Ok(ix) => Ok(ix),
-            Err(e) if path.exists() => {
+            Err(Error::IndexDamaged { reason, .. }) => {
                 let aside = path.with_extension("sqlite3.broken");
-                eprintln!(
-                    "warning: index {} is unusable ({e}); moving it to {} and rebuilding from the mirror",
+                note(&format!(
+                    "index {} is damaged ({reason}); moving it to {} and rebuilding from the mirror",
                     path.display(),
                     aside.display()
-                );
-                for suffix in ["", "-wal", "-shm"] {
-                    let p = PathBuf::from(format!("{}{suffix}", path.display()));
-                    if p.exists() {
-                        let a = PathBuf::from(format!("{}{suffix}", aside.display()));
-                        std::fs::rename(&p, &a).map_err(|e| Error::io(&p, e))?;
+                ));
+                for (from, to) in sqlite_files(path).into_iter().zip(sqlite_files(&aside)) {
+                    let _ = std::fs::remove_file(&to);
+                    if from.exists() {
+                        std::fs::rename(&from, &to).map_err(|e| Error::io(&from, e))?;
                     }
                 }
+                let _ = std::fs::remove_file(checked_marker(path));
+                Self::try_open(path)
+            }
+            Err(Error::IndexOutdated { path: p, version }) => {
+                note(&format!(
+                    "index {} has schema version {version}, this lore-digest uses {SCHEMA_VERSION}; \
+                     rebuilding it from the mirror",
+                    p.display()
+                ));
+                remove_files(path)?;
                 Self::try_open(path)
             }
             Err(e) => Err(e),
@@ -239,47 +317,52 @@ impl Index {
     fn try_open(path: &Path) -> Result<Index> {
         let conn = Connection::open(path).map_err(|e| Error::index(path, e))?;
         let ix = Index {
-            conn,
+            conn: Some(conn),
             path: path.to_path_buf(),
+            checked: false,
         };
-        ix.conn
+        ix.connection()
             .execute_batch(
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;",
             )
             .map_err(|e| ix.err(e))?;
         // A file that is not a database fails here ("file is not a database").
-        ix.conn
+        ix.connection()
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
                 r.get::<_, i64>(0)
             })
             .map_err(|e| ix.err(e))?;
         // Damage inside the file (overwritten or missing pages) shows only
-        // when the pages are read: check them all now (a few tens of
-        // milliseconds for a list of kvmarm's size) rather than fail in the
-        // middle of a command with "database disk image is malformed".
-        let check: Vec<String> = ix
-            .conn
-            .prepare("PRAGMA quick_check(5)")
-            .and_then(|mut st| {
-                st.query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(|e| ix.err(e))?;
-        if check.first().map(String::as_str) != Some("ok") {
-            return Err(Error::Index {
-                path: path.to_path_buf(),
-                message: format!(
-                    "damaged ({})",
-                    check
+        // when the pages are read. Checking them all costs a second on a
+        // million-message index, so it is done only when the file changed
+        // behind our back: after each run the index's size and modification
+        // time are noted beside it (`index.sqlite3.checked`), and a file that
+        // still matches is the file we left. Damage met later by a query is
+        // an IndexDamaged error too, and the next run checks the file.
+        let mut ix = ix;
+        if !ix.unchanged_since_checked() {
+            let check: Vec<String> = ix
+                .connection()
+                .prepare("PRAGMA quick_check(5)")
+                .and_then(|mut st| {
+                    st.query_map([], |r| r.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(|e| ix.err(e))?;
+            if check.first().map(String::as_str) != Some("ok") {
+                return Err(Error::IndexDamaged {
+                    path: path.to_path_buf(),
+                    reason: check
                         .iter()
                         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
                         .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-            });
+                        .join("; "),
+                });
+            }
         }
+        ix.checked = true;
         let version: Option<String> = ix
-            .conn
+            .connection()
             .query_row(
                 "SELECT value FROM meta WHERE key='schema_version'",
                 [],
@@ -296,18 +379,28 @@ impl Index {
         match version {
             Some(v) if v == SCHEMA_VERSION.to_string() => {}
             Some(v) => {
+                let older = v.parse::<i64>().is_ok_and(|v| v < SCHEMA_VERSION);
+                if older {
+                    return Err(Error::IndexOutdated {
+                        path: path.to_path_buf(),
+                        version: v,
+                    });
+                }
                 return Err(Error::Index {
                     path: path.to_path_buf(),
-                    message: format!("schema version {v}, this lore-digest uses {SCHEMA_VERSION}"),
+                    message: format!(
+                        "schema version {v} was written by a newer lore-digest (this one uses \
+                         {SCHEMA_VERSION}); use that version, or another --data-dir"
+                    ),
                 });
             }
             None => {
                 let tables: i64 = ix
-                    .conn
+                    .connection()
                     .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
                     .map_err(|e| ix.err(e))?;
                 let has_meta: i64 = ix
-                    .conn
+                    .connection()
                     .query_row(
                         "SELECT count(*) FROM sqlite_master WHERE name='meta'",
                         [],
@@ -317,11 +410,14 @@ impl Index {
                 if tables > 0 && has_meta == 0 {
                     return Err(Error::Index {
                         path: path.to_path_buf(),
-                        message: "not a lore-digest index".into(),
+                        message: "not a lore-digest index; move it away or use another --data-dir"
+                            .into(),
                     });
                 }
-                ix.conn.execute_batch(SCHEMA).map_err(|e| ix.err(e))?;
-                ix.conn
+                ix.connection()
+                    .execute_batch(SCHEMA)
+                    .map_err(|e| ix.err(e))?;
+                ix.connection()
                     .execute(
                         "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
                         [SCHEMA_VERSION.to_string()],
@@ -332,8 +428,26 @@ impl Index {
         Ok(ix)
     }
 
+    /// True when the file is the one noted after the last run (size and
+    /// modification time) and no write-ahead log is pending.
+    fn unchanged_since_checked(&self) -> bool {
+        let Ok(noted) = std::fs::read_to_string(checked_marker(&self.path)) else {
+            return false;
+        };
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return false;
+        }
+        file_stamp(&self.path).is_some_and(|s| s == noted.trim())
+    }
+
     fn err(&self, e: rusqlite::Error) -> Error {
-        Error::index(&self.path, e)
+        let e = Error::index(&self.path, e);
+        if matches!(e, Error::IndexDamaged { .. }) {
+            // Make the next open check the whole file (and repair it).
+            let _ = std::fs::remove_file(checked_marker(&self.path));
+        }
+        e
     }
 
     pub fn path(&self) -> &Path {
@@ -342,7 +456,7 @@ impl Index {
 
     pub fn epochs(&self) -> Result<Vec<EpochState>> {
         let mut st = self
-            .conn
+            .connection()
             .prepare("SELECT epoch, tip, commits FROM epochs ORDER BY epoch")
             .map_err(|e| self.err(e))?;
         let rows = st
@@ -364,17 +478,34 @@ impl Index {
 
     /// Forget everything indexed from `epoch` (its history was rewritten).
     pub fn drop_epoch(&mut self, epoch: u32) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| Error::index(&self.path, e))?;
+        let path = self.path.clone();
+        let e = |err: rusqlite::Error| Error::index(&path, err);
+        let tx = self.conn_mut().transaction().map_err(e)?;
         for table in ["messages", "deletions", "walk_errors", "epochs"] {
             tx.execute(&format!("DELETE FROM {table} WHERE epoch=?1"), [epoch])
-                .map_err(|e| Error::index(&self.path, e))?;
+                .map_err(e)?;
         }
         // Deletions from other epochs may have matched rows of this one;
         // they are re-applied when this epoch is indexed again.
-        tx.commit().map_err(|e| Error::index(&self.path, e))
+        tx.commit().map_err(e)
+    }
+
+    /// The first commit (root) of each indexed epoch: what identifies the
+    /// archive, so that a sync from another archive can be refused.
+    pub fn roots(&self) -> Result<std::collections::BTreeMap<u32, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        for table in ["messages", "deletions", "walk_errors"] {
+            let sql = format!("SELECT epoch, commit_oid FROM {table} WHERE seq = 1");
+            let mut st = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?)))
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let (epoch, commit) = row.map_err(|e| self.err(e))?;
+                out.insert(epoch, commit);
+            }
+        }
+        Ok(out)
     }
 
     /// Store a batch of walked commits of `epoch` (in history order) and move
@@ -390,7 +521,7 @@ impl Index {
     ) -> Result<()> {
         let path = self.path.clone();
         let e = |err: rusqlite::Error| Error::index(&path, err);
-        let tx = self.conn.transaction().map_err(e)?;
+        let tx = self.conn_mut().transaction().map_err(e)?;
         for w in batch {
             match &w.change {
                 Change::Add { mail, size } => {
@@ -454,7 +585,10 @@ impl Index {
     }
 
     fn query_messages<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<Message>> {
-        let mut st = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let mut st = self
+            .connection()
+            .prepare_cached(sql)
+            .map_err(|e| self.err(e))?;
         let rows = st.query_map(p, row_to_message).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
@@ -462,7 +596,7 @@ impl Index {
 
     /// Number of indexed (not deleted) messages.
     pub fn count(&self) -> Result<u64> {
-        self.conn
+        self.connection()
             .query_row(
                 "SELECT count(*) FROM messages WHERE deleted_by IS NULL AND duplicate_of IS NULL",
                 [],
@@ -474,7 +608,7 @@ impl Index {
     /// Commits the walk could not read, with their errors.
     pub fn walk_errors(&self) -> Result<Vec<(u32, String, String)>> {
         let mut st = self
-            .conn
+            .connection()
             .prepare("SELECT epoch, commit_oid, error FROM walk_errors ORDER BY epoch, seq")
             .map_err(|e| self.err(e))?;
         let rows = st
@@ -486,7 +620,11 @@ impl Index {
 
     /// The raw connection, for stages that keep their own tables (cache).
     pub fn connection(&self) -> &Connection {
-        &self.conn
+        self.conn.as_ref().expect("open until dropped")
+    }
+
+    fn conn_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("open until dropped")
     }
 }
 
@@ -545,7 +683,7 @@ fn insert_message(
 impl Index {
     /// The counted message with this Message-ID, if any: (epoch, commit, blob).
     pub fn live_by_mid(&self, mid: &str) -> Result<Option<(u32, String, String)>> {
-        self.conn
+        self.connection()
             .prepare_cached(
                 "SELECT epoch, commit_oid, blob_oid FROM messages WHERE message_id=?1 \
                  AND deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq LIMIT 1",
@@ -567,7 +705,7 @@ impl Index {
                 "SELECT message_id, epoch, commit_oid, blob_oid FROM messages WHERE message_id IN ({marks}) \
                  AND deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq"
             );
-            let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+            let mut st = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
             let rows = st
                 .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -593,7 +731,7 @@ impl Index {
     /// Copies of earlier mails that were not counted: (epoch, commit, original commit).
     pub fn duplicates(&self) -> Result<Vec<(u32, String, String)>> {
         let mut st = self
-            .conn
+            .connection()
             .prepare("SELECT epoch, commit_oid, duplicate_of FROM messages WHERE duplicate_of IS NOT NULL ORDER BY epoch, seq")
             .map_err(|e| self.err(e))?;
         let rows = st
@@ -636,7 +774,10 @@ impl Index {
                 "SELECT epoch, seq, commit_oid FROM {table} WHERE commit_oid >= ?1 AND commit_oid < ?2"
             );
             let upper = format!("{prefix}g");
-            let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let mut st = self
+                .connection()
+                .prepare_cached(&sql)
+                .map_err(|e| self.err(e))?;
             let rows = st
                 .query_map(params![prefix, upper], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))

@@ -77,6 +77,42 @@ impl Source {
             Source::Local { path } => format!("{} (used in place)", path.display()),
         }
     }
+
+    /// The source as `--url` takes it.
+    pub fn url_arg(&self) -> String {
+        match self {
+            Source::Inbox { url } | Source::Epoch { url, .. } => url.clone(),
+            Source::Local { path } => path.display().to_string(),
+        }
+    }
+}
+
+/// The epoch repositories `N.git` in a folder, by number.
+fn epochs_in(dir: &Path) -> Result<Vec<EpochPath>> {
+    let mut out = Vec::new();
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.ends_with(".git") {
+            continue;
+        }
+        if let Some(n) = epoch_number(name)
+            && is_bare_repo(&entry.path())
+        {
+            out.push(EpochPath {
+                number: n,
+                path: entry.path(),
+            });
+        }
+    }
+    out.sort_by_key(|e| e.number);
+    Ok(out)
 }
 
 /// `0`, `12`, `3.git` -> epoch number.
@@ -140,6 +176,19 @@ impl Mirror {
         })
     }
 
+    /// The list's folder at an explicit place (a staging folder).
+    pub fn at(root: PathBuf, list: &str) -> Mirror {
+        Mirror {
+            list: list.to_string(),
+            root,
+        }
+    }
+
+    /// True once a sync has worked (it records its source).
+    pub fn has_state(&self) -> Result<bool> {
+        Ok(self.state()?.is_some())
+    }
+
     pub fn index_path(&self) -> PathBuf {
         self.root.join("index.sqlite3")
     }
@@ -182,35 +231,21 @@ impl Mirror {
 
     /// The epochs present on disk, by number.
     pub fn epochs(&self) -> Result<Vec<EpochPath>> {
-        let dir = self.git_dir()?;
-        let mut out = Vec::new();
-        let rd = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(Error::io(&dir, e)),
-        };
-        for entry in rd {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if !name.ends_with(".git") {
-                continue;
-            }
-            if let Some(n) = epoch_number(name)
-                && is_bare_repo(&entry.path())
-            {
-                out.push(EpochPath {
-                    number: n,
-                    path: entry.path(),
-                });
-            }
-        }
-        out.sort_by_key(|e| e.number);
-        Ok(out)
+        epochs_in(&self.git_dir()?)
     }
 
     /// Take the list's lock, or fail at once saying who holds it.
     pub fn lock(&self) -> Result<ListLock> {
+        self.lock_waiting(Wait::No, &crate::progress::Progress::hidden())
+    }
+
+    /// Take the list's lock, waiting for another run to finish as `wait`
+    /// allows; then refuse saying who holds it (exit 75).
+    pub fn lock_waiting(
+        &self,
+        wait: Wait,
+        progress: &crate::progress::Progress,
+    ) -> Result<ListLock> {
         std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
         let p = self.root.join(".lock");
         let mut file = std::fs::OpenOptions::new()
@@ -220,62 +255,96 @@ impl Mirror {
             .write(true)
             .open(&p)
             .map_err(|e| Error::io(&p, e))?;
-        match file.try_lock() {
-            Ok(()) => {
-                use std::io::{Seek, Write};
-                let _ = file.set_len(0);
-                let _ = file.seek(std::io::SeekFrom::Start(0));
-                let _ = write!(file, "{}", std::process::id());
-                Ok(ListLock { _file: file })
+        let deadline = wait.deadline();
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => {
+                    use std::io::{Seek, Write};
+                    let _ = file.set_len(0);
+                    let _ = file.seek(std::io::SeekFrom::Start(0));
+                    let _ = write!(file, "{}", std::process::id());
+                    return Ok(ListLock { _file: file });
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    use std::io::Seek;
+                    let mut holder = String::new();
+                    let _ = file.seek(std::io::SeekFrom::Start(0));
+                    let _ = file.read_to_string(&mut holder);
+                    let waiting = match deadline {
+                        None => false,
+                        Some(None) => true,
+                        Some(Some(t)) => std::time::Instant::now() < t,
+                    };
+                    if !waiting {
+                        return Err(Error::Locked {
+                            message: format!(
+                                "another lore-digest (pid {}) is working on {}; wait for it to finish and \
+                                 run again, or use --wait[=SECONDS]",
+                                holder.trim(),
+                                self.root.display()
+                            ),
+                        });
+                    }
+                    if !said {
+                        progress.note(&format!(
+                            "waiting for another lore-digest (pid {}) working on {}",
+                            holder.trim(),
+                            self.root.display()
+                        ));
+                        said = true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&p, e)),
             }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                Err(Error::Locked {
-                    message: format!(
-                        "another lore-digest (pid {}) is working on {}; wait for it to finish and run again",
-                        holder.trim(),
-                        self.root.display()
-                    ),
-                })
-            }
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&p, e)),
         }
     }
 
     /// Clone or fetch every epoch of the list from `source` (or the source
-    /// recorded by the last sync). Call with the lock held.
+    /// recorded by the last sync), refusing a source whose history is not
+    /// this list's (see [`Known`]). The source is remembered only once the
+    /// sync has worked. Call with the lock held.
     pub fn sync(
         &self,
         source: Option<Source>,
+        known: &Known,
         progress: &crate::progress::Progress,
     ) -> Result<Vec<EpochSync>> {
-        let source = match source {
+        let previous = self.state()?.map(|s| s.source);
+        let source = match source.or_else(|| previous.clone()) {
             Some(s) => s,
-            None => match self.state()? {
-                Some(st) => st.source,
-                None => Source::lore(&self.list),
-            },
+            None => Source::lore(&self.list),
         };
         std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
-        self.save_state(&MirrorState {
-            source: source.clone(),
-        })?;
+        let ctx = SyncCtx {
+            known,
+            previous: previous.as_ref(),
+            source: &source,
+            progress,
+        };
         let sync_err = |url: &str, message: String| Error::Sync {
             list: self.list.clone(),
             url: url.to_string(),
             message,
         };
-        match &source {
+        let out = match &source {
             Source::Local { path } => {
                 let git = path.join("git");
                 let mut out = Vec::new();
-                for ep in self.epochs()? {
-                    let tip = crate::walk::Epoch::open(ep.number, &ep.path)?.tip()?;
+                for ep in epochs_in(&git)? {
+                    let repo = gix::open_opts(&ep.path, gix::open::Options::isolated())
+                        .map_err(|e| Error::git(ep.number, &ep.path, e))?;
+                    let tip = master_tip(&repo);
+                    if let Some(t) = &tip {
+                        let id = gix::ObjectId::from_hex(t.as_bytes())
+                            .map_err(|e| Error::git(ep.number, &ep.path, e))?;
+                        self.check_incoming(&ctx, &repo, ep.number, id, None, &ep.path)?;
+                    }
                     out.push(EpochSync {
                         epoch: ep.number,
                         action: "in-place",
-                        tip: tip.map(|t| t.to_string()),
+                        tip,
                     });
                 }
                 if out.is_empty() {
@@ -284,9 +353,9 @@ impl Mirror {
                         "no epoch repositories (git/N.git) found".into(),
                     ));
                 }
-                Ok(out)
+                out
             }
-            Source::Epoch { url, epoch } => Ok(vec![self.sync_epoch(url, *epoch, progress)?]),
+            Source::Epoch { url, epoch } => vec![self.sync_epoch(&ctx, url, *epoch)?],
             Source::Inbox { url } => {
                 let epochs = match discover_epochs(url) {
                     Ok(list) if !list.is_empty() => Some(list),
@@ -302,13 +371,13 @@ impl Mirror {
                 match epochs {
                     Some(list) => {
                         for n in list {
-                            out.push(self.sync_epoch(&format!("{url}/{n}"), n, progress)?);
+                            out.push(self.sync_epoch(&ctx, &format!("{url}/{n}"), n)?);
                         }
                     }
                     None => {
                         let mut n = 0;
                         loop {
-                            match self.sync_epoch(&format!("{url}/{n}"), n, progress) {
+                            match self.sync_epoch(&ctx, &format!("{url}/{n}"), n) {
                                 Ok(s) => out.push(s),
                                 Err(e) if n > 0 => {
                                     progress
@@ -330,18 +399,91 @@ impl Mirror {
                         }
                     }
                 }
-                Ok(out)
+                out
             }
+        };
+        // Only a sync that worked is remembered: a mistyped --url must not
+        // be reused by every later sync.
+        self.save_state(&MirrorState { source })?;
+        Ok(out)
+    }
+
+    /// The root commit epoch `n` of this list is known to start at: from
+    /// the index, else from the epoch on disk.
+    fn expected_root(&self, ctx: &SyncCtx<'_>, n: u32) -> Option<gix::ObjectId> {
+        if let Some(r) = ctx.known.roots.get(&n) {
+            return gix::ObjectId::from_hex(r.as_bytes()).ok();
+        }
+        let ep = self.epochs().ok()?.into_iter().find(|e| e.number == n)?;
+        let repo = gix::open_opts(&ep.path, gix::open::Options::isolated()).ok()?;
+        let tip = gix::ObjectId::from_hex(master_tip(&repo)?.as_bytes()).ok()?;
+        match crate::walk::lineage(&repo, tip, None).ok()? {
+            crate::walk::Lineage::Root(r) => Some(r),
+            crate::walk::Lineage::Descends => None,
         }
     }
 
-    /// Clone epoch `n` from `url`, or fetch into the existing clone.
-    fn sync_epoch(
+    /// Check a tip about to become epoch `n` of this list: its commits must
+    /// carry messages (`m`/`d`), and it must descend from the tip we have
+    /// (`old`) or at least start at the same root commit (a public-inbox
+    /// purge rewrites history but keeps the root). Anything else is another
+    /// archive, refused unless the caller asked to replace the list.
+    fn check_incoming(
         &self,
-        url: &str,
+        ctx: &SyncCtx<'_>,
+        repo: &gix::Repository,
         n: u32,
-        progress: &crate::progress::Progress,
-    ) -> Result<EpochSync> {
+        tip: gix::ObjectId,
+        old: Option<gix::ObjectId>,
+        path: &Path,
+    ) -> Result<()> {
+        let where_ = ctx.source.describe();
+        let not_pi = |message: String| Error::Sync {
+            list: self.list.clone(),
+            url: where_.clone(),
+            message,
+        };
+        match crate::walk::carries_message(repo, tip) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(not_pi(format!(
+                    "not a public-inbox archive: commit {tip} of epoch {n} (refs/heads/master) has no `m` \
+                     or `d` file; {URL_ADVICE}"
+                )));
+            }
+            Err(e) => return Err(Error::git(n, path, e)),
+        }
+        let root = match crate::walk::lineage(repo, tip, old).map_err(|e| Error::git(n, path, e))? {
+            crate::walk::Lineage::Descends => return Ok(()),
+            crate::walk::Lineage::Root(r) => r,
+        };
+        let Some(expected) = self.expected_root(ctx, n) else {
+            return Ok(());
+        };
+        if expected == root {
+            return Ok(());
+        }
+        let was = match ctx.previous {
+            Some(p) => format!("mirrored from {}", p.describe()),
+            None => "indexed".to_string(),
+        };
+        Err(Error::Unrelated {
+            list: self.list.clone(),
+            message: format!(
+                "list {list}: {new} is another archive, not {list}'s: its epoch {n} starts at commit {root}, \
+                 where {list} ({was}) starts at {expected}. Nothing was changed. To mirror it too, give it \
+                 its own name: `lore-digest sync OTHER-NAME --url {url}`; to throw away {list}'s mirror, \
+                 index and summaries and mirror the new source instead, add --replace.",
+                list = self.list,
+                new = where_,
+                url = ctx.source.url_arg(),
+            ),
+        })
+    }
+
+    /// Clone epoch `n` from `url`, or fetch into the existing clone.
+    fn sync_epoch(&self, ctx: &SyncCtx<'_>, url: &str, n: u32) -> Result<EpochSync> {
+        let progress = ctx.progress;
         let git = self.root.join("git");
         std::fs::create_dir_all(&git).map_err(|e| Error::io(&git, e))?;
         let dest = git.join(format!("{n}.git"));
@@ -354,15 +496,19 @@ impl Mirror {
         if is_bare_repo(&dest) && dest.join("refs/heads/master").exists()
             || has_packed_master(&dest)
         {
-            remove_stale_locks(&dest);
+            clear_git_locks(&dest, n, ctx.known.wait, progress)?;
             let spinner = progress.spinner(&format!("fetching epoch {n} from {url}"));
             let repo = gix::open_opts(&dest, gix::open::Options::isolated())
                 .map_err(|e| err(format!("cannot open {}: {e}", dest.display())))?;
             let before = master_tip(&repo);
+            // Fetch beside our branches, not over them: the new history is
+            // checked before it replaces anything.
+            drop_incoming(&repo).map_err(|e| Error::git(n, &dest, e))?;
+            let packs_before = list_dir(&dest.join("objects/pack"));
             let remote = repo
                 .remote_at(url)
                 .map_err(|e| err(format!("bad URL: {e}")))?
-                .with_refspecs(Some(REFSPEC), gix::remote::Direction::Fetch)
+                .with_refspecs(Some(INCOMING_REFSPEC), gix::remote::Direction::Fetch)
                 .map_err(|e| err(format!("refspec: {e}")))?
                 .with_fetch_tags(gix::remote::fetch::Tags::None);
             let conn = remote
@@ -374,24 +520,108 @@ impl Mirror {
                 .map_err(|e| err(format!("fetch failed: {e}")))?;
             let repo = gix::open_opts(&dest, gix::open::Options::isolated())
                 .map_err(|e| err(format!("cannot open {}: {e}", dest.display())))?;
-            let after = master_tip(&repo);
+            let incoming = incoming_refs(&repo).map_err(|e| Error::git(n, &dest, e))?;
+            let Some(new_tip) = incoming
+                .iter()
+                .find(|(name, _)| name == crate::walk::MASTER)
+                .map(|(_, id)| *id)
+            else {
+                let _ = drop_incoming(&repo);
+                return Err(err(format!(
+                    "the repository has no refs/heads/master: not a public-inbox epoch; {URL_ADVICE}"
+                )));
+            };
+            let old = before
+                .as_deref()
+                .and_then(|b| gix::ObjectId::from_hex(b.as_bytes()).ok());
+            if old != Some(new_tip) {
+                if let Err(e) = self.check_incoming(ctx, &repo, n, new_tip, old, &dest) {
+                    let _ = drop_incoming(&repo);
+                    drop(repo);
+                    // The refused history's objects go too: the epoch is
+                    // left exactly as it was.
+                    for p in list_dir(&dest.join("objects/pack")) {
+                        if !packs_before.contains(&p) {
+                            let _ = std::fs::remove_file(&p);
+                        }
+                    }
+                    return Err(e);
+                }
+                for (name, id) in &incoming {
+                    repo.reference(
+                        name.as_str(),
+                        *id,
+                        gix::refs::transaction::PreviousValue::Any,
+                        format!("fetch: from {url}"),
+                    )
+                    .map_err(|e| Error::git(n, &dest, format!("cannot update {name}: {e}")))?;
+                }
+            }
+            drop_incoming(&repo).map_err(|e| Error::git(n, &dest, e))?;
             spinner.finish();
             return Ok(EpochSync {
                 epoch: n,
-                action: if before == after {
+                action: if old == Some(new_tip) {
                     "up-to-date"
                 } else {
                     "fetched"
                 },
-                tip: after,
+                tip: Some(new_tip.to_string()),
             });
         }
-        // Clone into a temporary folder and rename when complete: an
-        // interrupted clone leaves only the temporary folder, which the next
-        // run removes.
+        // Clone into a temporary folder and rename when complete and
+        // checked: an interrupted clone leaves only the temporary folder,
+        // which the next run removes.
         let tmp = git.join(format!("{n}.git.partial"));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        }
+        let spinner = progress.spinner(&format!("cloning epoch {n} from {url}"));
+        let cloned = if let Some(src) = local_path(url)
+            && !src.join("objects/info/alternates").exists()
+        {
+            local_clone(&src, &tmp, url).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&tmp);
+                err(format!("local clone failed: {e}; {URL_ADVICE}"))
+            })?;
+            gix::open_opts(&tmp, gix::open::Options::isolated())
+                .map_err(|e| err(format!("cannot open the clone: {e}")))?
+        } else {
+            let prep = gix::prepare_clone_bare(url, &tmp)
+                .map_err(|e| err(format!("cannot start clone: {e}")))?;
+            let mut prep = prep
+                .with_remote_name("origin")
+                .map_err(|e| err(e.to_string()))?
+                .configure_remote(|r| {
+                    Ok(
+                        r.with_refspecs(Some(REFSPEC), gix::remote::Direction::Fetch)?
+                            .with_fetch_tags(gix::remote::fetch::Tags::None),
+                    )
+                });
+            let (repo, _) = prep
+                .fetch_only(gix::progress::Discard, &interrupt)
+                .map_err(|e| {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                    err(format!(
+                        "clone failed: {e}; {URL_ADVICE}, and that the server answers"
+                    ))
+                })?;
+            repo
+        };
+        let tip = master_tip(&cloned);
+        let checked = match tip
+            .as_deref()
+            .and_then(|t| gix::ObjectId::from_hex(t.as_bytes()).ok())
+        {
+            None => Err(err(format!(
+                "the repository has no refs/heads/master: not a public-inbox epoch; {URL_ADVICE}"
+            ))),
+            Some(id) => self.check_incoming(ctx, &cloned, n, id, None, &tmp),
+        };
+        drop(cloned);
+        if let Err(e) = checked {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
         }
         if dest.exists() {
             // A folder without a usable master: a broken earlier state.
@@ -404,48 +634,6 @@ impl Mirror {
                 aside.display()
             ));
         }
-        let spinner = progress.spinner(&format!("cloning epoch {n} from {url}"));
-        if let Some(src) = local_path(url)
-            && !src.join("objects/info/alternates").exists()
-        {
-            let tip = local_clone(&src, &tmp, url).map_err(|e| {
-                let _ = std::fs::remove_dir_all(&tmp);
-                err(format!("local clone failed: {e}; {URL_ADVICE}"))
-            })?;
-            std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
-            spinner.finish();
-            return Ok(EpochSync {
-                epoch: n,
-                action: "cloned",
-                tip: Some(tip),
-            });
-        }
-        let prep = gix::prepare_clone_bare(url, &tmp)
-            .map_err(|e| err(format!("cannot start clone: {e}")))?;
-        let mut prep = prep
-            .with_remote_name("origin")
-            .map_err(|e| err(e.to_string()))?
-            .configure_remote(|r| {
-                Ok(
-                    r.with_refspecs(Some(REFSPEC), gix::remote::Direction::Fetch)?
-                        .with_fetch_tags(gix::remote::fetch::Tags::None),
-                )
-            });
-        let (repo, _) = prep
-            .fetch_only(gix::progress::Discard, &interrupt)
-            .map_err(|e| {
-                err(format!(
-                    "clone failed: {e}; {URL_ADVICE}, and that the server answers"
-                ))
-            })?;
-        let tip = master_tip(&repo);
-        drop(repo);
-        if tip.is_none() {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(err(format!(
-                "the repository has no refs/heads/master: not a public-inbox epoch; {URL_ADVICE}"
-            )));
-        }
         std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
         spinner.finish();
         Ok(EpochSync {
@@ -456,7 +644,108 @@ impl Mirror {
     }
 }
 
+/// What a sync must keep: the root commit each epoch of the list starts
+/// at, as the index knows it (`epoch -> commit id`), and how long to wait
+/// for git lock files held by another program.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub roots: std::collections::BTreeMap<u32, String>,
+    pub wait: Wait,
+}
+
+/// How long to wait for a lock that another program holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Wait {
+    /// Refuse at once (exit 75).
+    #[default]
+    No,
+    /// Wait up to this long, then refuse.
+    For(std::time::Duration),
+    /// Wait as long as it takes.
+    Forever,
+}
+
+impl Wait {
+    /// From `--wait[=SECONDS]`: absent → no wait; without a value → forever.
+    pub fn from_flag(flag: Option<Option<u64>>) -> Wait {
+        match flag {
+            None => Wait::No,
+            Some(None) => Wait::Forever,
+            Some(Some(s)) => Wait::For(std::time::Duration::from_secs(s)),
+        }
+    }
+
+    fn deadline(self) -> Option<Option<std::time::Instant>> {
+        match self {
+            Wait::No => None,
+            Wait::For(d) => Some(Some(std::time::Instant::now() + d)),
+            Wait::Forever => Some(None),
+        }
+    }
+}
+
+struct SyncCtx<'a> {
+    known: &'a Known,
+    /// The source of the last sync that worked.
+    previous: Option<&'a Source>,
+    source: &'a Source,
+    progress: &'a crate::progress::Progress,
+}
+
 const REFSPEC: &str = "+refs/heads/*:refs/heads/*";
+/// Fetches land here first and replace `refs/heads/*` once checked.
+const INCOMING: &str = "refs/lore-digest/incoming/";
+const INCOMING_REFSPEC: &str = "+refs/heads/*:refs/lore-digest/incoming/*";
+
+/// The fetched branches waiting under [`INCOMING`], as the `refs/heads/`
+/// names they will take.
+fn incoming_refs(
+    repo: &gix::Repository,
+) -> std::result::Result<Vec<(String, gix::ObjectId)>, String> {
+    let mut out = Vec::new();
+    let platform = repo.references().map_err(|e| e.to_string())?;
+    for r in platform.all().map_err(|e| e.to_string())? {
+        let mut r = r.map_err(|e| e.to_string())?;
+        let name = r.name().as_bstr().to_string();
+        if let Some(rest) = name.strip_prefix(INCOMING) {
+            let id = r.peel_to_id().map_err(|e| e.to_string())?.detach();
+            out.push((format!("refs/heads/{rest}"), id));
+        }
+    }
+    Ok(out)
+}
+
+/// The entries of a folder (none when it cannot be read).
+fn list_dir(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+/// Remove every ref under [`INCOMING`].
+fn drop_incoming(repo: &gix::Repository) -> std::result::Result<(), String> {
+    use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
+    let platform = repo.references().map_err(|e| e.to_string())?;
+    let mut edits = Vec::new();
+    for r in platform.all().map_err(|e| e.to_string())? {
+        let r = r.map_err(|e| e.to_string())?;
+        if r.name().as_bstr().starts_with(INCOMING.as_bytes()) {
+            edits.push(RefEdit {
+                change: Change::Delete {
+                    expected: PreviousValue::Any,
+                    log: RefLog::AndReference,
+                },
+                name: r.name().to_owned(),
+                deref: false,
+            });
+        }
+    }
+    if !edits.is_empty() {
+        repo.edit_references(edits)
+            .map_err(|e| format!("cannot remove {INCOMING}*: {e}"))?;
+    }
+    Ok(())
+}
 
 /// What to do when a source is not a public-inbox archive.
 const URL_ADVICE: &str = "check --url: it takes a public-inbox inbox (https://lore.kernel.org/LIST), \
@@ -551,32 +840,136 @@ fn master_tip(repo: &gix::Repository) -> Option<String> {
     r.peel_to_id().ok().map(|id| id.to_string())
 }
 
-/// Lock files an interrupted git operation left behind. Only called while
-/// we hold the list lock, so nobody else is writing.
-fn remove_stale_locks(repo: &Path) {
-    for name in [
-        "packed-refs.lock",
-        "config.lock",
-        "HEAD.lock",
-        "shallow.lock",
-        "FETCH_HEAD.lock",
-    ] {
-        let _ = std::fs::remove_file(repo.join(name));
-    }
-    fn walk(dir: &Path) {
+/// Git lock files in an epoch: `*.lock` at its top and under `refs/`.
+fn git_locks(repo: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, deep: bool) {
         let Ok(rd) = std::fs::read_dir(dir) else {
             return;
         };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
-                walk(&p);
+                if deep {
+                    walk(&p, out, true);
+                }
             } else if p.extension().is_some_and(|x| x == "lock") {
-                let _ = std::fs::remove_file(&p);
+                out.push(p);
             }
         }
     }
-    walk(&repo.join("refs"));
+    let mut out = Vec::new();
+    walk(repo, &mut out, false);
+    walk(&repo.join("refs"), &mut out, true);
+    out.sort();
+    out
+}
+
+/// A process of this machine, other than this one, that has `repo` open:
+/// one of its open files or its working folder lies inside it. Such a
+/// process (git run by grokmirror or public-inbox, say) may own the lock
+/// files there. `None` when no process does, or when this system has no
+/// `/proc` to tell.
+fn process_using(repo: &Path) -> Option<(u32, String)> {
+    let repo = repo.canonicalize().ok()?;
+    let me = std::process::id();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let dir = entry.path();
+        let inside = |p: PathBuf| p.starts_with(&repo);
+        let mut uses = std::fs::read_link(dir.join("cwd")).is_ok_and(inside);
+        if !uses && let Ok(fds) = std::fs::read_dir(dir.join("fd")) {
+            uses = fds
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(inside));
+        }
+        if uses {
+            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            return Some((pid, name.trim().to_string()));
+        }
+    }
+    None
+}
+
+/// Locks older than this are stale where no `/proc` tells who holds them.
+const STALE_LOCK_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Lock files git leaves behind when it is interrupted stop every later
+/// fetch. Remove those that are stale: no process of this machine has the
+/// repository open (so none can own them), or, without `/proc`, older than
+/// [`STALE_LOCK_AGE`]. Locks a running program may hold (grokmirror or
+/// public-inbox share the mirror) are never removed: wait for them as
+/// `wait` allows, then refuse (exit 75). Call with the list lock held.
+fn clear_git_locks(
+    repo: &Path,
+    n: u32,
+    wait: Wait,
+    progress: &crate::progress::Progress,
+) -> Result<()> {
+    let deadline = wait.deadline();
+    let have_proc = Path::new("/proc/self/fd").is_dir();
+    let mut said = false;
+    loop {
+        let locks = git_locks(repo);
+        if locks.is_empty() {
+            return Ok(());
+        }
+        let user = if have_proc { process_using(repo) } else { None };
+        let old = |p: &PathBuf| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_LOCK_AGE)
+        };
+        if user.is_none() {
+            let stale: Vec<&PathBuf> = locks.iter().filter(|p| have_proc || old(p)).collect();
+            for p in &stale {
+                std::fs::remove_file(p).map_err(|e| Error::io(p, e))?;
+                progress.note(&format!(
+                    "epoch {n}: removed the stale git lock {} (left by an interrupted run; no process holds it)",
+                    p.display()
+                ));
+            }
+            if stale.len() == locks.len() {
+                return Ok(());
+            }
+        }
+        let holder = match &user {
+            Some((pid, name)) => format!("{name} (pid {pid}) has the repository open"),
+            None => "it is recent, and this system cannot tell who holds it".to_string(),
+        };
+        let waiting = match deadline {
+            None => false,
+            Some(None) => true,
+            Some(Some(t)) => std::time::Instant::now() < t,
+        };
+        if !waiting {
+            return Err(Error::Locked {
+                message: format!(
+                    "epoch {n}: {} is held by another program: {holder}; run again when it is done, \
+                     or use --wait[=SECONDS]",
+                    locks[0].display()
+                ),
+            });
+        }
+        if !said {
+            progress.note(&format!(
+                "epoch {n}: waiting for {} ({holder})",
+                locks[0].display()
+            ));
+            said = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 /// Epoch numbers listed by `BASE/manifest.js.gz` (grokmirror manifest).

@@ -301,3 +301,54 @@ pub fn map_blobs<T: Send>(
         .map(f)
         .collect()
 }
+
+/// Where a first-parent walk from a tip ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lineage {
+    /// The walk met the commit it was looking for: the tip descends from it.
+    Descends,
+    /// The walk reached this root commit without meeting it.
+    Root(ObjectId),
+}
+
+/// Walk first parents from `tip` until `ancestor` (when given) or the root.
+/// public-inbox epochs have a linear history, so this either proves a fetch
+/// a fast-forward (only the new commits are read) or finds the root commit
+/// that identifies the archive.
+pub fn lineage(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    ancestor: Option<ObjectId>,
+) -> std::result::Result<Lineage, String> {
+    let mut id = tip;
+    loop {
+        if Some(id) == ancestor {
+            return Ok(Lineage::Descends);
+        }
+        let commit = repo
+            .find_commit(id)
+            .map_err(|e| format!("cannot read commit {id}: {e}"))?;
+        match commit.parent_ids().next() {
+            Some(p) => id = p.detach(),
+            None => return Ok(Lineage::Root(id)),
+        }
+    }
+}
+
+/// True when the tree of commit `id` holds an `m` or `d` file, as every
+/// commit of a public-inbox epoch does.
+pub fn carries_message(repo: &gix::Repository, id: ObjectId) -> std::result::Result<bool, String> {
+    let commit = repo
+        .find_commit(id)
+        .map_err(|e| format!("cannot read commit {id}: {e}"))?;
+    let tree = commit
+        .tree()
+        .map_err(|e| format!("cannot read the tree of {id}: {e}"))?;
+    let decoded = tree
+        .decode()
+        .map_err(|e| format!("cannot decode the tree of {id}: {e}"))?;
+    Ok(decoded.entries.iter().any(|e| {
+        let name: &[u8] = e.filename.as_ref();
+        name == b"m" || name == b"d"
+    }))
+}

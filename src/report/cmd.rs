@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::{Format, Header, Report, SummarizerInfo};
 use crate::archive::Archive;
-use crate::cli::{ReportArgs, now, open_for_writing};
+use crate::cli::{ReportArgs, now};
 use crate::config::Config;
 use crate::digest::{self, Digest, iso};
 use crate::error::{Error, Result};
@@ -25,7 +25,12 @@ pub fn run(
     progress: &Progress,
 ) -> Result<i32> {
     // A report writes (summary cache, files): one run at a time per list.
-    let (archive, _lock) = open_for_writing(data_dir, list, progress)?;
+    let (archive, _lock) = Archive::open_for_writing(
+        data_dir,
+        list,
+        crate::mirror::Wait::from_flag(a.wait),
+        progress,
+    )?;
     let formats = Format::parse_list(
         &a.format
             .clone()

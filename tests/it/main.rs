@@ -22,5 +22,6 @@ mod summarize_prompt;
 mod support_selftest;
 mod sync_http;
 mod sync_index;
+mod sync_safety;
 mod threads_cli;
 mod threads_corpus;
