@@ -294,6 +294,12 @@ impl Archive {
         Ok((archive, stats))
     }
 
+    /// The list's summary store (`DIR/LIST/summaries.sqlite3`), kept apart
+    /// from the index so that no index operation loses a summary.
+    pub fn summaries_path(&self) -> std::path::PathBuf {
+        self.mirror.root.join("summaries.sqlite3")
+    }
+
     /// True when some epoch on disk has commits the index has not seen.
     pub fn index_is_stale(&self) -> Result<bool> {
         let known = self.index.epochs()?;

@@ -66,7 +66,18 @@ pub fn make(
     }
     s.refresh = a.refresh_summaries;
 
-    let outcome = summarize::summarize(digest, &s, archive.index.connection(), progress);
+    // The store lives beside the index, not in it: no index rebuild loses
+    // a summary. When it cannot be opened the run goes on without a cache.
+    let store =
+        match summarize::cache::open_store(&archive.summaries_path(), Some(archive.index.path())) {
+            Ok(db) => db,
+            Err(e) => {
+                progress.note(&format!("{e}; summaries are not cached in this run"));
+                rusqlite::Connection::open_in_memory()
+                    .map_err(|e| Error::Usage(format!("in-memory summary store: {e}")))?
+            }
+        };
+    let outcome = summarize::summarize(digest, &s, &store, progress);
     let summaries = outcome
         .summaries
         .iter()

@@ -1,4 +1,10 @@
-//! The summary cache, a table of the list's index database.
+//! The summary cache: its own database per list, `DIR/LIST/summaries.sqlite3`.
+//!
+//! Summaries cost minutes of a GPU or hours of a CPU, so they are kept apart
+//! from the index: `index --rebuild`, a damaged index moved aside or a new
+//! clone of the mirror never throw them away (and a report regenerated later
+//! still finds them). Versions before 0.2 kept these tables inside
+//! `index.sqlite3`; [`open_store`] moves them over once.
 //!
 //! Key: SHA-256 over a canonical text of
 //! - the cache format version;
@@ -25,6 +31,8 @@
 //! and a fixed seed asking again gives the same answer, so an identical run
 //! sends no request. Transport failures (timeouts, HTTP errors) and
 //! extractive text are never stored.
+
+use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -61,6 +69,71 @@ CREATE TABLE IF NOT EXISTS summary_models(
     PRIMARY KEY(backend, endpoint, model)
 );
 ";
+
+/// Open (creating) the summary store at `path`. When `legacy` (the list's
+/// index database) still holds summary tables of an older version, their
+/// rows are copied over (existing rows win) and the old tables dropped, in
+/// one transaction each side, so no summary is lost on the way.
+pub fn open_store(path: &Path, legacy: Option<&Path>) -> Result<Connection, String> {
+    let err = |e: rusqlite::Error| format!("summary store {}: {e}", path.display());
+    let db = Connection::open(path).map_err(err)?;
+    db.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        .map_err(err)?;
+    db.execute_batch(SCHEMA).map_err(err)?;
+    if let Some(legacy) = legacy.filter(|l| l.exists()) {
+        migrate(&db, legacy).map_err(|e| {
+            format!(
+                "summary store {}: moving the summaries out of {}: {e}",
+                path.display(),
+                legacy.display()
+            )
+        })?;
+    }
+    Ok(db)
+}
+
+const TABLES: [&str; 3] = ["summary_cache", "summary_failures", "summary_models"];
+
+fn migrate(db: &Connection, legacy: &Path) -> rusqlite::Result<()> {
+    let old = Connection::open(legacy)?;
+    old.busy_timeout(std::time::Duration::from_secs(5))?;
+    let present: Vec<&str> = TABLES
+        .into_iter()
+        .filter(|t| {
+            old.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1",
+                [t],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n > 0)
+        })
+        .collect();
+    if present.is_empty() {
+        return Ok(());
+    }
+    db.execute(
+        "ATTACH DATABASE ?1 AS legacy",
+        [legacy.to_string_lossy().as_ref()],
+    )?;
+    let copied = (|| {
+        let tx = db.unchecked_transaction()?;
+        for t in &present {
+            tx.execute(
+                &format!("INSERT OR IGNORE INTO main.{t} SELECT * FROM legacy.{t}"),
+                [],
+            )?;
+        }
+        tx.commit()
+    })();
+    db.execute("DETACH DATABASE legacy", [])?;
+    copied?;
+    // Only now that the rows are safe in the store.
+    let tx = old.unchecked_transaction()?;
+    for t in &present {
+        tx.execute(&format!("DROP TABLE {t}"), [])?;
+    }
+    tx.commit()
+}
 
 /// Everything a cached summary depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,6 +321,51 @@ impl<'c> Cache<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summaries_kept_in_the_index_move_to_the_store_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = dir.path().join("index.sqlite3");
+        {
+            let old = Connection::open(&legacy).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute_batch("CREATE TABLE messages(id INTEGER PRIMARY KEY)")
+                .unwrap();
+            Cache::open(&old)
+                .unwrap()
+                .put_all(
+                    &parts(),
+                    &[("k1".into(), "t1".into(), "old summary".into(), 1)],
+                    5,
+                )
+                .unwrap();
+        }
+        let store = dir.path().join("summaries.sqlite3");
+        let db = open_store(&store, Some(&legacy)).unwrap();
+        let hit = Cache::open(&db).unwrap().get("k1").unwrap().unwrap();
+        assert_eq!(hit.text, "old summary");
+        let old = Connection::open(&legacy).unwrap();
+        let left: i64 = old
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'summary_%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0, "moved, not copied twice");
+        let other: i64 = old
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name='messages'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(other, 1, "the index itself is untouched");
+        drop(db);
+        // Opening again finds nothing more to move and keeps the rows.
+        let db = open_store(&store, Some(&legacy)).unwrap();
+        assert!(Cache::open(&db).unwrap().get("k1").unwrap().is_some());
+    }
 
     fn parts() -> KeyParts<'static> {
         KeyParts {

@@ -1,5 +1,5 @@
 //! Thread summaries: one model answer per thread per report (or a split +
-//! merge for long threads), cached in the index database, with an
+//! merge for long threads), cached in the list's summary store, with an
 //! extractive summary (no model) for `--no-llm`, for an absent default
 //! server, and as the text of every summary that failed.
 //!
@@ -344,7 +344,7 @@ fn unavailable(thread: &ThreadView, lang: &str, error: &str) -> Summary {
 }
 
 /// Summarize every thread of `digest`. Never panics; never returns an
-/// error text as a summary. `db` is the list's index database (the cache
+/// error text as a summary. `db` is the list's summary store (the cache
 /// lives there) and is used from the calling thread only.
 pub fn summarize(
     digest: &Digest,

@@ -177,3 +177,57 @@ fn real_server() {
     let again = run(&digest, &s, &archive);
     assert_eq!(again.requests, o.failed);
 }
+
+/// Summaries are paid for: `index --rebuild` (or a damaged index moved
+/// aside) must not throw them away, so the same report asks nothing again.
+#[test]
+fn summaries_survive_an_index_rebuild() {
+    let (_r, data, _archive, _digest) = synthetic_digest(standard_mails());
+    let server = FakeLlm::start(Api::OpenAi);
+    let out_dir = data.path().join("R");
+    let report = || {
+        let out = crate::common::lore_digest_cmd()
+            .arg("--data-dir")
+            .arg(data.path())
+            .args([
+                "report",
+                "t",
+                "--week",
+                "2022-W10",
+                "--backend",
+                "openai",
+                "--llm-url",
+            ])
+            .arg(server.url())
+            .args([
+                "--model",
+                OPENAI_MODEL,
+                "--num-ctx",
+                "32768",
+                "--format",
+                "json",
+                "--out",
+            ])
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code() == Some(0),
+            "report: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    report();
+    let asked = server.chats();
+    assert!(asked > 0);
+    assert!(data.path().join("t/summaries.sqlite3").exists());
+    let rebuild = crate::common::lore_digest_cmd()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["index", "t", "--rebuild"])
+        .output()
+        .unwrap();
+    assert!(rebuild.status.success());
+    report();
+    assert_eq!(server.chats(), asked, "the second report sends no request");
+}
