@@ -105,21 +105,6 @@ pub struct Message {
 }
 
 impl Message {
-    /// Parent candidates: References then In-Reply-To, without duplicates
-    /// and without the message's own ids.
-    pub fn parent_ids(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for id in self.references.iter().chain(self.in_reply_to.iter()) {
-            if id == &self.message_id || self.extra_message_ids.contains(id) {
-                continue;
-            }
-            if !out.contains(&id.as_str()) {
-                out.push(id);
-            }
-        }
-        out
-    }
-
     /// All Message-IDs this message carries.
     pub fn all_ids(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.message_id.as_str())
@@ -578,12 +563,6 @@ impl Index {
         self.query_messages(&sql, [])
     }
 
-    /// Messages of commit ranges, not deleted (deletions after the range
-    /// end still count: a removed message stays removed).
-    pub fn messages_in_ranges(&self, ranges: &[SeqRange]) -> Result<Vec<Message>> {
-        Ok(filter_ranges(self.all_messages()?, Some(ranges)))
-    }
-
     fn query_messages<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<Message>> {
         let mut st = self
             .connection()
@@ -681,20 +660,6 @@ fn insert_message(
 }
 
 impl Index {
-    /// The counted message with this Message-ID, if any: (epoch, commit, blob).
-    pub fn live_by_mid(&self, mid: &str) -> Result<Option<(u32, String, String)>> {
-        self.connection()
-            .prepare_cached(
-                "SELECT epoch, commit_oid, blob_oid FROM messages WHERE message_id=?1 \
-                 AND deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq LIMIT 1",
-            )
-            .and_then(|mut st| {
-                st.query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
-            })
-            .map_err(|e| self.err(e))
-    }
-
     /// Of `mids`, those already carried by a counted message, with that
     /// message's (epoch, commit, blob).
     pub fn live_by_mids(&self, mids: &[&str]) -> Result<Vec<(String, u32, String, String)>> {
