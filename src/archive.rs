@@ -254,3 +254,15 @@ impl Archive {
             .collect())
     }
 }
+
+impl Archive {
+    /// Times (by `field`) of the first and last mail that counts, within
+    /// the commit ranges when given; None when there is none.
+    pub fn mail_span(
+        &self,
+        field: crate::index::TimeField,
+        ranges: Option<&[SeqRange]>,
+    ) -> Result<Option<(i64, i64)>> {
+        self.index.time_span(field, ranges)
+    }
+}

@@ -58,6 +58,8 @@ pub struct Labels {
     pub reports_index: &'static str,
     pub back_to_top: &'static str,
     pub extractive_backend: &'static str,
+    /// The window reaches past the newest mail; `{newest}` is its time.
+    pub stale: &'static str,
 }
 
 pub const ZH: Labels = Labels {
@@ -117,6 +119,7 @@ pub const ZH: Labels = Labels {
     reports_index: "报告索引",
     back_to_top: "返回顶部",
     extractive_backend: "提取式（无模型）",
+    stale: "归档中最新的邮件为 {newest}：本窗口可能不完整；请运行 sync",
 };
 
 pub const EN: Labels = Labels {
@@ -176,6 +179,7 @@ pub const EN: Labels = Labels {
     reports_index: "Reports",
     back_to_top: "back to top",
     extractive_backend: "extractive (no model)",
+    stale: "newest mail {newest}: this window may be incomplete; run sync",
 };
 
 pub fn labels(lang: &str) -> &'static Labels {
