@@ -1,7 +1,6 @@
 //! Command line: parses arguments and wires the stages together. No logic of
 //! its own beyond choosing what to call.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -575,20 +574,11 @@ fn cmd_stats(
         .window
         .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config)?;
     let msgs = archive.messages(&window)?;
-    let senders: BTreeSet<String> = msgs
-        .iter()
-        .map(|m| {
-            if m.from_addr.is_empty() {
-                m.from_name.to_lowercase()
-            } else {
-                m.from_addr.to_lowercase()
-            }
-        })
-        .collect();
+    let senders = crate::digest::count_senders(&archive, &msgs)?;
     let out = StatsOut {
         list: list.to_string(),
         messages: msgs.len(),
-        senders: senders.len(),
+        senders,
         epochs: match &window.ranges {
             Some(r) => r.clone(),
             None => archive.current_ranges()?,
