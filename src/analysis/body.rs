@@ -292,13 +292,6 @@ fn applied_notice(line: &str, para_start: bool) -> Option<Applied> {
     })
 }
 
-/// Whether one sentence is an applied/queued/merged notice ("Applied to
-/// kvmarm/next, thanks!", "Thanks, queued.", a bot's "This series was
-/// applied to …").
-pub fn is_applied_notice(sentence: &str) -> bool {
-    applied_notice(sentence, true).is_some()
-}
-
 /// Where a notice says the patch went: the words after to/into/for in its
 /// first clause ("to kvmarm/next, thanks" → `kvmarm/next`).
 fn applied_target(s: &str) -> Option<String> {

@@ -177,7 +177,9 @@ fn is_not_own_words(line: &str) -> bool {
 }
 
 /// Sentences of notices and bots' standard text: "Thank you for the
-/// patch!", "This is a note to let you know …", "Applied to …, thanks!".
+/// patch!", "This is a note to let you know …", "This series was applied
+/// to …", and an applied notice that does not say where to ("Applied to",
+/// "Thanks, applied."). "Applied to kvmarm/next, thanks!" is news.
 fn is_boilerplate(sentence: &str) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
@@ -197,7 +199,10 @@ fn is_boilerplate(sentence: &str) -> bool {
         .unwrap()
     });
     let t = sentence.trim();
-    RE.is_match(t) || crate::analysis::is_applied_notice(t)
+    RE.is_match(t)
+        || crate::analysis::mail_facts(t)
+            .applied
+            .is_some_and(|a| a.target.is_none())
 }
 
 /// Sentences of a paragraph (split after `.`, `?`, `!` followed by a space,
@@ -774,7 +779,7 @@ mod tests {
             "Perhaps something to improve:",
             "This is a note to let you know that I've just added the patch titled",
             "Applied to",
-            "Applied to kvmarm/next, thanks!",
+            "Applied to:",
             "Thanks, queued.",
             "This series was applied to netdev/net-next.git (master)",
             "Hello:",
@@ -783,6 +788,7 @@ mod tests {
         }
         for s in [
             "Thank you for the review, I will respin.",
+            "Applied to kvmarm/next, thanks!",
             "Applying this breaks the build on arm64.",
             "This leaks the widget on the error path.",
         ] {

@@ -450,14 +450,6 @@ fn who_said_what_quotes_own_words_only() {
              \x20   KVM: arm64: Widgets 2\n\nto the 5.16-stable tree which can be found at:\n",
         ),
         reply(
-            "w5@x",
-            "Fwd Person <fwd@example.org>",
-            3,
-            5.0,
-            &[],
-            "From: Ann Author <ann@example.org>\n\nThe original author asked me to resend this.\n",
-        ),
-        reply(
             "w6@x",
             "Paolo Bonzini <pbonzini@example.org>",
             1,
@@ -489,10 +481,48 @@ fn who_said_what_quotes_own_words_only() {
             &[],
             "Applied to kvmarm/next, thanks!\n",
         ),
+        // A second thread: a resend and a notice without its target.
+        mail_h(
+            "k1@x",
+            "Kim Tool <kim@example.org>",
+            "[PATCH kvmtool] Fix the widget option",
+            1.0,
+            None,
+            &[],
+            &[],
+            "Fix the widget option parsing.\n\ndiff --git a/k.c b/k.c\n",
+        ),
+        mail_h(
+            "k2@x",
+            "Fwd Person <fwd@example.org>",
+            "Re: [PATCH kvmtool] Fix the widget option",
+            2.0,
+            Some("k1@x"),
+            &["k1@x"],
+            &[],
+            "From: Ann Author <ann@example.org>\n\nThe original author asked me to resend this.\n",
+        ),
+        // Where to is only in a URL line of its own.
+        mail_h(
+            "k3@x",
+            "Will Deacon <will@example.org>",
+            "Re: [PATCH kvmtool] Fix the widget option",
+            3.0,
+            Some("k1@x"),
+            &["k1@x"],
+            &[],
+            "Applied to\n\n  git://git.example.org/pub/scm/kvmtool.git master\n\nCheers,\nWill\n",
+        ),
     ];
     let (_t, _data, md, j) = report(msgs);
     let th = thread_of(&j, SERIES);
-    let summary = th["summary"]["text"].as_str().unwrap();
+    let summary = format!(
+        "{}\n{}",
+        th["summary"]["text"].as_str().unwrap(),
+        thread_of(&j, "widget option")["summary"]["text"]
+            .as_str()
+            .unwrap()
+    );
     for bad in [
         "Ann,",
         "Paolo, Christoph",
@@ -501,7 +531,8 @@ fn who_said_what_quotes_own_words_only() {
         "Thank you for the patch",
         "This is a note to let you know",
         "From: Ann",
-        "\"Applied to",
+        "\"Applied to\"",
+        "git://",
         "commit: 0123",
     ] {
         assert!(!summary.contains(bad), "quoted {bad:?}: {summary}");
@@ -511,13 +542,19 @@ fn who_said_what_quotes_own_words_only() {
         "- Nicholas Piggin: \"The barrier is not needed on this path.\"",
         "- Fwd Person: \"The original author asked me to resend this.\"",
         "- Paolo Bonzini: \"I would rather keep the helper as it is.\"",
-        "- Marc Zyngier: (applied to kvmarm/next)",
+        "- Marc Zyngier: \"Applied to kvmarm/next, thanks!\"",
+        "- Will Deacon: (applied)",
     ] {
         assert!(summary.contains(good), "{good:?} in {summary}");
     }
     // One notice per person and words, not one per patch.
     assert_eq!(
         summary.matches("applied to kvmarm/next by").count(),
+        1,
+        "{summary}"
+    );
+    assert_eq!(
+        summary.matches("Applied to kvmarm/next").count(),
         1,
         "{summary}"
     );
