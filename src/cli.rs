@@ -1,7 +1,6 @@
 //! Command line: parses arguments and wires the stages together. No logic of
 //! its own beyond choosing what to call.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -373,10 +372,10 @@ fn cmd_threads(
     };
     let d = digest::build(&archive, &window, &opts)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&d).expect("serializes"));
+        crate::outln!("{}", serde_json::to_string_pretty(&d).expect("serializes"));
         return Ok(0);
     }
-    println!(
+    crate::outln!(
         "{list} {} ({} .. {}, {}): {} messages in {} threads ({} new, {} big), {} participants, {} history messages",
         d.window.label,
         d.window.first_day,
@@ -389,13 +388,16 @@ fn cmd_threads(
         d.totals.participants,
         d.totals.history_messages
     );
-    println!(
+    crate::outln!(
         "{:<15} {:>4} {:>4} {:>4}  subject",
-        "kind", "win", "hist", "ppl"
+        "kind",
+        "win",
+        "hist",
+        "ppl"
     );
     for t in &d.threads {
         let subject: String = t.subject.chars().take(100).collect();
-        println!(
+        crate::outln!(
             "{:<15} {:>4} {:>4} {:>4}  {}",
             t.kind.as_str(),
             t.window_messages,
@@ -434,7 +436,7 @@ fn cmd_sync(
             messages: u64,
             replaced: bool,
         }
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&Out {
                 list,
@@ -538,20 +540,11 @@ fn cmd_stats(
         .window
         .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config)?;
     let msgs = archive.messages(&window)?;
-    let senders: BTreeSet<String> = msgs
-        .iter()
-        .map(|m| {
-            if m.from_addr.is_empty() {
-                m.from_name.to_lowercase()
-            } else {
-                m.from_addr.to_lowercase()
-            }
-        })
-        .collect();
+    let senders = crate::digest::count_senders(&archive, &msgs)?;
     let out = StatsOut {
         list: list.to_string(),
         messages: msgs.len(),
-        senders: senders.len(),
+        senders,
         epochs: match &window.ranges {
             Some(r) => r.clone(),
             None => archive.current_ranges()?,
@@ -559,12 +552,12 @@ fn cmd_stats(
         window,
     };
     if a.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&out).expect("serializes")
         );
     } else {
-        println!(
+        crate::outln!(
             "{list} {} ({} .. {}, {}, by {} time): {} messages from {} senders",
             out.window.label,
             out.window.first_day,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::analysis::people::{self, Identity, Sender};
 use crate::analysis::{
     self, BotKind, Kind, KindRules, MailFacts, SeriesFacts, SubjectInfo, TrailerKind,
 };
@@ -66,7 +67,9 @@ pub struct Totals {
     pub new_threads: usize,
     /// Threads with more than [`BIG_THREAD`] mails in the window.
     pub big_threads: usize,
-    /// Distinct senders (by address) in the window.
+    /// Distinct people who sent mail in the window (see
+    /// [`analysis::people`]: one person per address, list-rewritten From
+    /// undone).
     pub participants: usize,
     /// Earlier mails of these threads, shown as history.
     pub history_messages: usize,
@@ -80,9 +83,13 @@ pub struct KindCount {
     pub messages: usize,
 }
 
+/// A participant of a thread: one person, however many names or
+/// addresses their From headers used (see [`analysis::people`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Person {
     pub name: String,
+    /// Empty when no mail gave the person's address (a list-rewritten
+    /// From without the original sender).
     pub email: String,
     /// Mails in the window.
     pub messages: usize,
@@ -127,6 +134,9 @@ pub struct MessageView {
     pub facts: MailFacts,
     #[serde(skip)]
     pub subject_info: SubjectInfo,
+    /// The person who sent it (the participant's name and address).
+    #[serde(skip)]
+    pub sender: Identity,
 }
 
 /// A trailer given in a reply: who, what, for which mail.
@@ -319,12 +329,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         .iter()
         .flat_map(|&t| threads.threads[t].members.iter().copied())
         .collect();
-    let epochs: Vec<(u32, std::path::PathBuf)> = archive
-        .mirror
-        .epochs()?
-        .into_iter()
-        .map(|e| (e.number, e.path))
-        .collect();
+    let epochs = epoch_paths(archive)?;
     let items: Vec<(u32, &str)> = shown
         .iter()
         .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))
@@ -342,6 +347,27 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         });
     let mut body_of: HashMap<usize, (String, MailFacts, bool)> =
         shown.iter().copied().zip(bodies).collect();
+
+    // The people behind the senders: over every mail shown (a name used
+    // with an address in one thread names that address in another), and
+    // the window's mails alone for the totals, as `stats` counts them.
+    let shown_msgs: Vec<&Message> = shown.iter().map(|&i| &universe[i]).collect();
+    let originals = rewritten_senders(&epochs, &shown_msgs);
+    let shown_senders: Vec<Sender> = shown_msgs
+        .iter()
+        .map(|m| sender_of(m, &originals))
+        .collect();
+    let mut identity_of: HashMap<usize, Identity> = shown
+        .iter()
+        .copied()
+        .zip(people::identify(&shown_senders))
+        .collect();
+    let window_senders: Vec<Sender> = shown_msgs
+        .iter()
+        .filter(|m| in_window(m))
+        .map(|m| sender_of(m, &originals))
+        .collect();
+    let participants = people::count_people(&window_senders);
 
     // Version chains over every thread of the archive (by root subject).
     let mut versioned = Vec::new();
@@ -412,12 +438,15 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
                 body,
                 facts,
                 subject_info: analysis::parse_subject(&m.subject),
+                sender: identity_of.remove(&i).unwrap_or_default(),
             });
         }
-        // Time order by Date (else received), history first.
+        // Time order by Date (else received), history first; the patches
+        // of a series by number.
         msgs.sort_by(|a, b| {
             (a.in_window, a.ds, a.ts, &a.message_id).cmp(&(b.in_window, b.ds, b.ts, &b.message_id))
         });
+        let msgs = order_patches(msgs);
         let root_body = msgs
             .iter()
             .find(|m| m.message_id == root.message_id)
@@ -454,7 +483,8 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
             ))
     });
 
-    let totals = totals(&views);
+    let mut totals = totals(&views);
+    totals.participants = participants;
     let quality = quality(archive, window, &views)?;
     let epochs_out = match &window.ranges {
         Some(r) => r.clone(),
@@ -468,6 +498,98 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         threads: views,
         quality,
     })
+}
+
+fn epoch_paths(archive: &Archive) -> Result<Vec<(u32, std::path::PathBuf)>> {
+    Ok(archive
+        .mirror
+        .epochs()?
+        .into_iter()
+        .map(|e| (e.number, e.path))
+        .collect())
+}
+
+/// The original senders (`X-Original-From`, else `Reply-To`) of the mails
+/// whose From a list rewrote ("Name via List"), by blob id. Only those
+/// blobs are read; an unreadable one just gives no original sender.
+fn rewritten_senders(
+    epochs: &[(u32, std::path::PathBuf)],
+    msgs: &[&Message],
+) -> HashMap<String, (String, String)> {
+    let via: Vec<&Message> = msgs
+        .iter()
+        .copied()
+        .filter(|m| people::via_list(&m.from_name).is_some())
+        .collect();
+    if via.is_empty() {
+        return HashMap::new();
+    }
+    let items: Vec<(u32, &str)> = via.iter().map(|m| (m.epoch, m.blob.as_str())).collect();
+    let found = crate::walk::map_blobs(epochs, &items, |b| {
+        b.ok().and_then(|raw| people::original_sender(&raw))
+    });
+    via.iter()
+        .zip(found)
+        .filter_map(|(m, o)| Some((m.blob.clone(), o?)))
+        .collect()
+}
+
+fn sender_of(m: &Message, originals: &HashMap<String, (String, String)>) -> Sender {
+    Sender {
+        name: m.from_name.clone(),
+        addr: m.from_addr.clone(),
+        original: originals.get(&m.blob).cloned(),
+    }
+}
+
+/// Number of different people who sent `msgs` (see [`analysis::people`]):
+/// `stats` senders, and the same count as a digest's participants.
+pub fn count_senders(archive: &Archive, msgs: &[Message]) -> Result<usize> {
+    let epochs = epoch_paths(archive)?;
+    let refs: Vec<&Message> = msgs.iter().collect();
+    let originals = rewritten_senders(&epochs, &refs);
+    let senders: Vec<Sender> = msgs.iter().map(|m| sender_of(m, &originals)).collect();
+    Ok(people::count_people(&senders))
+}
+
+/// Number `N` of a patch mail's `[PATCH N/M]` (0 for the cover letter);
+/// unnumbered patches after the numbered ones.
+fn patch_number(info: &SubjectInfo) -> u32 {
+    info.part.map(|(n, _)| n).unwrap_or(u32::MAX)
+}
+
+/// Put the patch mails of each version of a series in N/M order, cover
+/// letter first, as one block where the first of them was; replies keep
+/// their time order (so none moves before the patch it answers). History
+/// and window mails stay apart.
+fn order_patches(msgs: Vec<MessageView>) -> Vec<MessageView> {
+    // Slots in time order: one mail, or the block of one version's patches.
+    let mut slots: Vec<Vec<usize>> = Vec::with_capacity(msgs.len());
+    let mut block_of: HashMap<(bool, u32), usize> = HashMap::new();
+    for (i, m) in msgs.iter().enumerate() {
+        if !m.subject_info.is_patch_mail() {
+            slots.push(vec![i]);
+            continue;
+        }
+        let key = (m.in_window, m.subject_info.effective_version());
+        match block_of.get(&key) {
+            Some(&s) => slots[s].push(i),
+            None => {
+                block_of.insert(key, slots.len());
+                slots.push(vec![i]);
+            }
+        }
+    }
+    // Stable: equal numbers (resends) keep their time order.
+    for slot in &mut slots {
+        slot.sort_by_key(|&i| patch_number(&msgs[i].subject_info));
+    }
+    let mut taken: Vec<Option<MessageView>> = msgs.into_iter().map(Some).collect();
+    slots
+        .into_iter()
+        .flatten()
+        .filter_map(|i| taken[i].take())
+        .collect()
 }
 
 pub fn format_from(name: &str, addr: &str) -> String {
@@ -493,28 +615,20 @@ fn thread_view(
     let window_messages = msgs.iter().filter(|m| m.in_window).count();
     let history_messages = msgs.len() - window_messages;
 
-    // Participants by address, first appearance first.
+    // Participants: one per person, first appearance first.
     let mut people: Vec<Person> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for m in &msgs {
-        let key = if m.from_addr.is_empty() {
-            m.from_name.to_lowercase()
-        } else {
-            m.from_addr.to_lowercase()
-        };
-        let i = *index.entry(key).or_insert_with(|| {
+        let i = *index.entry(m.sender.key.as_str()).or_insert_with(|| {
             people.push(Person {
-                name: m.from_name.clone(),
-                email: m.from_addr.clone(),
+                name: m.sender.name.clone(),
+                email: m.sender.email.clone(),
                 messages: 0,
                 history: 0,
                 bot: m.bot,
             });
             people.len() - 1
         });
-        if people[i].name.is_empty() {
-            people[i].name = m.from_name.clone();
-        }
         if m.in_window {
             people[i].messages += 1;
         } else {
@@ -528,7 +642,11 @@ fn thread_view(
         .map(|m| {
             (
                 m.subject_info.clone(),
-                m.from_addr.as_str(),
+                if m.sender.email.is_empty() {
+                    m.from_addr.as_str()
+                } else {
+                    m.sender.email.as_str()
+                },
                 m.message_id == root.message_id,
             )
         })
@@ -579,8 +697,8 @@ fn thread_view(
             }
         }
         let notice = |line: String, target: Option<String>| Notice {
-            by: m.from_name.clone(),
-            by_email: m.from_addr.clone(),
+            by: m.sender.name.clone(),
+            by_email: m.sender.email.clone(),
             line,
             target,
             message_id: m.message_id.clone(),
@@ -606,6 +724,20 @@ fn thread_view(
                 .to_string();
             review.naks.push(notice(line, None));
         }
+    }
+
+    // Trailers in the order of the patches they were given to (cover
+    // letter first); for one patch, in time order.
+    for list in [
+        &mut review.reviewed_by,
+        &mut review.acked_by,
+        &mut review.tested_by,
+        &mut review.reported_by,
+    ] {
+        list.sort_by_cached_key(|t| {
+            let info = analysis::parse_subject(&t.patch);
+            (info.effective_version(), patch_number(&info))
+        });
     }
 
     let first_in_window = msgs
@@ -653,7 +785,6 @@ fn thread_view(
 
 fn totals(views: &[ThreadView]) -> Totals {
     let mut by_kind: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();
-    let mut senders = BTreeSet::new();
     let mut t = Totals::default();
     for v in views {
         t.messages += v.window_messages;
@@ -668,15 +799,7 @@ fn totals(views: &[ThreadView]) -> Totals {
         let e = by_kind.entry(v.kind).or_default();
         e.0 += 1;
         e.1 += v.window_messages;
-        for m in v.messages.iter().filter(|m| m.in_window) {
-            senders.insert(if m.from_addr.is_empty() {
-                m.from_name.to_lowercase()
-            } else {
-                m.from_addr.to_lowercase()
-            });
-        }
     }
-    t.participants = senders.len();
     t.by_kind = by_kind
         .into_iter()
         .map(|(kind, (threads, messages))| KindCount {

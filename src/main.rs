@@ -6,13 +6,6 @@ use clap::Parser;
 const EXIT_INTERNAL_ERROR: i32 = 70;
 
 fn main() {
-    // Like every Unix filter: `lore-digest threads --json | head` ends
-    // quietly when the reader goes away, instead of panicking on EPIPE.
-    // SAFETY: setting a signal disposition to its default before any other
-    // thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     std::panic::set_hook(Box::new(|info| {
         eprintln!(
             "lore-digest: internal error (a bug; please report it with the command that was run): {info}"

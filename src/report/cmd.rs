@@ -72,7 +72,7 @@ pub fn run(
         failed_total += failed;
         let written = super::write(&report, &formats, &out)?;
         for f in &written.files {
-            println!("{}", f.display());
+            crate::outln!("{}", f.display());
         }
     }
     if failed_total > 0 {

@@ -1,5 +1,19 @@
 //! Report wording in Chinese (the default, as the seed report) and English.
 
+/// A counted word: singular and plural ("1 mail", "2 mails"). Chinese has
+/// one form for both.
+pub struct Counted {
+    pub one: &'static str,
+    pub many: &'static str,
+}
+
+impl Counted {
+    /// `n` and the word in the right number ("1 mail", "0 mails", "3 封邮件").
+    pub fn of(&self, n: usize) -> String {
+        format!("{n} {}", self.word(n))
+    }
+}
+
 /// Every fixed text of a report.
 pub struct Labels {
     pub title: &'static str,
@@ -11,7 +25,8 @@ pub struct Labels {
     pub summaries: &'static str,
     pub overview: &'static str,
     pub mails_in_window: &'static str,
-    pub history_context: &'static str,
+    /// "{n} earlier mails shown as history", by number.
+    pub history_context: Counted,
     pub threads: &'static str,
     pub new_threads: &'static str,
     pub big_threads: &'static str,
@@ -19,14 +34,18 @@ pub struct Labels {
     pub by_kind: &'static str,
     pub kind: &'static str,
     pub mails: &'static str,
+    /// Mails counted ("3 mails").
+    pub n_mails: Counted,
     pub contents: &'static str,
-    pub n_threads: &'static str,
+    /// Threads counted ("1 thread").
+    pub n_threads: Counted,
     pub window_mails: &'static str,
     pub history_mails: &'static str,
     pub period: &'static str,
     pub status: &'static str,
     pub version: &'static str,
-    pub patches_arrived: &'static str,
+    /// "3/5 patches arrived", by the number arrived.
+    pub patches_arrived: Counted,
     pub missing: &'static str,
     pub cover_letter: &'static str,
     pub rfc: &'static str,
@@ -71,7 +90,10 @@ pub const ZH: Labels = Labels {
     summaries: "总结",
     overview: "📊 总体统计",
     mails_in_window: "本期邮件",
-    history_context: "另有 {n} 封历史邮件作为上下文",
+    history_context: Counted {
+        one: "另有 {n} 封历史邮件作为上下文",
+        many: "另有 {n} 封历史邮件作为上下文",
+    },
     threads: "线程",
     new_threads: "新线程",
     big_threads: "大线程 (>20 封)",
@@ -79,14 +101,24 @@ pub const ZH: Labels = Labels {
     by_kind: "分类分布",
     kind: "类别",
     mails: "邮件",
+    n_mails: Counted {
+        one: "封邮件",
+        many: "封邮件",
+    },
     contents: "目录",
-    n_threads: "个线程",
+    n_threads: Counted {
+        one: "个线程",
+        many: "个线程",
+    },
     window_mails: "本期",
     history_mails: "历史",
     period: "时间",
     status: "状态",
     version: "版本",
-    patches_arrived: "补丁已到",
+    patches_arrived: Counted {
+        one: "补丁已到",
+        many: "补丁已到",
+    },
     missing: "缺少",
     cover_letter: "有封面信",
     rfc: "RFC",
@@ -130,7 +162,10 @@ pub const EN: Labels = Labels {
     summaries: "Summaries",
     overview: "📊 Overview",
     mails_in_window: "Mails in window",
-    history_context: "{n} earlier mails shown as history",
+    history_context: Counted {
+        one: "{n} earlier mail shown as history",
+        many: "{n} earlier mails shown as history",
+    },
     threads: "Threads",
     new_threads: "new",
     big_threads: "big (>20 mails)",
@@ -138,14 +173,24 @@ pub const EN: Labels = Labels {
     by_kind: "By kind",
     kind: "Kind",
     mails: "Mails",
+    n_mails: Counted {
+        one: "mail",
+        many: "mails",
+    },
     contents: "Contents",
-    n_threads: "threads",
+    n_threads: Counted {
+        one: "thread",
+        many: "threads",
+    },
     window_mails: "in window",
     history_mails: "history",
     period: "Period",
     status: "Status",
     version: "version",
-    patches_arrived: "patches arrived",
+    patches_arrived: Counted {
+        one: "patch arrived",
+        many: "patches arrived",
+    },
     missing: "missing",
     cover_letter: "cover letter",
     rfc: "RFC",
@@ -179,10 +224,32 @@ pub const EN: Labels = Labels {
     stale: "newest mail {newest}: this window may be incomplete; run sync",
 };
 
+impl Counted {
+    /// The word alone, in the right number for `n`.
+    pub fn word(&self, n: usize) -> &'static str {
+        if n == 1 { self.one } else { self.many }
+    }
+}
+
 pub fn labels(lang: &str) -> &'static Labels {
     if lang.to_ascii_lowercase().starts_with("zh") {
         &ZH
     } else {
         &EN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_counts_are_singular_for_one() {
+        assert_eq!(EN.n_mails.of(1), "1 mail");
+        assert_eq!(EN.n_mails.of(0), "0 mails");
+        assert_eq!(EN.n_threads.of(1), "1 thread");
+        assert_eq!(EN.n_threads.of(2), "2 threads");
+        assert_eq!(EN.patches_arrived.word(1), "patch arrived");
+        assert_eq!(ZH.n_mails.of(1), "1 封邮件");
     }
 }

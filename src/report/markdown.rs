@@ -153,41 +153,44 @@ fn link(text: &str, url: &str) -> String {
     }
 }
 
+/// A patch a trailer was given to: version, N and "N/M".
+type PatchNo = (u32, u32, String);
+
+/// Who gave a trailer, and for which patches (by N/M, cover letter first).
 fn trailer_list(l: &Labels, items: &[GivenTrailer]) -> String {
     // name -> patches
-    let mut by: Vec<(String, Vec<String>)> = Vec::new();
+    let mut by: Vec<(String, Vec<PatchNo>)> = Vec::new();
     for t in items {
         let who = if t.name.is_empty() {
             t.email.clone()
         } else {
             t.name.clone()
         };
-        let patch = crate::analysis::parse_subject(&t.patch)
+        let info = crate::analysis::parse_subject(&t.patch);
+        let patch = info
             .part
-            .map(|(n, m)| format!("{n}/{m}"))
-            .unwrap_or_default();
-        match by.iter_mut().find(|(w, _)| *w == who) {
-            Some((_, ps)) => {
-                if !patch.is_empty() && !ps.contains(&patch) {
-                    ps.push(patch)
-                }
+            .map(|(n, m)| (info.effective_version(), n, format!("{n}/{m}")));
+        let i = match by.iter().position(|(w, _)| *w == who) {
+            Some(i) => i,
+            None => {
+                by.push((who, Vec::new()));
+                by.len() - 1
             }
-            None => by.push((
-                who,
-                if patch.is_empty() {
-                    vec![]
-                } else {
-                    vec![patch]
-                },
-            )),
+        };
+        if let Some(p) = patch
+            && !by[i].1.iter().any(|q| q.2 == p.2)
+        {
+            by[i].1.push(p);
         }
     }
     let _ = l;
-    by.iter()
+    by.iter_mut()
         .map(|(who, ps)| {
+            ps.sort();
             if ps.is_empty() {
                 escape_inline(who)
             } else {
+                let ps: Vec<&str> = ps.iter().map(|p| p.2.as_str()).collect();
                 format!("{} ({})", escape_inline(who), ps.join(", "))
             }
         })
@@ -206,7 +209,7 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
                 "{}/{} {}",
                 s.arrived.len(),
                 total,
-                l.patches_arrived
+                l.patches_arrived.word(s.arrived.len())
             ));
         }
         if !s.missing.is_empty() {
@@ -255,24 +258,35 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
             out.push(format!("**{label}**: {}", trailer_list(l, items)));
         }
     }
+    // Identical notices (the same words from the same person, as when
+    // each patch of a series is answered "Applied, thanks") once.
+    let mut seen: Vec<String> = Vec::new();
     for a in &r.applied {
         let who = if a.by.is_empty() { &a.by_email } else { &a.by };
-        out.push(format!(
-            "**{}**: {} — “{}” ({})",
+        let line = format!(
+            "**{}**: {} — “{}”",
             l.applied,
             escape_inline(who),
-            escape_inline(&a.line),
-            &a.date[..10.min(a.date.len())]
-        ));
+            escape_inline(&a.line)
+        );
+        if seen.contains(&line) {
+            continue;
+        }
+        seen.push(line.clone());
+        out.push(format!("{line} ({})", &a.date[..10.min(a.date.len())]));
     }
     for a in &r.naks {
         let who = if a.by.is_empty() { &a.by_email } else { &a.by };
-        out.push(format!(
+        let line = format!(
             "**{}**: {} — “{}”",
             l.nak,
             escape_inline(who),
             escape_inline(&a.line)
-        ));
+        );
+        if !seen.contains(&line) {
+            seen.push(line.clone());
+            out.push(line);
+        }
     }
     if !r.bots.is_empty() {
         let b: Vec<String> = r.bots.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
@@ -363,6 +377,7 @@ pub fn render(report: &Report) -> String {
         l.mails_in_window,
         t.messages,
         l.history_context
+            .word(t.history_messages)
             .replace("{n}", &t.history_messages.to_string())
     );
     let _ = writeln!(
@@ -395,13 +410,12 @@ pub fn render(report: &Report) -> String {
         for (i, th) in d.threads.iter().enumerate() {
             let _ = writeln!(
                 o,
-                "{}. [{}](#{}) — {} · {} {}",
+                "{}. [{}](#{}) — {} · {}",
                 i + 1,
                 escape_inline(&th.subject),
                 anchor(i + 1),
                 th.kind.label(&h.lang),
-                th.window_messages,
-                l.mails
+                l.n_mails.of(th.window_messages)
             );
         }
         o.push('\n');
@@ -420,7 +434,7 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         let _ = writeln!(o, "---\n\n## 📌 {}\n", kind.label(&h.lang));
-        let _ = writeln!(o, "{} {}\n", threads.len(), l.n_threads);
+        let _ = writeln!(o, "{}\n", l.n_threads.of(threads.len()));
         for (i, th) in threads {
             n += 1;
             debug_assert_eq!(n, i + 1);
@@ -485,6 +499,13 @@ pub fn render(report: &Report) -> String {
     o
 }
 
+/// First and last mail of a thread: both, even on one day; one time when
+/// they are the same minute.
+fn period(first: &str, last: &str, tz: Tz) -> String {
+    let (a, b) = (fmt_time(first, tz), fmt_time(last, tz));
+    if a == b { a } else { format!("{a} — {b}") }
+}
+
 fn render_thread(
     o: &mut String,
     l: &Labels,
@@ -495,17 +516,7 @@ fn render_thread(
     s: &ThreadSummary,
 ) {
     let _ = writeln!(o, "### {n}. {}\n", escape_inline(&th.subject));
-    let period = if th.first_date[..10.min(th.first_date.len())]
-        == th.last_date[..10.min(th.last_date.len())]
-    {
-        fmt_time(&th.first_date, tz)
-    } else {
-        format!(
-            "{} — {}",
-            fmt_time(&th.first_date, tz),
-            fmt_time(&th.last_date, tz)
-        )
-    };
+    let period = period(&th.first_date, &th.last_date, tz);
     let people: Vec<String> = th
         .participants
         .iter()

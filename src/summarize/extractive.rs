@@ -101,6 +101,110 @@ fn is_greeting(p: &str) -> bool {
     t.starts_with('+') && words.len() <= 3
 }
 
+/// A line that only greets: "Christoph,", "Hi Marc, Oliver,", "Sean and
+/// Paolo,", "Hi all!": after an opener ("Hi", "Hello", "Dear"), a few
+/// words; without one, a few capitalized names ending with a comma (a
+/// wrapped line "This breaks the build," is not one).
+fn is_salutation(line: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^((?:hi|hello|hey|dear|hallo|greetings|morning|good\s+(?:morning|afternoon|evening))\b[\s,]*)?(\p{L}[\p{L}'’.\-]*(?:(?:\s*[,&/]\s*|\s+(?:and\s+)?)\p{L}[\p{L}'’.\-]*){0,3})?\s*([,!:])$",
+        )
+        .unwrap()
+    });
+    let t = line.trim();
+    if t.chars().count() > 60 {
+        return false;
+    }
+    let Some(c) = RE.captures(t) else {
+        return false;
+    };
+    if c.get(1).is_some() {
+        return true;
+    }
+    let Some(names) = c.get(2) else {
+        return false;
+    };
+    &c[3] == ","
+        && names
+            .as_str()
+            .split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '&' || ch == '/')
+            .filter(|w| !w.is_empty() && *w != "and")
+            .all(|w| {
+                w.chars().next().is_some_and(char::is_uppercase)
+                    || ["all", "everyone", "folks", "guys", "team"].contains(&w)
+            })
+}
+
+/// A line that is not the sender's own words: the attribution of a quote
+/// ("On … wrote:", its wrapped first line "On Mon, Mar 7, 2022 at 10:00,
+/// X", "Excerpts from X's message of …:", "Quoting X (…):", mutt's "* X
+/// <x@y> [220307 10:00]:"), a header copied into the body ("From: …",
+/// "Date: …"), or the commit list of an applied notice ("[1/3] …",
+/// "commit: 1234abcd").
+fn is_not_own_words(line: &str) -> bool {
+    static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)
+              (?:\bwrote|\bwrites|\bsaid|\bschrieb|\ba\ écrit|\bescribió|\bha\ scritto|\bnapisał|写道|寫道)\s*[:：]\s*$
+            | ^on\s.{0,200}\b(?:wrote|writes)\b
+            | ^(?:am|le|el|il|op)\s.{0,200}\b(?:schrieb|a\ écrit|escribió|ha\ scritto|schreef)\b.*:\s*$
+            | ^excerpts\ from\s.*\bmessage\ of\b
+            | ^quoting\s.{0,150}(?:\(|:\s*$)
+            | ^\*\s.{0,150}\[\d{6}\s+\d{1,2}:\d{2}\]:?\s*$
+            | ^-{2,}\s*(?:original\ message|forwarded\ message)\s*-{2,}$
+            | ^\[\d+/\d+\]\s
+            | ^commit:\s*[0-9a-f]{7,}\b
+            ",
+        )
+        .unwrap()
+    });
+    // "On Mon, Mar 07, 2022 at 10:00:00AM +0000, Marc Zyngier": a date
+    // or time, no sentence end.
+    static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^on\s.{0,150}(?:\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b).*[^.?!]$").unwrap()
+    });
+    static HEADER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(?:From|Sent|Date|Subject|To|Cc|CC|Reply-To|Message-I[dD]|In-Reply-To|References)\s*:\s*\S",
+        )
+        .unwrap()
+    });
+    let t = line.trim();
+    ATTRIBUTION.is_match(t)
+        || (t.chars().count() < 200 && ATTRIBUTION_START.is_match(t))
+        || HEADER.is_match(t)
+}
+
+/// Sentences of notices and bots' standard text: "Thank you for the
+/// patch!", "This is a note to let you know …", "This series was applied
+/// to …", and an applied notice that does not say where to ("Applied to",
+/// "Thanks, applied."). "Applied to kvmarm/next, thanks!" is news.
+fn is_boilerplate(sentence: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)^(?:
+                thank\ you\ for\ (?:the|your)\ (?:patch|patches|series|pull\ request|report)\b
+              | (?:perhaps|yet)\ something\ to\ improve\b
+              | this\ is\ a\ note\ to\ let\ you\ know\b
+              | the\ patch\ below\ does\ not\ apply\ to\b
+              | the\ pull\ request\ you\ sent\b
+              | (?:this|the)\ (?:patch|series|patchset|pull\ request)(?:\ \S+)?\ (?:was|were|has\ been|have\ been)\ (?:applied|merged|queued|pulled|added)\b
+              | (?:applied|queued|merged|pushed)\s*(?:to|into|on|for)?\s*[.!:,]?\s*$
+              | (?:greetings?|hello|hi)\s*[,!:.]?\s*$
+              | syzbot\ (?:has\ )?(?:found|tested)\b
+              | kernel\ test\ robot\ noticed\b
+            )",
+        )
+        .unwrap()
+    });
+    let t = sentence.trim();
+    RE.is_match(t)
+        || crate::analysis::mail_facts(t)
+            .applied
+            .is_some_and(|a| a.target.is_none())
+}
+
 /// Sentences of a paragraph (split after `.`, `?`, `!` followed by a space,
 /// and after `。！？`).
 fn sentences(p: &str) -> Vec<String> {
@@ -134,32 +238,92 @@ fn sentences(p: &str) -> Vec<String> {
 }
 
 /// The own paragraphs of a mail worth quoting (no greetings, no
-/// sign-offs, no bracketed notes).
+/// salutations, attributions or copied headers, no sign-offs, no
+/// bracketed notes).
 fn own_paragraphs(m: &MessageView) -> Vec<String> {
     let c = condense(&m.body, &m.facts);
-    paragraphs(&c.text)
+    let lines: Vec<&str> = c.text.lines().collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let para_start = i == 0 || lines[i - 1].trim().is_empty();
+        let not_own = is_not_own_words(line)
+            || (para_start && is_salutation(line))
+            // The first line of an attribution wrapped over two lines.
+            || lines
+                .get(i + 1)
+                .is_some_and(|n| n.trim_start().starts_with('<') && is_not_own_words(n));
+        // A dropped line still ends the paragraph before it.
+        kept.push(if not_own { "" } else { line });
+    }
+    paragraphs(&kept.join("\n"))
         .into_iter()
         .filter(|p| !is_greeting(p))
         .filter(|p| p.chars().filter(|c| c.is_alphabetic()).count() >= 3)
         .collect()
 }
 
+/// "Marc, this breaks …", "Hi, just to confirm …" → "this breaks …",
+/// "just to confirm …": a leading greeting or vocative naming a participant
+/// (or everyone), not "Peter, and/or Paolo, can you …".
+fn strip_vocative(s: &str, names: &[String]) -> String {
+    let t = s.trim();
+    let Some((head, rest)) = t.split_once(',') else {
+        return t.to_string();
+    };
+    let rest = rest.trim();
+    let first_rest = rest.split_whitespace().next().unwrap_or("").to_lowercase();
+    if rest.is_empty() || ["and", "or", "and/or", "&", "but"].contains(&first_rest.as_str()) {
+        return t.to_string();
+    }
+    let words: Vec<String> = head.split_whitespace().map(|w| w.to_lowercase()).collect();
+    let opener = |w: &String| ["hi", "hello", "hey", "dear"].contains(&w.as_str());
+    let known = |w: &String| {
+        opener(w)
+            || ["and", "&", "all", "everyone", "folks", "guys", "team"].contains(&w.as_str())
+            || names.contains(w)
+    };
+    if words.is_empty() || words.len() > 4 || !words.iter().all(known) {
+        return t.to_string();
+    }
+    // "Hi, Just to confirm" → "Just to confirm".
+    rest.to_string()
+}
+
 /// First substantive sentence of a mail: at least 20 characters (short
-/// sentences are joined with the next one), at most [`SENTENCE_CHARS`].
-fn first_sentence(m: &MessageView) -> Option<String> {
-    let paras = own_paragraphs(m);
-    let first = paras.first()?;
-    let mut s = String::new();
-    for sent in sentences(first) {
-        if !s.is_empty() {
-            s.push(' ');
+/// sentences are joined with the next one), at most [`SENTENCE_CHARS`];
+/// no salutation, attribution or bot boilerplate. `names`: words of the
+/// participants' names, lower-cased.
+fn first_sentence(m: &MessageView, names: &[String]) -> Option<String> {
+    for para in own_paragraphs(m) {
+        let mut s = String::new();
+        let mut notice = false;
+        for sent in sentences(&para) {
+            let sent = strip_vocative(&sent, names);
+            if sent.is_empty() || is_greeting(&sent) {
+                continue;
+            }
+            if is_boilerplate(&sent) {
+                notice = true;
+                continue;
+            }
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(&sent);
+            if s.chars().count() >= 20 {
+                break;
+            }
         }
-        s.push_str(&sent);
-        if s.chars().count() >= 20 {
-            break;
+        if s.chars().filter(|c| c.is_alphabetic()).count() >= 3 {
+            return Some(cut_at_word(&s, SENTENCE_CHARS));
+        }
+        // A paragraph of notice text only: what follows in an applied
+        // notice is its detail (the patch title, the tree), not news.
+        if notice && m.facts.applied.is_some() {
+            return None;
         }
     }
-    (!s.is_empty()).then(|| cut_at_word(&s, SENTENCE_CHARS))
+    None
 }
 
 /// A paragraph where the description of a series ends: its changelog,
@@ -317,24 +481,53 @@ fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
             thread.history_messages
         )
     });
+    // Identical notices (one "applied" per patch of a series) once.
+    let mut seen: Vec<String> = Vec::new();
+    parts.retain(|p| {
+        let new = !seen.contains(p);
+        seen.push(p.clone());
+        new
+    });
     let label = if w.zh { "状态" } else { "Status" };
     let end = if w.zh { "。" } else { "." };
     format!("{label}{}{}{end}", w.colon(), parts.join(w.sep()))
 }
 
+/// The person who sent a mail, by the name shown for them (one person,
+/// one name: see [`crate::analysis::people`]).
 fn who(m: &MessageView) -> String {
-    let n = m.from_name.trim();
+    let n = m.sender.name.trim();
     // A name that is all markup would vanish when the summary is cleaned
     // ("<script>…</script> <x@y>"): name the address instead.
     if super::sanitize::clean_text(n).trim().is_empty() {
-        m.from_addr.trim().to_string()
+        if m.sender.email.trim().is_empty() {
+            m.from_addr.trim().to_string()
+        } else {
+            m.sender.email.trim().to_string()
+        }
     } else {
         n.to_string()
     }
 }
 
+/// Lower-cased words of the participants' names (for salutations).
+fn name_words(thread: &ThreadView) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in &thread.participants {
+        for w in p.name.split_whitespace() {
+            let w = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            if w.chars().count() >= 2 && !out.contains(&w) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
 /// What one window mail contributes, for the "who said what" list.
-fn said(m: &MessageView, w: &Words) -> String {
+fn said(m: &MessageView, w: &Words, names: &[String]) -> String {
     if m.bot.is_some() {
         return if w.zh {
             format!("（自动邮件）{}", w.q(&m.subject))
@@ -349,8 +542,16 @@ fn said(m: &MessageView, w: &Words) -> String {
             format!("posted {}", w.q(&m.subject))
         };
     }
-    if let Some(s) = first_sentence(m) {
+    if let Some(s) = first_sentence(m, names) {
         return w.q(&s);
+    }
+    if let Some(a) = &m.facts.applied {
+        return match (w.zh, a.target.as_deref()) {
+            (true, Some(t)) => format!("（合入 {t}）"),
+            (true, None) => "（合入）".to_string(),
+            (false, Some(t)) => format!("(applied to {t})"),
+            (false, None) => "(applied)".to_string(),
+        };
     }
     let trailers: Vec<&str> = m.facts.trailers.iter().map(|t| t.kind.as_str()).collect();
     if !trailers.is_empty() {
@@ -386,11 +587,12 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
     }
 
     if thread.history_messages > 0 {
+        let mut keys: Vec<&str> = Vec::new();
         let mut people: Vec<String> = Vec::new();
         for m in thread.messages.iter().filter(|m| !m.in_window) {
-            let n = who(m);
-            if !people.contains(&n) {
-                people.push(n);
+            if !keys.contains(&m.sender.key.as_str()) {
+                keys.push(m.sender.key.as_str());
+                people.push(who(m));
             }
         }
         let shown: Vec<String> = people.iter().take(MAX_SPEAKERS).cloned().collect();
@@ -421,18 +623,25 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
         });
     }
 
-    let mut speakers: Vec<(String, String)> = Vec::new();
+    // One line per person (their first window mail), in time order.
+    let names = name_words(thread);
+    let mut speakers: Vec<(&str, String, String)> = Vec::new();
     let mut extra = 0;
-    for m in thread.messages.iter().filter(|m| m.in_window) {
-        let n = who(m);
-        if speakers.iter().any(|(s, _)| *s == n) {
+    let mut extra_keys: Vec<&str> = Vec::new();
+    let mut order: Vec<&MessageView> = thread.messages.iter().filter(|m| m.in_window).collect();
+    order.sort_by_key(|m| (m.ds, m.ts));
+    for m in order {
+        if speakers.iter().any(|(k, _, _)| *k == m.sender.key) {
             continue;
         }
         if speakers.len() >= MAX_SPEAKERS {
-            extra += 1;
+            if !extra_keys.contains(&m.sender.key.as_str()) {
+                extra_keys.push(m.sender.key.as_str());
+                extra += 1;
+            }
             continue;
         }
-        speakers.push((n, said(m, &w)));
+        speakers.push((m.sender.key.as_str(), who(m), said(m, &w, &names)));
     }
     if !speakers.is_empty() {
         out.push(if w.zh {
@@ -442,13 +651,16 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
         });
         let mut lines: Vec<String> = speakers
             .into_iter()
-            .map(|(n, s)| format!("- {n}{}{s}", w.colon()))
+            .map(|(_, n, s)| format!("- {n}{}{s}", w.colon()))
             .collect();
         if extra > 0 {
             lines.push(if w.zh {
                 format!("- 另有 {extra} 位参与者")
             } else {
-                format!("- and {extra} more participants")
+                format!(
+                    "- and {extra} more participant{}",
+                    if extra == 1 { "" } else { "s" }
+                )
             });
         }
         let block = lines.join("\n");
@@ -488,6 +700,100 @@ mod tests {
         assert!(ends_abstract("v2 -> v3: rebased"));
         assert!(ends_abstract("Based on kvmarm/next."));
         assert!(!ends_abstract("This series changes the way widgets work."));
+    }
+
+    #[test]
+    fn salutations_are_not_said() {
+        for s in [
+            "Christoph,",
+            "Hi Marc, Oliver,",
+            "Sean and Paolo,",
+            "Hi all!",
+            "Hello everyone,",
+            "Dear Will & Catalin,",
+        ] {
+            assert!(is_salutation(s), "{s}");
+        }
+        for s in [
+            "This breaks the build,",
+            "Christoph, this breaks the build.",
+            "Looks good to me.",
+            "See below:",
+            "Looking at the code,",
+        ] {
+            assert!(!is_salutation(s), "{s}");
+        }
+        assert!(!is_salutation("Christoph, this breaks the build."));
+        let names = vec!["christoph".to_string(), "hellwig".to_string()];
+        assert_eq!(
+            strip_vocative("Christoph, this breaks the build.", &names),
+            "this breaks the build."
+        );
+        assert_eq!(
+            strip_vocative("However, this breaks the build.", &names),
+            "However, this breaks the build."
+        );
+        assert_eq!(
+            strip_vocative("Hi, just to confirm, it works.", &names),
+            "just to confirm, it works."
+        );
+        assert_eq!(
+            strip_vocative("Christoph, and/or Paolo, can you confirm?", &names),
+            "Christoph, and/or Paolo, can you confirm?"
+        );
+    }
+
+    #[test]
+    fn attributions_and_copied_headers_are_not_own_words() {
+        for l in [
+            "On Mon, 7 Mar 2022 10:00:00 +0000, Marc Zyngier <maz@kernel.org> wrote:",
+            "On Mon, Mar 07, 2022 at 10:00:00AM +0000, Marc Zyngier",
+            "Excerpts from Nicholas Piggin's message of March 7, 2022 10:00 am:",
+            "Quoting Marc Zyngier (2022-03-07 10:00:00)",
+            "* Marc Zyngier <maz@kernel.org> [220307 10:00]:",
+            "Marc Zyngier <maz@kernel.org> 于2022年3月7日周一 写道：",
+            "Le lun. 7 mars 2022, Marc a écrit :",
+            "Am 03.11.22 um 00:18 schrieb Sean Christopherson:",
+            "From: Ann Author <ann@example.org>",
+            "Date: Mon, 7 Mar 2022 10:00:00 +0000",
+            "-----Original Message-----",
+            "[1/3] KVM: arm64: Widgets",
+            "commit: 0123456789ab",
+        ] {
+            assert!(is_not_own_words(l), "{l}");
+        }
+        for l in [
+            "On arm64 this breaks the build.",
+            "On 5.17 the widget leaks.",
+            "The code I wrote is wrong.",
+            "from: the header is fine",
+        ] {
+            assert!(!is_not_own_words(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn bot_and_notice_text_is_boilerplate() {
+        for s in [
+            "Thank you for the patch!",
+            "Perhaps something to improve:",
+            "This is a note to let you know that I've just added the patch titled",
+            "Applied to",
+            "Applied to:",
+            "Thanks, queued.",
+            "This series was applied to netdev/net-next.git (master)",
+            "Hello:",
+        ] {
+            assert!(is_boilerplate(s), "{s}");
+        }
+        for s in [
+            "Thank you for the review, I will respin.",
+            "Applied to kvmarm/next, thanks!",
+            "Applying this breaks the build on arm64.",
+            "This leaks the widget on the error path.",
+        ] {
+            assert!(!is_boilerplate(s), "{s}");
+        }
     }
 
     #[test]

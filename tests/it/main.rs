@@ -10,6 +10,7 @@ mod common;
 mod summarize_support;
 
 mod corpus_index;
+mod display;
 mod faults;
 mod fuzz_regressions;
 mod hostile;
