@@ -288,13 +288,23 @@ impl Mirror {
             }
             Source::Epoch { url, epoch } => Ok(vec![self.sync_epoch(url, *epoch, progress)?]),
             Source::Inbox { url } => {
+                let mut manifest_error = None;
                 let epochs = match discover_epochs(url) {
                     Ok(list) if !list.is_empty() => Some(list),
                     Ok(_) => None,
+                    // No server answered: probing epochs would only fail
+                    // the same way.
+                    Err(e @ FetchError::NoAnswer(_)) => {
+                        return Err(sync_err(
+                            url,
+                            format!("{e}; check the network (and a proxy, if any) and --url"),
+                        ));
+                    }
                     Err(e) => {
                         progress.note(&format!(
                             "{url}/manifest.js.gz unusable ({e}); probing {url}/0, {url}/1, …"
                         ));
+                        manifest_error = Some(e);
                         None
                     }
                 };
@@ -319,8 +329,12 @@ impl Mirror {
                                     return Err(sync_err(
                                         url,
                                         format!(
-                                            "no public-inbox archive there: no usable {url}/manifest.js.gz \
-                                             and {url}/0 cannot be cloned ({message})"
+                                            "no public-inbox archive there: {url}/manifest.js.gz {} \
+                                             and {url}/0 cannot be cloned ({message})",
+                                            match &manifest_error {
+                                                Some(e) => format!("gives {e}"),
+                                                None => "lists no epoch".to_string(),
+                                            }
                                         ),
                                     ));
                                 }
@@ -580,10 +594,10 @@ fn remove_stale_locks(repo: &Path) {
 }
 
 /// Epoch numbers listed by `BASE/manifest.js.gz` (grokmirror manifest).
-pub fn discover_epochs(base: &str) -> Result<Vec<u32>, String> {
+pub fn discover_epochs(base: &str) -> Result<Vec<u32>, FetchError> {
     let url = format!("{}/manifest.js.gz", base.trim_end_matches('/'));
     let body = http_get(&url)?;
-    parse_manifest(&body, base)
+    parse_manifest(&body, base).map_err(FetchError::Unusable)
 }
 
 /// Parse a gzipped (or plain) grokmirror manifest, keeping the epochs of the
@@ -621,29 +635,52 @@ pub fn parse_manifest(body: &[u8], base: &str) -> Result<Vec<u32>, String> {
     Ok(out)
 }
 
-fn http_get(url: &str) -> Result<Vec<u8>, String> {
-    let mut easy = curl::easy::Easy::new();
-    easy.url(url).map_err(|e| e.to_string())?;
-    easy.follow_location(true).map_err(|e| e.to_string())?;
-    easy.connect_timeout(std::time::Duration::from_secs(20))
-        .map_err(|e| e.to_string())?;
-    easy.timeout(std::time::Duration::from_secs(120))
-        .map_err(|e| e.to_string())?;
-    let mut body = Vec::new();
-    {
-        let mut tx = easy.transfer();
-        tx.write_function(|data| {
-            body.extend_from_slice(data);
-            Ok(data.len())
-        })
-        .map_err(|e| e.to_string())?;
-        tx.perform().map_err(|e| e.to_string())?;
+/// Why an HTTP download failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// No answer from the server: the cause ([`crate::net::cause`]).
+    NoAnswer(String),
+    /// The server answered with this status.
+    Status(u16),
+    /// The server answered, but the body is not usable.
+    Unusable(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::NoAnswer(c) => write!(f, "cannot connect: {c}"),
+            FetchError::Status(s) => write!(f, "HTTP {s}"),
+            FetchError::Unusable(m) => f.write_str(m),
+        }
     }
-    let code = easy.response_code().map_err(|e| e.to_string())?;
-    if code != 200 {
-        return Err(format!("HTTP {code}"));
+}
+
+/// GET `url` (redirects followed) with the blocking reqwest client: sync
+/// runs outside any async runtime.
+fn http_get(url: &str) -> Result<Vec<u8>, FetchError> {
+    const CONNECT: std::time::Duration = std::time::Duration::from_secs(20);
+    let no_answer = |e: reqwest::Error| {
+        if e.is_timeout() {
+            FetchError::NoAnswer(format!(
+                "no answer from {} in time ({e})",
+                crate::net::target(url)
+            ))
+        } else {
+            FetchError::NoAnswer(crate::net::cause(&e, url))
+        }
+    };
+    let client = reqwest::blocking::Client::builder()
+        .connect_timeout(CONNECT)
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .map_err(|e| FetchError::NoAnswer(format!("HTTP client: {e}")))?;
+    let res = client.get(url).send().map_err(no_answer)?;
+    let status = res.status().as_u16();
+    if status != 200 {
+        return Err(FetchError::Status(status));
     }
-    Ok(body)
+    Ok(res.bytes().map_err(no_answer)?.to_vec())
 }
 
 #[cfg(test)]

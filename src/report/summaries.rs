@@ -27,10 +27,22 @@ pub fn make(
     } else {
         a.backend.clone().or_else(|| d.backend.clone())
     };
+    // A backend, model or server named anywhere (flag, config, or
+    // OLLAMA_HOST, the user's own choice of Ollama server) is a request
+    // that must be met: when that server cannot be used the summaries are
+    // unavailable and the exit status is 3. Only the built-in default falls
+    // back to extractive summaries with a notice.
+    let ollama_host = std::env::var("OLLAMA_HOST")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
     s.backend_explicit = backend_name.is_some()
         || a.model.is_some()
         || a.llm_url.is_some()
-        || a.ollama_url.is_some();
+        || a.ollama_url.is_some()
+        || d.model.is_some()
+        || d.llm_url.is_some()
+        || d.ollama_url.is_some()
+        || ollama_host.is_some();
     if let Some(b) = &backend_name {
         s.backend = b
             .parse::<Backend>()
@@ -43,7 +55,7 @@ pub fn make(
         .ollama_url
         .clone()
         .or_else(|| d.ollama_url.clone())
-        .or_else(|| std::env::var("OLLAMA_HOST").ok().filter(|v| !v.is_empty()))
+        .or(ollama_host)
     {
         s.ollama_url = u;
     }

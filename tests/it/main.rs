@@ -13,6 +13,7 @@ mod corpus_index;
 mod faults;
 mod fuzz_regressions;
 mod hostile;
+mod net_errors;
 mod prompt_real;
 mod report_cli;
 mod summarize_measure;
