@@ -656,9 +656,21 @@ impl std::fmt::Display for FetchError {
     }
 }
 
-/// GET `url` (redirects followed) with the blocking reqwest client: sync
-/// runs outside any async runtime.
+/// GET `url` (redirects followed) with the blocking reqwest client. Called
+/// from inside a tokio runtime (where that client panics) it runs on a
+/// thread of its own.
 fn http_get(url: &str) -> Result<Vec<u8>, FetchError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return std::thread::scope(|s| {
+            s.spawn(|| blocking_get(url))
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        });
+    }
+    blocking_get(url)
+}
+
+fn blocking_get(url: &str) -> Result<Vec<u8>, FetchError> {
     const CONNECT: std::time::Duration = std::time::Duration::from_secs(20);
     let no_answer = |e: reqwest::Error| {
         if e.is_timeout() {
@@ -723,6 +735,24 @@ mod tests {
             vec![0, 1]
         );
         assert!(parse_manifest(b"not json", "x").is_err());
+    }
+
+    #[test]
+    fn manifest_download_inside_a_runtime_does_not_panic() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let r = rt.block_on(async { discover_epochs(&format!("http://127.0.0.1:{port}/t")) });
+        assert_eq!(
+            r,
+            Err(FetchError::NoAnswer(format!(
+                "connection refused (127.0.0.1:{port})"
+            )))
+        );
     }
 
     #[test]
