@@ -33,6 +33,7 @@ pub mod index;
 pub mod mail;
 pub mod mirror;
 pub mod msgtime;
+pub mod net;
 pub mod progress;
 pub mod report;
 pub mod summarize;

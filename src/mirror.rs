@@ -352,13 +352,23 @@ impl Mirror {
             }
             Source::Epoch { url, epoch } => vec![self.sync_epoch(&ctx, url, *epoch)?],
             Source::Inbox { url } => {
+                let mut manifest_error = None;
                 let epochs = match discover_epochs(url) {
                     Ok(list) if !list.is_empty() => Some(list),
                     Ok(_) => None,
+                    // No server answered: probing epochs would only fail
+                    // the same way.
+                    Err(e @ FetchError::NoAnswer(_)) => {
+                        return Err(sync_err(
+                            url,
+                            format!("{e}; check the network (and a proxy, if any) and --url"),
+                        ));
+                    }
                     Err(e) => {
                         progress.note(&format!(
                             "{url}/manifest.js.gz unusable ({e}); probing {url}/0, {url}/1, …"
                         ));
+                        manifest_error = Some(e);
                         None
                     }
                 };
@@ -383,8 +393,12 @@ impl Mirror {
                                     return Err(sync_err(
                                         url,
                                         format!(
-                                            "no public-inbox archive there: no usable {url}/manifest.js.gz \
-                                             and {url}/0 cannot be cloned ({message})"
+                                            "no public-inbox archive there: {url}/manifest.js.gz {} \
+                                             and {url}/0 cannot be cloned ({message})",
+                                            match &manifest_error {
+                                                Some(e) => format!("gives {e}"),
+                                                None => "lists no epoch".to_string(),
+                                            }
                                         ),
                                     ));
                                 }
@@ -508,11 +522,11 @@ impl Mirror {
                 .with_fetch_tags(gix::remote::fetch::Tags::None);
             let conn = remote
                 .connect(gix::remote::Direction::Fetch)
-                .map_err(|e| err(format!("cannot connect: {e}")))?;
+                .map_err(|e| err(format!("cannot connect: {}", crate::net::cause(&e, url))))?;
             conn.prepare_fetch(gix::progress::Discard, Default::default())
                 .map_err(|e| err(format!("cannot list refs: {e}")))?
                 .receive(gix::progress::Discard, &interrupt)
-                .map_err(|e| err(format!("fetch failed: {e}")))?;
+                .map_err(|e| err(format!("fetch failed: {}", crate::net::cause(&e, url))))?;
             let repo = gix::open_opts(&dest, gix::open::Options::isolated())
                 .map_err(|e| err(format!("cannot open {}: {e}", dest.display())))?;
             let incoming = incoming_refs(&repo).map_err(|e| Error::git(n, &dest, e))?;
@@ -598,7 +612,8 @@ impl Mirror {
                 .map_err(|e| {
                     let _ = std::fs::remove_dir_all(&tmp);
                     err(format!(
-                        "clone failed: {e}; {URL_ADVICE}, and that the server answers"
+                        "clone failed: {}; {URL_ADVICE}, and that the server answers",
+                        crate::net::cause(&e, url)
                     ))
                 })?;
             repo
@@ -979,10 +994,10 @@ fn clear_git_locks(
 }
 
 /// Epoch numbers listed by `BASE/manifest.js.gz` (grokmirror manifest).
-pub fn discover_epochs(base: &str) -> Result<Vec<u32>, String> {
+pub fn discover_epochs(base: &str) -> Result<Vec<u32>, FetchError> {
     let url = format!("{}/manifest.js.gz", base.trim_end_matches('/'));
     let body = http_get(&url)?;
-    parse_manifest(&body, base)
+    parse_manifest(&body, base).map_err(FetchError::Unusable)
 }
 
 /// Parse a gzipped (or plain) grokmirror manifest, keeping the epochs of the
@@ -1020,29 +1035,64 @@ pub fn parse_manifest(body: &[u8], base: &str) -> Result<Vec<u32>, String> {
     Ok(out)
 }
 
-fn http_get(url: &str) -> Result<Vec<u8>, String> {
-    let mut easy = curl::easy::Easy::new();
-    easy.url(url).map_err(|e| e.to_string())?;
-    easy.follow_location(true).map_err(|e| e.to_string())?;
-    easy.connect_timeout(std::time::Duration::from_secs(20))
-        .map_err(|e| e.to_string())?;
-    easy.timeout(std::time::Duration::from_secs(120))
-        .map_err(|e| e.to_string())?;
-    let mut body = Vec::new();
-    {
-        let mut tx = easy.transfer();
-        tx.write_function(|data| {
-            body.extend_from_slice(data);
-            Ok(data.len())
-        })
-        .map_err(|e| e.to_string())?;
-        tx.perform().map_err(|e| e.to_string())?;
+/// Why an HTTP download failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// No answer from the server: the cause ([`crate::net::cause`]).
+    NoAnswer(String),
+    /// The server answered with this status.
+    Status(u16),
+    /// The server answered, but the body is not usable.
+    Unusable(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::NoAnswer(c) => write!(f, "cannot connect: {c}"),
+            FetchError::Status(s) => write!(f, "HTTP {s}"),
+            FetchError::Unusable(m) => f.write_str(m),
+        }
     }
-    let code = easy.response_code().map_err(|e| e.to_string())?;
-    if code != 200 {
-        return Err(format!("HTTP {code}"));
+}
+
+/// GET `url` (redirects followed) with the blocking reqwest client. Called
+/// from inside a tokio runtime (where that client panics) it runs on a
+/// thread of its own.
+fn http_get(url: &str) -> Result<Vec<u8>, FetchError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return std::thread::scope(|s| {
+            s.spawn(|| blocking_get(url))
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        });
     }
-    Ok(body)
+    blocking_get(url)
+}
+
+fn blocking_get(url: &str) -> Result<Vec<u8>, FetchError> {
+    const CONNECT: std::time::Duration = std::time::Duration::from_secs(20);
+    let no_answer = |e: reqwest::Error| {
+        if e.is_timeout() {
+            FetchError::NoAnswer(format!(
+                "no answer from {} in time ({e})",
+                crate::net::target(url)
+            ))
+        } else {
+            FetchError::NoAnswer(crate::net::cause(&e, url))
+        }
+    };
+    let client = reqwest::blocking::Client::builder()
+        .connect_timeout(CONNECT)
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .map_err(|e| FetchError::NoAnswer(format!("HTTP client: {e}")))?;
+    let res = client.get(url).send().map_err(no_answer)?;
+    let status = res.status().as_u16();
+    if status != 200 {
+        return Err(FetchError::Status(status));
+    }
+    Ok(res.bytes().map_err(no_answer)?.to_vec())
 }
 
 #[cfg(test)]
@@ -1085,6 +1135,24 @@ mod tests {
             vec![0, 1]
         );
         assert!(parse_manifest(b"not json", "x").is_err());
+    }
+
+    #[test]
+    fn manifest_download_inside_a_runtime_does_not_panic() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let r = rt.block_on(async { discover_epochs(&format!("http://127.0.0.1:{port}/t")) });
+        assert_eq!(
+            r,
+            Err(FetchError::NoAnswer(format!(
+                "connection refused (127.0.0.1:{port})"
+            )))
+        );
     }
 
     #[test]

@@ -36,10 +36,22 @@ pub fn make(
     } else {
         a.backend.clone().or_else(|| d.backend.clone())
     };
+    // A backend, model or server asked for on the command line or in the
+    // configuration is a request that must be met: when it cannot be used
+    // the summaries are unavailable and the exit status is 3. Only the
+    // default falls back to extractive summaries with a notice; OLLAMA_HOST,
+    // the environment's address of Ollama (as Ollama's own tools read it),
+    // moves that default, it does not ask for a model.
+    let ollama_host = std::env::var("OLLAMA_HOST")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
     s.backend_explicit = backend_name.is_some()
         || a.model.is_some()
         || a.llm_url.is_some()
-        || a.ollama_url.is_some();
+        || a.ollama_url.is_some()
+        || d.model.is_some()
+        || d.llm_url.is_some()
+        || d.ollama_url.is_some();
     if let Some(b) = &backend_name {
         s.backend = b
             .parse::<Backend>()
@@ -48,13 +60,12 @@ pub fn make(
     if let Some(m) = a.model.clone().or_else(|| d.model.clone()) {
         s.model = m;
     }
-    let env_host = std::env::var("OLLAMA_HOST").ok().filter(|v| !v.is_empty());
-    let ollama_from_env = a.ollama_url.is_none() && d.ollama_url.is_none() && env_host.is_some();
+    let ollama_from_env = a.ollama_url.is_none() && d.ollama_url.is_none() && ollama_host.is_some();
     if let Some(u) = a
         .ollama_url
         .clone()
         .or_else(|| d.ollama_url.clone())
-        .or(env_host)
+        .or(ollama_host.clone())
     {
         s.ollama_url = u;
     }

@@ -32,7 +32,8 @@ pub struct Answer {
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallError {
-    /// No connection (refused, unreachable, name not resolved).
+    /// No connection (refused, unreachable, name not resolved, TLS
+    /// handshake failed): the cause, from [`crate::net::cause`].
     Connect(String),
     /// No complete answer within the time limit.
     Timeout(Duration),
@@ -142,13 +143,8 @@ pub fn from_reqwest(e: &reqwest::Error, timeout: Duration) -> CallError {
         return CallError::Timeout(timeout);
     }
     if e.is_connect() {
-        let mut msg = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
-            msg = s.to_string();
-            src = s.source();
-        }
-        return CallError::Connect(msg);
+        let url = e.url().map(|u| u.as_str()).unwrap_or("");
+        return CallError::Connect(crate::net::cause(e, url));
     }
     if e.is_decode() || e.is_body() {
         return CallError::Garbage(e.to_string());
@@ -172,7 +168,8 @@ pub trait ModelBackend: Send + Sync {
     ) -> BoxFuture<'a, Result<Answer, CallError>>;
 }
 
-/// A reqwest client for local servers: no proxy, bounded connect time.
+/// A reqwest client for model servers (`http://` or `https://`, TLS by the
+/// system's OpenSSL): no proxy, bounded connect time.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, CallError> {
     reqwest::Client::builder()
         .no_proxy()

@@ -566,14 +566,17 @@ fn notice_unreachable(settings: &Settings, lang: &str, err: &str, fallback: bool
     }
 }
 
-fn notice_failed(lang: &str, failed: usize, total: usize) -> String {
+/// `first`: the error of the first failed thread, so that the notice names
+/// a cause (e.g. `HTTP 404: …`).
+fn notice_failed(lang: &str, failed: usize, total: usize, first: &str) -> String {
+    let first = sanitize::clean_error(first);
     if lang == "zh" {
         format!(
-            "{total} 个线程中有 {failed} 个的模型摘要生成失败，显示为抽取式摘要并标记为不可用。"
+            "{total} 个线程中有 {failed} 个的模型摘要生成失败（首个错误：{first}），显示为抽取式摘要并标记为不可用。"
         )
     } else {
         format!(
-            "{failed} of {total} thread summaries failed; they show extractive text and are marked unavailable."
+            "{failed} of {total} thread summaries failed (first error: {first}); they show extractive text and are marked unavailable."
         )
     }
 }
@@ -944,7 +947,12 @@ fn run(
     out.prompt_tokens_estimated = shared.tokens_estimated.load(Ordering::Relaxed);
     out.prompt_tokens_reported = shared.tokens_reported.load(Ordering::Relaxed);
     if out.failed > 0 {
-        out.notice = Some(notice_failed(lang, out.failed, n));
+        let first = out
+            .summaries
+            .iter()
+            .find_map(|s| s.error.as_deref())
+            .unwrap_or("");
+        out.notice = Some(notice_failed(lang, out.failed, n, first));
     }
     out
 }

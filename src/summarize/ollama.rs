@@ -109,11 +109,6 @@ impl OllamaBackend {
         stream: bool,
     ) -> Result<OllamaBackend, CallError> {
         let base = normalize_host(host).map_err(CallError::Config)?;
-        if base.starts_with("https:") {
-            return Err(CallError::Config(format!(
-                "{base}: HTTPS is not supported (local servers only); use http://"
-            )));
-        }
         let http = http_client(timeout)?;
         let url = reqwest::Url::parse(&base).map_err(|e| CallError::Config(e.to_string()))?;
         let client = Ollama::builder()

@@ -38,12 +38,7 @@ pub fn normalize_base(s: &str) -> Result<String, String> {
     };
     let parsed = reqwest::Url::parse(&url).map_err(|e| format!("LLM URL {s:?}: {e}"))?;
     match parsed.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(format!(
-                "LLM URL {s:?}: HTTPS is not supported (local servers only); use http://"
-            ));
-        }
+        "http" | "https" => {}
         other => return Err(format!("LLM URL {s:?}: unsupported scheme {other:?}")),
     }
     Ok(url)
@@ -255,7 +250,11 @@ mod tests {
             "http://127.0.0.1:8080/v1"
         );
         assert!(normalize_base("").is_err());
-        assert!(normalize_base("https://api.example.com/v1").is_err());
+        assert_eq!(
+            normalize_base("https://vllm.example.org/v1").unwrap(),
+            "https://vllm.example.org/v1"
+        );
+        assert!(normalize_base("ftp://h/v1").is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod display;
 mod faults;
 mod fuzz_regressions;
 mod hostile;
+mod net_errors;
 mod prompt_real;
 mod report_cli;
 mod summarize_measure;
