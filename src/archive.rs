@@ -15,8 +15,8 @@ use crate::window::{RangeArg, RangeOut, Window};
 const BATCH: usize = 4096;
 
 pub struct Archive {
-    pub mirror: Mirror,
-    pub index: Index,
+    mirror: Mirror,
+    index: Index,
 }
 
 /// How `sync` runs.
@@ -292,6 +292,52 @@ impl Archive {
         let stats = archive.update_index(progress)?;
         drop(lock);
         Ok((archive, stats))
+    }
+
+    /// The list's name.
+    pub fn list(&self) -> &str {
+        &self.mirror.list
+    }
+
+    /// The index database file.
+    pub fn index_path(&self) -> &Path {
+        self.index.path()
+    }
+
+    /// The epoch repositories on disk: (number, path).
+    pub fn epoch_paths(&self) -> Result<Vec<(u32, std::path::PathBuf)>> {
+        Ok(self
+            .mirror
+            .epochs()?
+            .into_iter()
+            .map(|e| (e.number, e.path))
+            .collect())
+    }
+
+    /// Every message that counts, in (epoch, position) order.
+    pub fn all_messages(&self) -> Result<Vec<Message>> {
+        self.index.all_messages()
+    }
+
+    /// Copies of earlier mails that were not counted: (epoch, commit,
+    /// original commit).
+    pub fn duplicates(&self) -> Result<Vec<(u32, String, String)>> {
+        self.index.duplicates()
+    }
+
+    /// The message stored by a commit, counted or not.
+    pub fn message_by_commit(&self, epoch: u32, commit: &str) -> Result<Option<Message>> {
+        self.index.message_by_commit(epoch, commit)
+    }
+
+    /// Messages that count (not deleted, not a repeated copy).
+    pub fn count(&self) -> Result<u64> {
+        self.index.count()
+    }
+
+    /// Commits the walk could not read: (epoch, commit, error).
+    pub fn walk_errors(&self) -> Result<Vec<(u32, String, String)>> {
+        self.index.walk_errors()
     }
 
     /// The list's summary store (`DIR/LIST/summaries.sqlite3`), kept apart

@@ -1,19 +1,30 @@
-//! Command line: parses arguments and wires the stages together. No logic of
-//! its own beyond choosing what to call.
+//! Command line: the clap types, and the one place where flags, the
+//! configuration file, the environment and the defaults are resolved into
+//! the typed plans of [`crate::commands`] (as ripgrep turns its low-level
+//! arguments into high-level ones). No command logic lives here, and nothing
+//! below this layer knows the command line.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
-use serde::Serialize;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::archive::{Archive, SyncOptions};
+use crate::archive::SyncOptions;
+use crate::commands::{
+    self, WindowRequest,
+    index::IndexPlan,
+    report::{Backfill, ReportPlan},
+    stats::StatsPlan,
+    sync::SyncPlan,
+    threads::ThreadsPlan,
+};
 use crate::config::Config;
-use crate::digest;
 use crate::error::{Error, Result};
 use crate::index::TimeField;
 use crate::mirror::{Source, Wait};
 use crate::progress::Progress;
-use crate::window::{self, Window, WindowSpec};
+use crate::report::{Format, Lang};
+use crate::summarize::{Backend, Settings};
+use crate::window::{self, WindowSpec};
 
 pub const DEFAULT_LIST: &str = "kvmarm";
 
@@ -66,11 +77,11 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// Output formats, comma separated: md, html, json (default md,html).
-    #[arg(long)]
-    pub format: Option<String>,
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub format: Vec<Format>,
     /// Report language: zh (default) or en.
-    #[arg(long, value_parser = ["zh", "en"])]
-    pub lang: Option<String>,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
     /// Folder of the reports (default ./reports).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -81,8 +92,8 @@ pub struct ReportArgs {
     #[arg(long)]
     pub no_llm: bool,
     /// Summary backend: ollama (default), openai (any /v1/chat/completions server) or extractive.
-    #[arg(long, value_parser = ["ollama", "openai", "extractive"])]
-    pub backend: Option<String>,
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
     /// Model name (default qwen2.5:7b-instruct).
     #[arg(long)]
     pub model: Option<String>,
@@ -184,8 +195,27 @@ pub struct WindowArgs {
     #[arg(long)]
     pub tz: Option<String>,
     /// Window by received time (as public-inbox's `ts`, the default) or by the Date header.
-    #[arg(long, value_parser = ["received", "date"], default_value = "received")]
-    pub by: String,
+    #[arg(long, value_enum, default_value_t = By::Received)]
+    pub by: By,
+}
+
+/// Which time puts a mail in a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum By {
+    /// The received time, as public-inbox's `ts`.
+    #[default]
+    Received,
+    /// The Date header.
+    Date,
+}
+
+impl From<By> for TimeField {
+    fn from(b: By) -> TimeField {
+        match b {
+            By::Received => TimeField::Received,
+            By::Date => TimeField::Date,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -210,80 +240,30 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
-/// Current time, or SOURCE_DATE_EPOCH when set (reproducible builds).
-pub fn now() -> i64 {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or_else(|| chrono::Utc::now().timestamp())
-}
+/// The window of a command when none is asked for.
+const DEFAULT_WINDOW: WindowSpec = WindowSpec::Last { seconds: 7 * 86400 };
 
 impl WindowArgs {
-    /// Resolve to a window; `default` applies when no option was given.
-    pub fn resolve(
-        &self,
-        archive: &Archive,
-        default: WindowSpec,
-        config: &Config,
-    ) -> Result<Window> {
-        self.resolve_at(archive, default, config, now())
-    }
-
-    /// [`WindowArgs::resolve`] at the time `now` (UTC seconds): a report
-    /// reads the clock once, so its window and generation time agree.
-    pub fn resolve_at(
-        &self,
-        archive: &Archive,
-        default: WindowSpec,
-        config: &Config,
-        now: i64,
-    ) -> Result<Window> {
+    /// The window request: `default` when no window option was given; the
+    /// zone from `--tz`, else the config, else UTC.
+    pub fn request(&self, default: WindowSpec, config: &Config) -> Result<WindowRequest> {
         let tz = self
             .tz
             .clone()
             .or_else(|| config.defaults.tz.clone())
             .unwrap_or_else(|| "UTC".to_string());
-        let zone = window::parse_tz(&tz)?;
-        let field = if self.by == "date" {
-            TimeField::Date
-        } else {
-            TimeField::Received
-        };
-        let spec = self.spec(default)?;
-        let ranges = match &self.range {
-            Some(r) => Some(archive.resolve_ranges(&window::parse_ranges(r)?)?),
-            None => None,
-        };
-        let span = if spec.needs_mail_span() {
-            archive.mail_span(field, ranges.as_ref().map(|(s, _)| s.as_slice()))?
-        } else {
-            None
-        };
-        let mut w = window::resolve_in(&spec, zone, field, now, span);
-        if let WindowSpec::Between {
-            since: Some(_),
-            until,
-        } = &spec
-            && w.end <= w.start
-        {
-            return Err(Error::Usage(match until {
-                Some(_) => "--until is not after --since".to_string(),
-                None => format!(
-                    "--since {}: the window would end before it starts (now is {})",
-                    self.since.as_deref().unwrap_or_default(),
-                    digest::iso(now)
-                ),
-            }));
-        }
-        if let Some((seqs, outs)) = ranges {
-            w.seq_ranges = Some(seqs);
-            w.ranges = Some(outs);
-        }
-        Ok(w)
+        Ok(WindowRequest {
+            spec: self.spec(default)?,
+            zone: window::parse_tz(&tz)?,
+            field: self.by.into(),
+            ranges: self
+                .range
+                .as_deref()
+                .map(window::parse_ranges)
+                .transpose()?,
+        })
     }
-}
 
-impl WindowArgs {
     /// The window asked for (`default` when no option was given).
     pub fn spec(&self, default: WindowSpec) -> Result<WindowSpec> {
         if let Some(w) = &self.week {
@@ -344,229 +324,190 @@ pub fn run(cli: Cli) -> Result<i32> {
             .unwrap_or_else(|| DEFAULT_LIST.to_string())
     };
     match cli.command {
-        Command::Sync(a) => cmd_sync(&data_dir, &list_of(&a.list), &a, &config, &progress),
-        Command::Index(a) => cmd_index(&data_dir, &list_of(&a.list), a.rebuild, &progress),
-        Command::Stats(a) => cmd_stats(&data_dir, &list_of(&a.list), &a, &config, &progress),
-        Command::Threads(a) => cmd_threads(&data_dir, &list_of(&a.list), &a, &config, &progress),
-        Command::Report(a) => {
-            crate::report::cmd::run(&data_dir, &list_of(&a.list), &a, &config, &progress)
-        }
-    }
-}
-
-fn cmd_threads(
-    data_dir: &std::path::Path,
-    list: &str,
-    a: &ThreadsArgs,
-    config: &Config,
-    progress: &Progress,
-) -> Result<i32> {
-    let archive = open_for_reading(data_dir, list, progress)?;
-    let window = a
-        .window
-        .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config)?;
-    let opts = digest::Options {
-        link_base: config.link_base(list),
-        kinds: config.kinds.clone(),
-        keep_bodies: false,
-    };
-    let d = digest::build(&archive, &window, &opts)?;
-    if a.json {
-        crate::outln!("{}", serde_json::to_string_pretty(&d).expect("serializes"));
-        return Ok(0);
-    }
-    crate::outln!(
-        "{list} {} ({} .. {}, {}): {} messages in {} threads ({} new, {} big), {} participants, {} history messages",
-        d.window.label,
-        d.window.first_day,
-        d.window.last_day,
-        d.window.tz,
-        d.totals.messages,
-        d.totals.threads,
-        d.totals.new_threads,
-        d.totals.big_threads,
-        d.totals.participants,
-        d.totals.history_messages
-    );
-    crate::outln!(
-        "{:<15} {:>4} {:>4} {:>4}  subject",
-        "kind",
-        "win",
-        "hist",
-        "ppl"
-    );
-    for t in &d.threads {
-        let subject: String = t.subject.chars().take(100).collect();
-        crate::outln!(
-            "{:<15} {:>4} {:>4} {:>4}  {}",
-            t.kind.as_str(),
-            t.window_messages,
-            t.history_messages,
-            t.participants.len(),
-            subject
-        );
-    }
-    Ok(0)
-}
-
-fn cmd_sync(
-    data_dir: &std::path::Path,
-    list: &str,
-    a: &SyncArgs,
-    config: &Config,
-    progress: &Progress,
-) -> Result<i32> {
-    let url = a.url.clone().or_else(|| config.list(list).url);
-    let source = url.as_deref().map(Source::parse).transpose()?;
-    let t0 = std::time::Instant::now();
-    let opts = SyncOptions {
-        no_index: a.no_index,
-        wait: Wait::from_flag(a.wait),
-        replace: a.replace,
-    };
-    let synced = Archive::sync(data_dir, list, source, opts, progress)?;
-    let archive = &synced.archive;
-    let total = archive.index.count()?;
-    if a.json {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            list: &'a str,
-            epochs: &'a [crate::mirror::EpochSync],
-            index: Option<&'a crate::index::IndexStats>,
-            messages: u64,
-            replaced: bool,
-        }
-        crate::outln!(
-            "{}",
-            serde_json::to_string_pretty(&Out {
+        Command::Sync(a) => {
+            let list = list_of(&a.list);
+            let url = a.url.clone().or_else(|| config.list(&list).url);
+            let plan = SyncPlan {
+                data_dir,
+                source: url.as_deref().map(Source::parse).transpose()?,
+                options: SyncOptions {
+                    no_index: a.no_index,
+                    wait: Wait::from_flag(a.wait),
+                    replace: a.replace,
+                },
+                json: a.json,
                 list,
-                epochs: &synced.epochs,
-                index: synced.index.as_ref(),
-                messages: total,
-                replaced: synced.replaced,
-            })
-            .expect("serializes")
-        );
-    } else {
-        for e in &synced.epochs {
-            eprintln!(
-                "{list}: epoch {} {} (tip {})",
-                e.epoch,
-                e.action,
-                e.tip
-                    .as_deref()
-                    .map(|t| &t[..12.min(t.len())])
-                    .unwrap_or("none")
-            );
+            };
+            commands::sync::run(&plan, &progress)
         }
-        if let Some(s) = &synced.index {
-            eprintln!(
-                "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s) in {:.2?}; {} messages in the index",
-                s.added,
-                s.deleted,
-                s.errors,
-                t0.elapsed(),
-                total
-            );
+        Command::Index(a) => {
+            let plan = IndexPlan {
+                data_dir,
+                list: list_of(&a.list),
+                rebuild: a.rebuild,
+            };
+            commands::index::run(&plan, &progress)
+        }
+        Command::Stats(a) => {
+            let plan = StatsPlan {
+                data_dir,
+                list: list_of(&a.list),
+                window: a.window.request(DEFAULT_WINDOW, &config)?,
+                json: a.json,
+            };
+            commands::stats::run(&plan, &progress)
+        }
+        Command::Threads(a) => {
+            let list = list_of(&a.list);
+            let plan = ThreadsPlan {
+                data_dir,
+                window: a.window.request(DEFAULT_WINDOW, &config)?,
+                json: a.json,
+                link_base: config.link_base(&list),
+                kinds: config.kinds.clone(),
+                list,
+            };
+            commands::threads::run(&plan, &progress)
+        }
+        Command::Report(a) => {
+            let plan = report_plan(data_dir, list_of(&a.list), &a, &config)?;
+            commands::report::run(&plan, &progress)
         }
     }
-    report_walk_errors(archive, progress)?;
-    Ok(0)
 }
 
-fn report_walk_errors(archive: &Archive, progress: &Progress) -> Result<()> {
-    let errors = archive.index.walk_errors()?;
-    for (epoch, commit, err) in errors.iter().take(5) {
-        progress.note(&format!(
-            "list {}: epoch {epoch} commit {commit}: {err} (skipped)",
-            archive.mirror.list
-        ));
-    }
-    if errors.len() > 5 {
-        progress.note(&format!(
-            "… and {} more unreadable commits",
-            errors.len() - 5
-        ));
-    }
-    Ok(())
-}
-
-fn cmd_index(
-    data_dir: &std::path::Path,
-    list: &str,
-    rebuild: bool,
-    progress: &Progress,
-) -> Result<i32> {
-    let (archive, s) = Archive::reindex(data_dir, list, rebuild, progress)?;
-    eprintln!(
-        "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s); {} messages in the index",
-        s.added,
-        s.deleted,
-        s.errors,
-        archive.index.count()?
-    );
-    report_walk_errors(&archive, progress)?;
-    Ok(0)
-}
-
-/// Open a list for reading: the index, refreshed from the mirror when
-/// behind. Fails with advice when there is nothing to read.
-pub fn open_for_reading(
-    data_dir: &std::path::Path,
-    list: &str,
-    progress: &Progress,
-) -> Result<Archive> {
-    Archive::open_for_reading(data_dir, list, progress)
-}
-
-#[derive(Debug, Serialize)]
-pub struct StatsOut {
-    pub list: String,
-    pub window: Window,
-    pub messages: usize,
-    pub senders: usize,
-    pub epochs: Vec<crate::window::RangeOut>,
-}
-
-fn cmd_stats(
-    data_dir: &std::path::Path,
-    list: &str,
-    a: &StatsArgs,
+/// Flags over the configuration over the defaults, for `report`.
+fn report_plan(
+    data_dir: PathBuf,
+    list: String,
+    a: &ReportArgs,
     config: &Config,
-    progress: &Progress,
-) -> Result<i32> {
-    let archive = open_for_reading(data_dir, list, progress)?;
-    let window = a
-        .window
-        .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config)?;
-    let msgs = archive.messages(&window)?;
-    let senders = crate::digest::count_senders(&archive, &msgs)?;
-    let out = StatsOut {
-        list: list.to_string(),
-        messages: msgs.len(),
-        senders,
-        epochs: match &window.ranges {
-            Some(r) => r.clone(),
-            None => archive.current_ranges()?,
-        },
-        window,
-    };
-    if a.json {
-        crate::outln!(
-            "{}",
-            serde_json::to_string_pretty(&out).expect("serializes")
-        );
+) -> Result<ReportPlan> {
+    let d = &config.defaults;
+    let formats = if a.format.is_empty() {
+        Format::parse_list(
+            &d.formats
+                .as_ref()
+                .map(|f| f.join(","))
+                .unwrap_or_else(|| "md,html".into()),
+        )?
     } else {
-        crate::outln!(
-            "{list} {} ({} .. {}, {}, by {} time): {} messages from {} senders",
-            out.window.label,
-            out.window.first_day,
-            out.window.last_day,
-            out.window.tz,
-            out.window.by,
-            out.messages,
-            out.senders
-        );
+        Format::normalize(a.format.clone())?
+    };
+    let lang = match (a.lang, &d.lang) {
+        (Some(l), _) => l,
+        (None, Some(l)) => Lang::parse(l)?,
+        (None, None) => Lang::Zh,
+    };
+    let backfill = if a.backfill {
+        let day = |flag: &str, v: &Option<String>| {
+            v.as_deref().map(|s| window::parse_day(flag, s)).transpose()
+        };
+        Some(Backfill {
+            since: day("--since", &a.window.since)?
+                .ok_or_else(|| Error::Usage("--backfill needs --since".into()))?,
+            until: day("--until", &a.window.until)?,
+        })
+    } else {
+        None
+    };
+    let link_base = match &a.link_base {
+        Some(u) => {
+            let mut u = u.trim().to_string();
+            if !u.ends_with('/') {
+                u.push('/');
+            }
+            u
+        }
+        None => config.link_base(&list),
+    };
+    let (summarizer, ollama_from_env) = summarizer_settings(a, config, lang)?;
+    Ok(ReportPlan {
+        window: a.window.request(DEFAULT_WINDOW, config)?,
+        backfill,
+        formats,
+        lang,
+        out: a
+            .out
+            .clone()
+            .or_else(|| d.out.clone())
+            .unwrap_or_else(|| PathBuf::from("reports")),
+        summarizer,
+        ollama_from_env,
+        link_base,
+        kinds: config.kinds.clone(),
+        config_path: config.path.clone(),
+        wait: Wait::from_flag(a.wait),
+        data_dir,
+        list,
+    })
+}
+
+/// The summarizer as asked for; also whether the Ollama address came from
+/// `OLLAMA_HOST`.
+fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(Settings, bool)> {
+    let d = &config.defaults;
+    let mut s = Settings::defaults(lang.as_str());
+    let backend = if a.no_llm {
+        Some(Backend::Extractive)
+    } else {
+        match (a.backend, &d.backend) {
+            (Some(b), _) => Some(b),
+            (None, Some(b)) => Some(
+                b.parse::<Backend>()
+                    .map_err(|e| Error::Usage(format!("[defaults] backend: {e}")))?,
+            ),
+            (None, None) => None,
+        }
+    };
+    // A backend, model or server asked for on the command line or in the
+    // configuration is a request that must be met: when it cannot be used
+    // the summaries are unavailable and the exit status is 3. Only the
+    // default falls back to extractive summaries with a notice; OLLAMA_HOST,
+    // the environment's address of Ollama (as Ollama's own tools read it),
+    // moves that default, it does not ask for a model.
+    let ollama_host = std::env::var("OLLAMA_HOST")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    s.backend_explicit = backend.is_some()
+        || a.model.is_some()
+        || a.llm_url.is_some()
+        || a.ollama_url.is_some()
+        || d.model.is_some()
+        || d.llm_url.is_some()
+        || d.ollama_url.is_some();
+    if let Some(b) = backend {
+        s.backend = b;
     }
-    Ok(0)
+    if let Some(m) = a.model.clone().or_else(|| d.model.clone()) {
+        s.model = m;
+    }
+    let ollama_from_env = a.ollama_url.is_none() && d.ollama_url.is_none() && ollama_host.is_some();
+    if let Some(u) = a
+        .ollama_url
+        .clone()
+        .or_else(|| d.ollama_url.clone())
+        .or(ollama_host)
+    {
+        s.ollama_url = u;
+    }
+    if let Some(u) = a.llm_url.clone().or_else(|| d.llm_url.clone()) {
+        s.llm_url = Some(u);
+    }
+    if matches!(s.backend, Backend::OpenAi) && s.llm_url.is_none() {
+        return Err(Error::Usage(
+            "--backend openai needs --llm-url (e.g. http://127.0.0.1:8080/v1)".into(),
+        ));
+    }
+    if let Some(j) = a.jobs.or(d.jobs) {
+        s.jobs = j.clamp(1, 64);
+    }
+    if let Some(n) = a.num_ctx.or(d.num_ctx) {
+        s.num_ctx = n;
+    }
+    if let Some(t) = a.timeout.or(d.timeout_secs) {
+        s.timeout = std::time::Duration::from_secs(t.max(1));
+    }
+    s.refresh = a.refresh_summaries;
+    Ok((s, ollama_from_env))
 }

@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::clock::iso;
 
 use crate::analysis::people::{self, Identity, Sender};
 use crate::analysis::{
@@ -257,13 +258,6 @@ impl Quality {
     }
 }
 
-/// RFC 3339 UTC text of a time.
-pub fn iso(t: i64) -> String {
-    DateTime::<Utc>::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
-
 /// Escape a Message-ID for a URL path as public-inbox does.
 pub fn mid_escape(mid: &str) -> String {
     let mut out = String::with_capacity(mid.len());
@@ -296,7 +290,6 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
     // Everything the archive held at the end of the window (and of the
     // commit range): later mail must not change a past digest.
     let universe: Vec<Message> = archive
-        .index
         .all_messages()?
         .into_iter()
         .filter(|m| time_of(m, field) < window.end)
@@ -491,7 +484,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         None => archive.current_ranges()?,
     };
     Ok(Digest {
-        list: archive.mirror.list.clone(),
+        list: archive.list().to_string(),
         window: window.clone(),
         epochs: epochs_out,
         totals,
@@ -501,12 +494,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
 }
 
 fn epoch_paths(archive: &Archive) -> Result<Vec<(u32, std::path::PathBuf)>> {
-    Ok(archive
-        .mirror
-        .epochs()?
-        .into_iter()
-        .map(|e| (e.number, e.path))
-        .collect())
+    archive.epoch_paths()
 }
 
 /// The original senders (`X-Original-From`, else `Reply-To`) of the mails
@@ -841,8 +829,8 @@ fn quality(archive: &Archive, window: &Window, views: &[ThreadView]) -> Result<Q
             }
         }
     }
-    for (epoch, commit, orig) in archive.index.duplicates()? {
-        let Some(m) = archive.index.message_by_commit(epoch, &commit)? else {
+    for (epoch, commit, orig) in archive.duplicates()? {
+        let Some(m) = archive.message_by_commit(epoch, &commit)? else {
             continue;
         };
         let t = time_of(&m, window.field);
@@ -854,7 +842,7 @@ fn quality(archive: &Archive, window: &Window, views: &[ThreadView]) -> Result<Q
             });
         }
     }
-    for (epoch, commit, err) in archive.index.walk_errors()? {
+    for (epoch, commit, err) in archive.walk_errors()? {
         q.unreadable_commits.push(QualityItem {
             message_id: String::new(),
             subject: String::new(),

@@ -25,6 +25,8 @@ macro_rules! outln {
 pub mod analysis;
 pub mod archive;
 pub mod cli;
+pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod digest;
 pub mod error;

@@ -302,11 +302,7 @@ pub fn resolve_in(
         WindowSpec::Instants { start, end } => (
             *start,
             *end,
-            format!(
-                "{}..{}",
-                crate::digest::iso(*start),
-                crate::digest::iso(*end)
-            ),
+            format!("{}..{}", crate::clock::iso(*start), crate::clock::iso(*end)),
             WindowKind::Instants,
         ),
         WindowSpec::All => match span {
@@ -337,9 +333,9 @@ pub fn resolve_in(
         }
         WindowSpec::Last { .. } | WindowSpec::Instants { .. } => vec![
             "--since".into(),
-            crate::digest::iso(start),
+            crate::clock::iso(start),
             "--until".into(),
-            crate::digest::iso(end),
+            crate::clock::iso(end),
         ],
         WindowSpec::All | WindowSpec::Between { .. } => Vec::new(),
     };

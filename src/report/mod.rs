@@ -3,11 +3,9 @@
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
-pub mod cmd;
 pub mod html;
 pub mod i18n;
 pub mod markdown;
-pub mod summaries;
 
 use std::path::{Path, PathBuf};
 
@@ -18,10 +16,14 @@ use crate::error::{Error, Result};
 use crate::fsutil::{write_atomic, write_atomic_all};
 
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Format {
+    /// Markdown.
+    #[value(alias = "markdown")]
     Md,
+    /// One standalone HTML page.
     Html,
+    /// Everything, for scripts (and `--summaries-from`).
     Json,
 }
 
@@ -34,29 +36,60 @@ impl Format {
         }
     }
 
-    /// Parse `md,html,json`.
+    /// Parse `md,html,json` (the configuration's `formats`).
     pub fn parse_list(s: &str) -> Result<Vec<Format>> {
+        use clap::ValueEnum;
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let f = match part.to_ascii_lowercase().as_str() {
-                "md" | "markdown" => Format::Md,
-                "html" => Format::Html,
-                "json" => Format::Json,
-                other => {
-                    return Err(Error::Usage(format!(
-                        "--format: unknown format {other:?} (md, html, json)"
-                    )));
-                }
-            };
-            if !out.contains(&f) {
-                out.push(f);
-            }
+            let f = Format::from_str(part, true).map_err(|_| {
+                Error::Usage(format!(
+                    "--format: unknown format {part:?} (md, html, json)"
+                ))
+            })?;
+            out.push(f);
         }
-        if out.is_empty() {
+        Self::normalize(out)
+    }
+
+    /// Sorted, without repeats; an empty list is an error.
+    pub fn normalize(mut list: Vec<Format>) -> Result<Vec<Format>> {
+        list.sort();
+        list.dedup();
+        if list.is_empty() {
             return Err(Error::Usage("--format: empty".into()));
         }
-        out.sort();
-        Ok(out)
+        Ok(list)
+    }
+}
+
+/// The language of a report (and of its summaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// Chinese, as the report that started the project.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The configuration's `lang` (`zh`, `en`, or a tag such as `zh-CN`).
+    pub fn parse(s: &str) -> Result<Lang> {
+        let l = s.trim().to_ascii_lowercase();
+        if l.starts_with("zh") {
+            Ok(Lang::Zh)
+        } else if l.starts_with("en") {
+            Ok(Lang::En)
+        } else {
+            Err(Error::Usage(format!("lang {s:?}: zh or en")))
+        }
     }
 }
 
@@ -266,7 +299,7 @@ fn parse_stem(list: &str, stem: &str) -> Option<(i64, i64, String, bool)> {
             return Some((midnight(a)?, next(b)?, format!("{a}..{b}"), by_date));
         }
         let (a, b) = (parse_compact_instant(a)?, parse_compact_instant(b)?);
-        let label = format!("{}..{}", crate::digest::iso(a), crate::digest::iso(b));
+        let label = format!("{}..{}", crate::clock::iso(a), crate::clock::iso(b));
         return Some((a, b, label, by_date));
     }
     if let Some(d) = rest.strip_suffix("-day").and_then(day) {

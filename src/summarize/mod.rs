@@ -59,11 +59,15 @@ use prompt::{Budget, Plan, Request, norm_lang};
 pub const DEFAULT_MODEL: &str = "qwen2.5:7b-instruct";
 
 /// Which summarizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Backend {
+    /// Ollama's API (ollama-rs).
     Ollama,
+    /// Any OpenAI-compatible `/v1/chat/completions` server (llama.cpp, vLLM, LM Studio).
+    #[value(name = "openai")]
     OpenAi,
+    /// No model: facts, cover letter, who said what.
     Extractive,
 }
 

@@ -252,7 +252,12 @@ fn two_threads() -> Vec<Vec<u8>> {
 fn summarize_with(s: &Settings) -> summarize::Outcome {
     let (_r, _d, archive, digest) = synthetic_digest(two_threads());
     assert!(!digest.threads.is_empty());
-    summarize::summarize(&digest, s, archive.index.connection(), &Progress::hidden())
+    summarize::summarize(
+        &digest,
+        s,
+        &lore_digest::summarize::cache::open_store(&archive.summaries_path(), None).unwrap(),
+        &Progress::hidden(),
+    )
 }
 
 /// Every summary is unavailable and its error contains `needle`.

@@ -16,7 +16,12 @@ fn run(
     s: &Settings,
     a: &lore_digest::archive::Archive,
 ) -> summarize::Outcome {
-    summarize::summarize(d, s, a.index.connection(), &Progress::hidden())
+    summarize::summarize(
+        d,
+        s,
+        &lore_digest::summarize::cache::open_store(&a.summaries_path(), None).unwrap(),
+        &Progress::hidden(),
+    )
 }
 
 #[test]

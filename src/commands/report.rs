@@ -1,76 +1,74 @@
 //! `lore-digest report`: window → digest → summaries → files. Also
 //! `--backfill`, which writes every missing weekly report since a date.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
 
-use chrono::TimeZone;
-
-use super::summaries::Asked;
-use super::{Format, Header, Report, SummarizerInfo};
+use super::WindowRequest;
+use crate::analysis::KindRules;
 use crate::archive::Archive;
-use crate::cli::{ReportArgs, now};
-use crate::config::Config;
-use crate::digest::{self, Digest, iso};
-use crate::error::{Error, Result};
+use crate::clock::iso;
+use crate::digest::{self, Digest};
+use crate::error::Result;
+use crate::mirror::Wait;
 use crate::progress::Progress;
-use crate::summarize::Backend;
-use crate::window::{self, Window, WindowSpec};
+use crate::report::{Format, Header, Lang, Report, SummarizerInfo, public_url, window_stem};
+use crate::summarize::{Backend, Settings};
+use crate::window::{Window, WindowSpec};
+
+/// What `report` does, settled by the CLI from flags, configuration and
+/// defaults.
+#[derive(Debug, Clone)]
+pub struct ReportPlan {
+    pub data_dir: PathBuf,
+    pub list: String,
+    /// The window (the last 7 days when none was asked for).
+    pub window: WindowRequest,
+    /// Write every missing weekly report in these days instead.
+    pub backfill: Option<Backfill>,
+    pub formats: Vec<Format>,
+    pub lang: Lang,
+    pub out: PathBuf,
+    /// The summarizer as asked for (flags, configuration, environment).
+    pub summarizer: Settings,
+    /// The Ollama address came from `OLLAMA_HOST`.
+    pub ollama_from_env: bool,
+    pub link_base: String,
+    pub kinds: KindRules,
+    /// The configuration file read, if any (the regenerate command names it).
+    pub config_path: Option<PathBuf>,
+    pub wait: Wait,
+}
+
+/// The days of a backfill: weeks whose Monday lies in `since..=until`
+/// (until: the last complete week when None).
+#[derive(Debug, Clone, Copy)]
+pub struct Backfill {
+    pub since: NaiveDate,
+    pub until: Option<NaiveDate>,
+}
 
 /// Exit status when some summaries could not be made by the model.
 pub const EXIT_SUMMARIES_FAILED: i32 = 3;
 
-pub fn run(
-    data_dir: &Path,
-    list: &str,
-    a: &ReportArgs,
-    config: &Config,
-    progress: &Progress,
-) -> Result<i32> {
+pub fn run(plan: &ReportPlan, progress: &Progress) -> Result<i32> {
     // A report writes (summary cache, files): one run at a time per list.
-    let (archive, _lock) = Archive::open_for_writing(
-        data_dir,
-        list,
-        crate::mirror::Wait::from_flag(a.wait),
-        progress,
-    )?;
-    let formats = Format::parse_list(
-        &a.format
-            .clone()
-            .or_else(|| config.defaults.formats.as_ref().map(|f| f.join(",")))
-            .unwrap_or_else(|| "md,html".into()),
-    )?;
-    let lang = a
-        .lang
-        .clone()
-        .or_else(|| config.defaults.lang.clone())
-        .unwrap_or_else(|| "zh".into());
-    if lang != "zh" && lang != "en" {
-        return Err(Error::Usage(format!("lang {lang:?}: zh or en")));
-    }
-    let out = a
-        .out
-        .clone()
-        .or_else(|| config.defaults.out.clone())
-        .unwrap_or_else(|| PathBuf::from("reports"));
+    let (archive, _lock) =
+        Archive::open_for_writing(&plan.data_dir, &plan.list, plan.wait, progress)?;
 
     // One clock reading: the window, the generation time and the
     // regenerate command's SOURCE_DATE_EPOCH agree.
-    let t = now();
-    let windows: Vec<Window> = if a.backfill {
-        backfill_windows(&archive, a, config, &out, list, &formats, t, progress)?
-    } else {
-        vec![
-            a.window
-                .resolve_at(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config, t)?,
-        ]
+    let t = crate::clock::now();
+    let windows: Vec<Window> = match plan.backfill {
+        Some(b) => backfill_windows(&archive, plan, b, t, progress)?,
+        None => vec![plan.window.resolve(&archive, t)?],
     };
     let mut failed_total = 0;
     for w in windows {
-        let (report, failed) = build(&archive, w, a, config, &lang, &formats, t, progress)?;
+        let (report, failed) = build(&archive, w, plan, t, progress)?;
         failed_total += failed;
-        let written = super::write(&report, &formats, &out)?;
+        let written = crate::report::write(&report, &plan.formats, &plan.out)?;
         for f in &written.files {
             crate::outln!("{}", f.display());
         }
@@ -87,18 +85,15 @@ pub fn run(
 /// Weekly windows from --since to --until (or the last complete week)
 /// whose report files (the week's own names) are missing; none that starts
 /// after the newest mail.
-#[allow(clippy::too_many_arguments)]
 fn backfill_windows(
     archive: &Archive,
-    a: &ReportArgs,
-    config: &Config,
-    out: &Path,
-    list: &str,
-    formats: &[Format],
+    plan: &ReportPlan,
+    b: Backfill,
     t: i64,
     progress: &Progress,
 ) -> Result<Vec<Window>> {
-    let since = window::parse_day("--since", a.window.since.as_deref().unwrap_or_default())?;
+    let (list, out, formats) = (&plan.list, &plan.out, &plan.formats);
+    let since = b.since;
     let today = chrono::DateTime::from_timestamp(t, 0)
         .unwrap_or_default()
         .date_naive();
@@ -107,25 +102,23 @@ fn backfill_windows(
     while last_sunday.weekday() != Weekday::Sun {
         last_sunday -= Duration::days(1);
     }
-    let until = match &a.window.until {
-        Some(u) => window::parse_day("--until", u)?.min(last_sunday),
+    let until = match b.until {
+        Some(u) => u.min(last_sunday),
         None => last_sunday,
     };
     let mut windows = Vec::new();
     let mut newest: Option<Option<i64>> = None;
     let mut after_newest = 0;
     let mut present = 0;
-    for (year, week) in window::weeks_between(since, until) {
+    for (year, week) in crate::window::weeks_between(since, until) {
         let sunday = NaiveDate::from_isoywd_opt(year, week, Weekday::Sun).expect("valid week");
         if sunday > until {
             continue;
         }
-        let mut args = a.window.clone();
-        args.week = Some(format!("{year}-W{week:02}"));
-        args.since = None;
-        args.until = None;
-        args.last = None;
-        let w = args.resolve_at(archive, WindowSpec::All, config, t)?;
+        let w = plan
+            .window
+            .with_spec(WindowSpec::Week { year, week })
+            .resolve(archive, t)?;
         let newest = match newest {
             Some(n) => n,
             None => {
@@ -139,7 +132,7 @@ fn backfill_windows(
             after_newest += 1;
             continue;
         }
-        let (stem, year_dir) = super::window_stem(list, &w);
+        let (stem, year_dir) = window_stem(list, &w);
         let dir = out.join(list).join(year_dir);
         if formats
             .iter()
@@ -174,7 +167,7 @@ pub const STALE_GRACE_SECS: i64 = 86400;
 fn stale_notice(
     archive: &Archive,
     window: &Window,
-    lang: &str,
+    lang: Lang,
     progress: &Progress,
 ) -> Result<Option<String>> {
     let Some((_, newest)) = archive.mail_span(window.field, window.seq_ranges.as_deref())? else {
@@ -191,67 +184,43 @@ fn stale_notice(
         .unwrap_or_else(|| iso(newest));
     progress.note(&format!(
         "{}: newest mail {when}: this window may be incomplete; run sync",
-        archive.mirror.list
+        archive.list()
     ));
     Ok(Some(
-        super::i18n::labels(lang).stale.replace("{newest}", &when),
+        crate::report::i18n::labels(lang.as_str())
+            .stale
+            .replace("{newest}", &when),
     ))
 }
 
-/// Link base with a trailing slash: --link-base, else the list's config.
-fn link_base(a: &ReportArgs, config: &Config, list: &str) -> String {
-    match &a.link_base {
-        Some(u) => {
-            let mut u = u.trim().to_string();
-            if !u.ends_with('/') {
-                u.push('/');
-            }
-            u
-        }
-        None => config.link_base(list),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
 fn build(
     archive: &Archive,
     window: Window,
-    a: &ReportArgs,
-    config: &Config,
-    lang: &str,
-    formats: &[Format],
+    plan: &ReportPlan,
     t: i64,
     progress: &Progress,
 ) -> Result<(Report, usize)> {
-    let list = archive.mirror.list.clone();
+    let list = plan.list.clone();
+    let lang = plan.lang;
     let opts = digest::Options {
-        link_base: link_base(a, config, &list),
-        kinds: config.kinds.clone(),
+        link_base: plan.link_base.clone(),
+        kinds: plan.kinds.clone(),
         keep_bodies: true,
     };
     let digest = digest::build(archive, &window, &opts)?;
     let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
         .into_iter()
         .collect();
-    let (summaries, summarizer, more, asked) =
-        super::summaries::make(archive, &digest, a, config, lang, progress)?;
+    let (summaries, summarizer, more) =
+        super::summaries::make(archive, &digest, &plan.summarizer, progress)?;
     notices.extend(more);
     let failed = summarizer.failed;
-    let regenerate = regenerate_command(&Regen {
-        d: &digest,
-        lang,
-        formats,
-        s: &summarizer,
-        asked: &asked,
-        config,
-        link_base: &opts.link_base,
-        generated: t,
-    });
+    let regenerate = regenerate_command(&digest, plan, &summarizer, t);
     let header = Header {
         tool: "lore-digest".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         list,
-        lang: lang.into(),
+        lang: lang.as_str().into(),
         tz: digest.window.tz.clone(),
         generated_at: iso(t),
         summarizer,
@@ -268,19 +237,6 @@ fn build(
     ))
 }
 
-/// What the regenerate command is made of.
-struct Regen<'a> {
-    d: &'a Digest,
-    lang: &'a str,
-    formats: &'a [Format],
-    s: &'a SummarizerInfo,
-    asked: &'a Asked,
-    config: &'a Config,
-    link_base: &'a str,
-    /// The generation time, UTC seconds.
-    generated: i64,
-}
-
 /// The command that regenerates a report byte for byte, run as written
 /// (the user adds `--data-dir` and `--out`): the generation time as
 /// SOURCE_DATE_EPOCH, the configuration file read (kind rules, link base),
@@ -289,16 +245,15 @@ struct Regen<'a> {
 /// its model, endpoint (without credentials) and context length, `--no-llm`
 /// when no model was wanted, and nothing when the default found no model (a
 /// re-run says so again).
-fn regenerate_command(r: &Regen<'_>) -> String {
-    let d = r.d;
-    let st = &r.asked.settings;
-    let mut c = vec![format!("SOURCE_DATE_EPOCH={}", r.generated)];
+fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generated: i64) -> String {
+    let st = &plan.summarizer;
+    let mut c = vec![format!("SOURCE_DATE_EPOCH={generated}")];
     let model_backend = st.backend != Backend::Extractive;
-    if model_backend && !st.backend_explicit && r.s.model.is_none() && r.asked.ollama_from_env {
-        c.push(format!("OLLAMA_HOST={}", super::public_url(&st.ollama_url)));
+    if model_backend && !st.backend_explicit && s.model.is_none() && plan.ollama_from_env {
+        c.push(format!("OLLAMA_HOST={}", public_url(&st.ollama_url)));
     }
     c.push("lore-digest".into());
-    if let Some(p) = &r.config.path {
+    if let Some(p) = &plan.config_path {
         let abs = std::fs::canonicalize(p)
             .or_else(|_| std::path::absolute(p))
             .unwrap_or_else(|_| p.clone());
@@ -321,12 +276,12 @@ fn regenerate_command(r: &Regen<'_>) -> String {
         "--tz".into(),
         d.window.tz.clone(),
         "--lang".into(),
-        r.lang.into(),
+        plan.lang.as_str().into(),
     ]);
-    let f: Vec<&str> = r.formats.iter().map(|f| f.ext()).collect();
+    let f: Vec<&str> = plan.formats.iter().map(|f| f.ext()).collect();
     c.extend(["--format".into(), f.join(",")]);
-    if r.link_base != Config::default().link_base(&d.list) {
-        c.extend(["--link-base".into(), r.link_base.to_string()]);
+    if plan.link_base != crate::config::Config::default().link_base(&d.list) {
+        c.extend(["--link-base".into(), plan.link_base.clone()]);
     }
     if !model_backend {
         c.push("--no-llm".into());
@@ -341,12 +296,12 @@ fn regenerate_command(r: &Regen<'_>) -> String {
             match st.backend {
                 Backend::OpenAi => {
                     let u = st.llm_url.as_deref().unwrap_or_default();
-                    c.extend(["--llm-url".into(), super::public_url(u)]);
+                    c.extend(["--llm-url".into(), public_url(u)]);
                 }
-                _ => c.extend(["--ollama-url".into(), super::public_url(&st.ollama_url)]),
+                _ => c.extend(["--ollama-url".into(), public_url(&st.ollama_url)]),
             }
         }
-        if st.backend_explicit || r.s.model.is_some() {
+        if st.backend_explicit || s.model.is_some() {
             c.extend(["--num-ctx".into(), st.num_ctx.to_string()]);
         }
     }

@@ -1,0 +1,81 @@
+//! `lore-digest sync`: clone or fetch the list's epochs, then index them.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::archive::{Archive, SyncOptions};
+use crate::error::Result;
+use crate::mirror::Source;
+use crate::progress::Progress;
+
+/// What `sync` does, settled by the CLI.
+#[derive(Debug, Clone)]
+pub struct SyncPlan {
+    pub data_dir: PathBuf,
+    pub list: String,
+    /// `--url` or the list's `url` in the config; None: the remembered source.
+    pub source: Option<Source>,
+    pub options: SyncOptions,
+    /// What was done, as JSON on stdout.
+    pub json: bool,
+}
+
+pub fn run(plan: &SyncPlan, progress: &Progress) -> Result<i32> {
+    let list = plan.list.as_str();
+    let t0 = std::time::Instant::now();
+    let synced = Archive::sync(
+        &plan.data_dir,
+        list,
+        plan.source.clone(),
+        plan.options,
+        progress,
+    )?;
+    let archive = &synced.archive;
+    let total = archive.count()?;
+    if plan.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            list: &'a str,
+            epochs: &'a [crate::mirror::EpochSync],
+            index: Option<&'a crate::index::IndexStats>,
+            messages: u64,
+            replaced: bool,
+        }
+        crate::outln!(
+            "{}",
+            serde_json::to_string_pretty(&Out {
+                list,
+                epochs: &synced.epochs,
+                index: synced.index.as_ref(),
+                messages: total,
+                replaced: synced.replaced,
+            })
+            .expect("serializes")
+        );
+    } else {
+        for e in &synced.epochs {
+            progress.note(&format!(
+                "{list}: epoch {} {} (tip {})",
+                e.epoch,
+                e.action,
+                e.tip
+                    .as_deref()
+                    .map(|t| &t[..12.min(t.len())])
+                    .unwrap_or("none")
+            ));
+        }
+        if let Some(s) = &synced.index {
+            progress.note(&format!(
+                "{list}: indexed {} new message(s), {} removal(s), {} unreadable commit(s) in {:.2?}; {} messages in the index",
+                s.added,
+                s.deleted,
+                s.errors,
+                t0.elapsed(),
+                total
+            ));
+        }
+    }
+    super::index::report_walk_errors(archive, progress)?;
+    Ok(0)
+}
