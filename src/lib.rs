@@ -1,8 +1,26 @@
-//! lore-digest: mirror a public-inbox archive, index it, rebuild threads and
-//! write digests. One module per stage; the binary only wires them.
+//! lore-digest: mirror a public-inbox archive, index it, rebuild its
+//! threads, summarize them and write dated digests.
 //!
-//! Data flow: [`mirror`] (clone/fetch epochs) → [`walk`] (commits → parsed
-//! messages, in parallel, via [`mail`]) → [`index`] (SQLite) → later stages.
+//! Layers point only down. [`cli`] (the binary's clap types) resolves flags,
+//! the configuration and the environment into plans; [`commands`] runs a
+//! plan through the stages:
+//!
+//! - [`mirror`]: clone/fetch the epochs (`DIR/LIST/git/N.git`), checking
+//!   that fetched history is the list's own before it replaces anything;
+//! - [`walk`]: the commits of an epoch → parsed messages, in parallel,
+//!   through [`mail`] and [`msgtime`];
+//! - [`index`]: the SQLite index of every message, updated incrementally;
+//!   [`archive`] keeps mirror and index in step behind one type and owns the
+//!   lock policy;
+//! - [`window`]: which messages a command looks at (weeks, days, last N,
+//!   commit ranges);
+//! - [`thread`] (JWZ with ghosts) and [`analysis`] (kinds, series, review
+//!   trailers, people): pure functions;
+//! - [`digest`]: a window's threads with their history and facts;
+//! - [`summarize`]: one summary per thread from Ollama, an OpenAI-compatible
+//!   server or the extractive fallback, cached in `summaries.sqlite3`;
+//! - [`report`]: Markdown, HTML and JSON, written atomically, and the index
+//!   page.
 
 /// `println!` for command output: when the reader goes away
 /// (`lore-digest threads --json | head`) the program ends quietly, as a Unix

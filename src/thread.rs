@@ -1,4 +1,7 @@
-//! Threads: JWZ-style threading over Message-IDs (DESIGN §4). Pure: no I/O.
+//! Threads: JWZ-style threading over Message-IDs (References, then
+//! In-Reply-To), with placeholder ("ghost") parents for mails the archive
+//! lacks and never by subject, so two series that both say "[PATCH v2 1/4]"
+//! stay apart. Pure: no I/O.
 //!
 //! Rules, in the order they are applied (each is general; none looks at the
 //! subject, the sender or the list):
