@@ -61,9 +61,9 @@ impl Archive {
         let opened = if path.exists() {
             Index::open(&path)
         } else {
-            Err(Error::Index {
+            Err(Error::IndexUnusable {
                 path: path.clone(),
-                message: "missing".into(),
+                reason: "missing".into(),
             })
         };
         match opened {
@@ -73,8 +73,10 @@ impl Archive {
                 Ok(archive)
             }
             Err(
-                e
-                @ (Error::IndexDamaged { .. } | Error::IndexOutdated { .. } | Error::Index { .. }),
+                e @ (Error::IndexDamaged { .. }
+                | Error::IndexOutdated { .. }
+                | Error::IndexUnusable { .. }
+                | Error::Index { .. }),
             ) => {
                 // Repair needs the lock; without it, say why and stop.
                 let lock = match mirror.lock() {

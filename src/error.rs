@@ -11,13 +11,24 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("index {path}: {message}")]
-    Index { path: PathBuf, message: String },
-    #[error("epoch {epoch} ({path}): {message}")]
+    /// SQLite failed on the index.
+    #[error("index {path}: {source}")]
+    Index {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The index file cannot be used as it is (missing, another program's
+    /// database, a newer schema); the reason says what to do.
+    #[error("index {path}: {reason}")]
+    IndexUnusable { path: PathBuf, reason: String },
+    /// Reading an epoch repository failed.
+    #[error("epoch {epoch} ({path}): {source}")]
     Git {
         epoch: u32,
         path: PathBuf,
-        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("sync of {list} from {url}: {message}")]
     Sync {
@@ -81,15 +92,21 @@ impl Error {
         }
         Error::Index {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            source: e,
         }
     }
 
-    pub fn git(epoch: u32, path: &Path, e: impl std::fmt::Display) -> Error {
+    /// A failure reading epoch `epoch`: any error (gix's, kept as the
+    /// source) or a message.
+    pub fn git(
+        epoch: u32,
+        path: &Path,
+        e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
         Error::Git {
             epoch,
             path: path.to_path_buf(),
-            message: e.to_string(),
+            source: e.into(),
         }
     }
 

@@ -371,9 +371,9 @@ impl Index {
                         version: v,
                     });
                 }
-                return Err(Error::Index {
+                return Err(Error::IndexUnusable {
                     path: path.to_path_buf(),
-                    message: format!(
+                    reason: format!(
                         "schema version {v} was written by a newer lore-digest (this one uses \
                          {SCHEMA_VERSION}); use that version, or another --data-dir"
                     ),
@@ -393,9 +393,9 @@ impl Index {
                     )
                     .map_err(|e| ix.err(e))?;
                 if tables > 0 && has_meta == 0 {
-                    return Err(Error::Index {
+                    return Err(Error::IndexUnusable {
                         path: path.to_path_buf(),
-                        message: "not a lore-digest index; move it away or use another --data-dir"
+                        reason: "not a lore-digest index; move it away or use another --data-dir"
                             .into(),
                     });
                 }

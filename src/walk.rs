@@ -72,7 +72,7 @@ impl Epoch {
         })
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> Error {
+    fn err(&self, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
         Error::git(self.number, &self.path, e)
     }
 

@@ -36,7 +36,7 @@ pub mod sanitize;
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::resume_unwind;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -316,22 +316,9 @@ impl Outcome {
     }
 }
 
-/// [`extractive()`] that cannot panic: a thread whose extraction fails
-/// gets its subject.
-fn safe_extractive(thread: &ThreadView, lang: &str) -> String {
-    catch_unwind(AssertUnwindSafe(|| extractive(thread, lang))).unwrap_or_else(|_| {
-        let s = sanitize::clean_text(&thread.subject);
-        if lang == "zh" {
-            format!("主题：{s}")
-        } else {
-            format!("Subject: {s}")
-        }
-    })
-}
-
 fn extractive_summary(thread: &ThreadView, lang: &str) -> Summary {
     Summary {
-        text: safe_extractive(thread, lang),
+        text: extractive(thread, lang),
         source: SummarySource::Extractive,
         error: None,
         parts: 0,
@@ -340,14 +327,14 @@ fn extractive_summary(thread: &ThreadView, lang: &str) -> Summary {
 
 fn unavailable(thread: &ThreadView, lang: &str, error: &str) -> Summary {
     Summary {
-        text: safe_extractive(thread, lang),
+        text: extractive(thread, lang),
         source: SummarySource::Unavailable,
         error: Some(sanitize::clean_error(error)),
         parts: 0,
     }
 }
 
-/// Summarize every thread of `digest`. Never panics; never returns an
+/// Summarize every thread of `digest`. Never returns an
 /// error text as a summary. `db` is the list's summary store (the cache
 /// lives there) and is used from the calling thread only.
 pub fn summarize(
@@ -356,26 +343,10 @@ pub fn summarize(
     db: &rusqlite::Connection,
     progress: &Progress,
 ) -> Outcome {
-    let lang = norm_lang(&settings.lang);
-    match catch_unwind(AssertUnwindSafe(|| run(digest, settings, db, progress))) {
-        Ok(o) => o,
-        Err(_) => {
-            let mut o = Outcome::new(digest.threads.len(), settings, lang);
-            let err = "internal error in the summarizer";
-            o.summaries = digest
-                .threads
-                .iter()
-                .map(|t| unavailable(t, lang, err))
-                .collect();
-            o.failed = o.summaries.len();
-            o.notice = Some(if lang == "zh" {
-                "摘要程序内部错误；所有摘要均为抽取式，并标记为不可用。".to_string()
-            } else {
-                "Internal error in the summarizer: every summary is extractive and marked unavailable.".to_string()
-            });
-            o
-        }
-    }
+    // A panic here is a bug: it is not turned into "internal error"
+    // summaries but ends the run (exit 70, see main.rs); reports are
+    // written atomically, so nothing is left half-written.
+    run(digest, settings, db, progress)
 }
 
 fn now_secs() -> i64 {
