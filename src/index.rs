@@ -586,10 +586,12 @@ impl Index {
 
     /// Commits the walk could not read, with their errors.
     pub fn walk_errors(&self) -> Result<Vec<(u32, String, String)>> {
-        let mut st = self
-            .connection()
-            .prepare("SELECT epoch, commit_oid, error FROM walk_errors ORDER BY epoch, seq")
-            .map_err(|e| self.err(e))?;
+        self.triples("SELECT epoch, commit_oid, error FROM walk_errors ORDER BY epoch, seq")
+    }
+
+    /// Rows of (epoch, text, text) of a query without parameters.
+    fn triples(&self, sql: &str) -> Result<Vec<(u32, String, String)>> {
+        let mut st = self.connection().prepare(sql).map_err(|e| self.err(e))?;
         let rows = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(|e| self.err(e))?;
@@ -695,15 +697,10 @@ impl Index {
 
     /// Copies of earlier mails that were not counted: (epoch, commit, original commit).
     pub fn duplicates(&self) -> Result<Vec<(u32, String, String)>> {
-        let mut st = self
-            .connection()
-            .prepare("SELECT epoch, commit_oid, duplicate_of FROM messages WHERE duplicate_of IS NOT NULL ORDER BY epoch, seq")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        self.triples(
+            "SELECT epoch, commit_oid, duplicate_of FROM messages WHERE duplicate_of IS NOT NULL \
+             ORDER BY epoch, seq",
+        )
     }
 }
 

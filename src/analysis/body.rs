@@ -400,19 +400,7 @@ pub fn mail_facts(body: &str) -> MailFacts {
             continue;
         }
         if in_diff {
-            let diffish = line.is_empty()
-                || line.starts_with([' ', '+', '-', '@', '\\'])
-                || line.starts_with("index ")
-                || line.starts_with("new file mode")
-                || line.starts_with("deleted file mode")
-                || line.starts_with("old mode")
-                || line.starts_with("new mode")
-                || line.starts_with("similarity index")
-                || line.starts_with("rename ")
-                || line.starts_with("copy ")
-                || line.starts_with("Binary files")
-                || line.starts_with("GIT binary patch");
-            if diffish {
+            if is_diff_line(line) {
                 continue;
             }
             in_diff = false;
@@ -584,6 +572,32 @@ pub fn is_bot(from_name: &str, from_addr: &str, subject: &str, body: &str) -> Op
         return Some(BotKind::Other);
     }
     None
+}
+
+/// A line that continues a diff once one has started: context, added and
+/// removed lines, hunk headers, the extended git headers (modes, renames,
+/// copies, similarity) and binary patches.
+pub fn is_diff_line(line: &str) -> bool {
+    const HEADS: [&str; 15] = [
+        "index ",
+        "new file mode",
+        "deleted file mode",
+        "old mode",
+        "new mode",
+        "similarity index",
+        "dissimilarity index",
+        "rename ",
+        "copy ",
+        "Binary files",
+        "GIT binary patch",
+        "literal ",
+        "delta ",
+        "diff --git ",
+        "diff --cc ",
+    ];
+    line.is_empty()
+        || line.starts_with([' ', '+', '-', '@', '\\'])
+        || HEADS.iter().any(|h| line.starts_with(h))
 }
 
 #[cfg(test)]

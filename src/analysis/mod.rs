@@ -14,7 +14,7 @@ mod subject;
 
 pub use body::{
     Applied, BotKind, MAX_BODY_BYTES, MailFacts, Trailer, TrailerKind, body_text, is_bot,
-    mail_facts,
+    is_diff_line, mail_facts,
 };
 pub use kinds::{DEFAULT_KINDS_TOML, Kind, KindRule, KindRuleSpec, KindRules};
 pub use series::{SeriesFacts, VersionedThread, link_versions, series_facts};

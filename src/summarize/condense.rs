@@ -84,25 +84,6 @@ fn is_diff_start(lines: &[&str], i: usize) -> bool {
         && lines.get(i + 2).is_some_and(|n| n.starts_with("@@"))
 }
 
-fn is_diffish(line: &str) -> bool {
-    line.is_empty()
-        || line.starts_with([' ', '+', '-', '@', '\\'])
-        || line.starts_with("index ")
-        || line.starts_with("new file mode")
-        || line.starts_with("deleted file mode")
-        || line.starts_with("old mode")
-        || line.starts_with("new mode")
-        || line.starts_with("similarity index")
-        || line.starts_with("dissimilarity index")
-        || line.starts_with("rename ")
-        || line.starts_with("copy ")
-        || line.starts_with("Binary files")
-        || line.starts_with("GIT binary patch")
-        || line.starts_with("literal ")
-        || line.starts_with("delta ")
-        || line.starts_with("diff --git ")
-}
-
 fn is_diffstat_line(line: &str) -> bool {
     static STAT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^\s?(\S.*?\S|\S)\s+\|\s+(?:\d+\s*\+*-*|Bin(?:\s+\d+\s*->\s*\d+\s+bytes)?)\s*$")
@@ -264,7 +245,7 @@ pub fn condense(body: &str, facts: &MailFacts) -> Condensed {
             break;
         }
         if in_diff {
-            if is_diffish(lines[i]) {
+            if crate::analysis::is_diff_line(lines[i]) {
                 if !line.is_empty() {
                     c.diff_lines += 1;
                 }
