@@ -421,19 +421,21 @@ struct Shared {
 }
 
 impl Shared {
-    /// One request with retries; the sanitized answer or an error message.
-    async fn call(&self, req: &Request) -> Result<String, String> {
+    /// One request with retries; the sanitized answer or why there is none.
+    async fn call(&self, req: &Request) -> Result<String, Failure> {
         let mut attempt = 0u32;
         loop {
             if self.dead.load(Ordering::Relaxed) {
-                return Err("the server stopped answering earlier in this run".to_string());
+                return Err(Failure::Request(
+                    "the server stopped answering earlier in this run".to_string(),
+                ));
             }
             let result = {
                 let _permit = self
                     .sem
                     .acquire()
                     .await
-                    .map_err(|_| "request queue closed".to_string())?;
+                    .map_err(|_| Failure::Request("request queue closed".to_string()))?;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 self.tokens_estimated
                     .fetch_add(req.tokens, Ordering::Relaxed);
@@ -451,10 +453,10 @@ impl Shared {
                             .fetch_add(n as usize, Ordering::Relaxed);
                     }
                     let text = sanitize::sanitize_answer(&answer.text, answer.truncated)
-                        .map_err(|e| format!("{UNUSABLE}{e}"))?;
+                        .map_err(Failure::Unusable)?;
                     if sanitize::echoes_prompt(&text, &req.system) {
-                        return Err(format!(
-                            "{UNUSABLE}it repeats the prompt instead of summarizing it"
+                        return Err(Failure::Unusable(
+                            "it repeats the prompt instead of summarizing it".to_string(),
                         ));
                     }
                     return Ok(text);
@@ -476,7 +478,7 @@ impl Shared {
                     } else {
                         String::new()
                     };
-                    return Err(format!("{e}{tries}"));
+                    return Err(Failure::Request(format!("{e}{tries}")));
                 }
             }
         }
@@ -493,7 +495,7 @@ impl Shared {
             let text = self
                 .call(req)
                 .await
-                .map_err(|e| format!("part {}/{count}: {e}", k + 1))?;
+                .map_err(|e| e.within(&format!("part {}/{count}", k + 1)))?;
             notes.push((label.clone(), text));
         }
         loop {
@@ -502,15 +504,17 @@ impl Shared {
                 let text = self
                     .call(&round[0].0)
                     .await
-                    .map_err(|e| format!("merge: {e}"))?;
+                    .map_err(|e| e.within("merge"))?;
                 return Ok((text, count as u32));
             }
             if round.len() >= notes.len() {
-                return Err("the part notes do not fit the context for merging".to_string());
+                return Err(Failure::Request(
+                    "the part notes do not fit the context for merging".to_string(),
+                ));
             }
             let mut next = Vec::with_capacity(round.len());
             for (req, idx) in &round {
-                let text = self.call(req).await.map_err(|e| format!("merge: {e}"))?;
+                let text = self.call(req).await.map_err(|e| e.within("merge"))?;
                 let first = idx.first().copied().unwrap_or(0);
                 let last = idx.last().copied().unwrap_or(0);
                 next.push((format!("parts {}-{}", first + 1, last + 1), text));
@@ -624,16 +628,38 @@ fn key_parts<'a>(
 }
 
 /// The text and part count of a thread's answer, or why it failed.
-type ThreadResult = Result<(String, u32), String>;
+type ThreadResult = Result<(String, u32), Failure>;
 
-/// Prefix of errors about the content of an answer (as opposed to the
-/// transport). With temperature 0 and a fixed seed the same request gets
-/// the same answer, so such failures are remembered in the cache: an
-/// identical run does not ask again (`--refresh-summaries` does).
-const UNUSABLE: &str = "unusable answer: ";
+/// Why a request gave no summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    /// The model answered, but the answer cannot be shown (an echo of the
+    /// prompt, no text). With temperature 0 and a fixed seed the same
+    /// request gets the same answer, so these are remembered in the cache:
+    /// an identical run does not ask again (`--refresh-summaries` does).
+    Unusable(String),
+    /// The request failed (connection, timeout, HTTP error): asked again
+    /// by the next run.
+    Request(String),
+}
 
-fn is_unusable(e: &str) -> bool {
-    e.contains(UNUSABLE)
+impl Failure {
+    /// The same failure, said to concern `part` (a part or the merge).
+    fn within(self, part: &str) -> Failure {
+        match self {
+            Failure::Unusable(m) => Failure::Unusable(format!("{part}: {m}")),
+            Failure::Request(m) => Failure::Request(format!("{part}: {m}")),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Unusable(m) => write!(f, "unusable answer: {m}"),
+            Failure::Request(m) => f.write_str(m),
+        }
+    }
 }
 
 fn run(
@@ -859,9 +885,14 @@ fn run(
         while let Some(r) = set.join_next_with_id().await {
             match r {
                 Ok((_, v)) => res.push(v),
+                // A panic in a request task is a bug: let it end the run.
+                Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
                 Err(e) => {
                     let index = ids.get(&e.id()).copied().unwrap_or(usize::MAX);
-                    res.push((index, Err("internal error while asking the model".into())));
+                    res.push((
+                        index,
+                        Err(Failure::Request(format!("request cancelled: {e}"))),
+                    ));
                 }
             }
             bar.inc(1);
@@ -891,10 +922,11 @@ fn run(
                 }
             }
             Err(e) => {
-                if is_unusable(&e) {
-                    failures.push((key, sanitize::clean_error(&e)));
+                let e_text = e.to_string();
+                if matches!(e, Failure::Unusable(_)) {
+                    failures.push((key, sanitize::clean_error(&e_text)));
                 }
-                unavailable(t, lang, &e)
+                unavailable(t, lang, &e_text)
             }
         });
     }
