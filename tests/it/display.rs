@@ -17,21 +17,12 @@ const SDE: &str = "1647302400"; // 2022-03-15 00:00 UTC
 const LIST_ADDR: &str = "virtualization@lists.example.org";
 
 fn cmd(data: &Path) -> Command {
-    let mut c = lore_digest_cmd();
-    c.arg("--data-dir").arg(data).env("SOURCE_DATE_EPOCH", SDE);
+    let mut c = lore(data);
+    c.env("SOURCE_DATE_EPOCH", SDE);
     c
 }
 
-fn ok(c: &mut Command) -> String {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{c:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::common::ok_stdout as ok;
 
 fn at(hours: f64) -> String {
     rfc2822_date(T0 + (hours * 3600.0) as i64)

@@ -20,35 +20,12 @@ use serde_json::Value;
 const T0: i64 = 1_646_647_200;
 
 fn lore(data: &Path) -> Command {
-    let mut c = lore_digest_cmd();
-    c.arg("--data-dir")
-        .arg(data)
-        .arg("--quiet")
-        .env("SOURCE_DATE_EPOCH", "1647302400")
-        .env_remove("OLLAMA_HOST")
-        .stdin(Stdio::null());
+    let mut c = common::lore(data);
+    c.arg("--quiet");
     c
 }
 
-fn run(c: &mut Command) -> Output {
-    c.output().expect("run lore-digest")
-}
-
-fn ok(c: &mut Command) -> Output {
-    let out = run(c);
-    assert!(
-        out.status.success(),
-        "{c:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{run_cmd as run, run_ok as ok, stderr_of as stderr};
 
 fn json_of(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).expect("JSON on stdout")

@@ -31,27 +31,12 @@ fn at(days: f64) -> String {
 }
 
 fn lore(data: &Path) -> Command {
-    let mut c = lore_digest_cmd();
-    c.arg("--data-dir")
-        .arg(data)
-        .arg("--quiet")
-        .env("SOURCE_DATE_EPOCH", SDE)
-        .env_remove("OLLAMA_HOST")
-        .stdin(Stdio::null());
+    let mut c = common::lore(data);
+    c.arg("--quiet").env("SOURCE_DATE_EPOCH", SDE);
     c
 }
 
-fn ok(c: &mut Command) -> Output {
-    let out = c.output().expect("run lore-digest");
-    assert!(
-        out.status.success(),
-        "{c:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::common::run_ok as ok;
 
 fn sync(data: &Path, url: &str) {
     ok(lore(data).args(["sync", "t", "--url", url]));

@@ -13,30 +13,16 @@ const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
 const SDE: &str = "1647302400"; // 2022-03-15 00:00 UTC
 
 fn cmd(data: &Path) -> Command {
-    let mut c = lore_digest_cmd();
-    c.arg("--data-dir").arg(data).env("SOURCE_DATE_EPOCH", SDE);
+    let mut c = lore(data);
+    c.env("SOURCE_DATE_EPOCH", SDE);
     c
 }
 
-fn ok(c: &mut Command) -> String {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{c:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::common::ok_stdout as ok;
 
 /// Stdout of a finished command that must have succeeded.
 fn ok_output(out: std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, "the command");
     String::from_utf8(out.stdout).unwrap()
 }
 

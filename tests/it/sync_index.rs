@@ -12,23 +12,11 @@ use serde_json::Value;
 const T0: i64 = 1_646_647_200; // 2022-03-07 10:00:00 UTC (Monday of 2022-W10)
 
 fn run(data: &Path, args: &[&str]) -> Output {
-    lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run lore-digest")
+    run_cmd(lore(data).args(args))
 }
 
 fn ok(data: &Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert!(
-        out.status.success(),
-        "lore-digest {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    ok_stdout(lore(data).args(args))
 }
 
 fn json(data: &Path, args: &[&str]) -> Value {

@@ -3,7 +3,7 @@
 //! runs that wait for the list lock.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -11,29 +11,14 @@ use crate::common::*;
 const T0: i64 = 1_646_647_200; // 2022-03-07 10:00:00 UTC (Monday of 2022-W10)
 
 fn run(data: &Path, args: &[&str]) -> Output {
-    lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run lore-digest")
+    run_cmd(lore(data).args(args))
 }
 
 fn ok(data: &Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert!(
-        out.status.success(),
-        "lore-digest {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    ok_stdout(lore(data).args(args))
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::stderr_of as stderr;
 
 fn count(data: &Path, list: &str) -> u64 {
     let v: serde_json::Value = serde_json::from_str(&ok(

@@ -27,6 +27,53 @@ use std::time::{Duration, Instant};
 // Paths
 // ---------------------------------------------------------------------------------------
 
+/// `lore-digest --data-dir DATA` for a test: standard input closed, the
+/// generation time fixed (2022-03-15, `SOURCE_DATE_EPOCH`) and no
+/// `OLLAMA_HOST` of the caller's.
+pub fn lore(data: &Path) -> Command {
+    let mut c = lore_digest_cmd();
+    c.arg("--data-dir")
+        .arg(data)
+        .env("SOURCE_DATE_EPOCH", "1647302400")
+        .env_remove("OLLAMA_HOST")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+/// Run a command to its end, whatever its status.
+pub fn run_cmd(c: &mut Command) -> std::process::Output {
+    c.output().expect("run lore-digest")
+}
+
+/// Run a command that must succeed; on failure the panic shows its status,
+/// stdout and stderr.
+pub fn run_ok(c: &mut Command) -> std::process::Output {
+    let out = run_cmd(c);
+    assert_success(&out, &format!("{c:?}"));
+    out
+}
+
+/// Panic with `what`, the status, stdout and stderr unless `out` succeeded.
+pub fn assert_success(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Standard output of a command that must succeed, as text.
+pub fn ok_stdout(c: &mut Command) -> String {
+    String::from_utf8(run_ok(c).stdout).expect("UTF-8 on stdout")
+}
+
+/// Standard error, as text.
+pub fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// Path of the `lore-digest` binary built by cargo for this integration test run.
 ///
 /// `CARGO_BIN_EXE_<name>` is only defined when compiling integration tests (and benches),
