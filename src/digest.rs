@@ -127,6 +127,10 @@ pub struct MessageView {
     pub facts: MailFacts,
     #[serde(skip)]
     pub subject_info: SubjectInfo,
+    /// People the mail was addressed to (To and Cc headers): names, else
+    /// addresses. For the grounding check of summaries (not serialized).
+    #[serde(skip)]
+    pub addressed: Vec<String>,
 }
 
 /// A trailer given in a reply: who, what, for which mail.
@@ -279,6 +283,27 @@ fn time_of(m: &Message, field: TimeField) -> i64 {
     }
 }
 
+/// A mail's decoded text, facts, undecodable flag and To/Cc people.
+type Body = (String, MailFacts, bool, Vec<String>);
+
+/// Names (else addresses) in the To and Cc headers of a raw mail.
+fn addressed(raw: &[u8]) -> Vec<String> {
+    let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for a in [msg.to(), msg.cc()].into_iter().flatten() {
+        for p in a.iter().take(200) {
+            match (p.name(), p.address()) {
+                (Some(n), _) if !n.trim().is_empty() => out.push(n.trim().to_string()),
+                (_, Some(e)) => out.push(e.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// Build the digest of `window`.
 pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Digest> {
     let field = window.field;
@@ -330,18 +355,22 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))
         .collect();
     let keep = opts.keep_bodies;
-    let bodies: Vec<(String, MailFacts, bool)> =
-        crate::walk::map_blobs(&epochs, &items, |b| match b {
-            Ok(raw) => {
-                let text = analysis::body_text(&raw);
-                let facts = analysis::mail_facts(&text);
-                let bad = text.contains('\u{FFFD}');
-                (if keep { text } else { String::new() }, facts, bad)
-            }
-            Err(e) => (format!("[unreadable: {e}]"), MailFacts::default(), true),
-        });
-    let mut body_of: HashMap<usize, (String, MailFacts, bool)> =
-        shown.iter().copied().zip(bodies).collect();
+    let bodies: Vec<Body> = crate::walk::map_blobs(&epochs, &items, |b| match b {
+        Ok(raw) => {
+            let text = analysis::body_text(&raw);
+            let facts = analysis::mail_facts(&text);
+            let bad = text.contains('\u{FFFD}');
+            let to = if keep { addressed(&raw) } else { Vec::new() };
+            (if keep { text } else { String::new() }, facts, bad, to)
+        }
+        Err(e) => (
+            format!("[unreadable: {e}]"),
+            MailFacts::default(),
+            true,
+            Vec::new(),
+        ),
+    });
+    let mut body_of: HashMap<usize, Body> = shown.iter().copied().zip(bodies).collect();
 
     // Version chains over every thread of the archive (by root subject).
     let mut versioned = Vec::new();
@@ -387,7 +416,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         let mut msgs = Vec::new();
         for (k, &i) in th.members.iter().enumerate() {
             let m = &universe[i];
-            let (body, facts, bad) = body_of.remove(&i).unwrap_or_default();
+            let (body, facts, bad, addressed) = body_of.remove(&i).unwrap_or_default();
             let bot = analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, &body);
             let mut problems = problem::names(m.problems);
             if bad {
@@ -412,6 +441,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
                 body,
                 facts,
                 subject_info: analysis::parse_subject(&m.subject),
+                addressed,
             });
         }
         // Time order by Date (else received), history first.
