@@ -780,3 +780,56 @@ impl Index {
         Ok(out)
     }
 }
+
+impl Index {
+    /// Earliest and latest time (`field`) of the messages that count (not
+    /// deleted, not a duplicate), optionally only those of commit ranges;
+    /// None when there are none.
+    pub fn time_span(
+        &self,
+        field: TimeField,
+        ranges: Option<&[SeqRange]>,
+    ) -> Result<Option<(i64, i64)>> {
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let live = "deleted_by IS NULL AND duplicate_of IS NULL";
+        let Some(ranges) = ranges else {
+            // ORDER BY … LIMIT 1 walks the time index from either end.
+            let one = |dir: &str| -> Result<Option<i64>> {
+                let sql =
+                    format!("SELECT {col} FROM messages WHERE {live} ORDER BY {col} {dir} LIMIT 1");
+                let mut st = self
+                    .connection()
+                    .prepare_cached(&sql)
+                    .map_err(|e| self.err(e))?;
+                let mut rows = st.query([]).map_err(|e| self.err(e))?;
+                match rows.next().map_err(|e| self.err(e))? {
+                    Some(r) => Ok(Some(r.get(0).map_err(|e| self.err(e))?)),
+                    None => Ok(None),
+                }
+            };
+            return Ok(one("ASC")?.zip(one("DESC")?));
+        };
+        let sql = format!(
+            "SELECT MIN({col}), MAX({col}) FROM messages WHERE epoch = ?1 AND seq > ?2 AND seq <= ?3 AND {live}"
+        );
+        let mut span: Option<(i64, i64)> = None;
+        for r in ranges {
+            let (lo, hi): (Option<i64>, Option<i64>) = self
+                .connection()
+                .query_row(&sql, params![r.epoch, r.after, r.upto], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .map_err(|e| self.err(e))?;
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                span = Some(match span {
+                    Some((a, b)) => (a.min(lo), b.max(hi)),
+                    None => (lo, hi),
+                });
+            }
+        }
+        Ok(span)
+    }
+}
