@@ -105,6 +105,11 @@ pub struct ReportArgs {
     /// Ask the model again even for threads whose summary is cached.
     #[arg(long)]
     pub refresh_summaries: bool,
+    /// Check every summary against its thread (cited mails, people, versions,
+    /// identifiers, acronym expansions): mark problems (default), strict
+    /// (reject a model summary on any problem) or off.
+    #[arg(long, value_name = "MODE", value_parser = ["mark", "strict", "off"])]
+    pub grounding: Option<String>,
     /// Wait for another lore-digest working on this list (a sync, say), up to SECONDS
     /// (forever without a value), instead of exiting with status 75.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true)]

@@ -16,6 +16,7 @@ use crate::digest::{self, Digest, iso};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::summarize::Backend;
+use crate::summarize::grounding::Mode;
 use crate::window::{self, Window, WindowSpec};
 
 /// Exit status when some summaries could not be made by the model.
@@ -233,8 +234,13 @@ fn build(
     let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
         .into_iter()
         .collect();
-    let (summaries, summarizer, more, asked) =
-        super::summaries::make(archive, &digest, a, config, lang, progress)?;
+    let super::summaries::Made {
+        summaries,
+        info: summarizer,
+        notices: more,
+        asked,
+        grounding,
+    } = super::summaries::make(archive, &digest, a, config, lang, progress)?;
     notices.extend(more);
     let failed = summarizer.failed;
     let regenerate = regenerate_command(&Regen {
@@ -256,6 +262,7 @@ fn build(
         generated_at: iso(t),
         summarizer,
         notices,
+        grounding,
         regenerate,
     };
     Ok((
@@ -349,6 +356,9 @@ fn regenerate_command(r: &Regen<'_>) -> String {
         if st.backend_explicit || r.s.model.is_some() {
             c.extend(["--num-ctx".into(), st.num_ctx.to_string()]);
         }
+    }
+    if r.asked.grounding != Mode::Mark {
+        c.extend(["--grounding".into(), r.asked.grounding.as_str().to_string()]);
     }
     c.into_iter()
         .map(|x| {
