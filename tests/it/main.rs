@@ -12,6 +12,7 @@ mod summarize_support;
 mod corpus_index;
 mod faults;
 mod fuzz_regressions;
+mod grounding_real;
 mod grounding_report;
 mod hostile;
 mod prompt_real;
