@@ -1612,7 +1612,8 @@ fn check_versions(text: &str, m: &ThreadMaterial) -> Vec<Found> {
 }
 
 /// Top-level folders of the kernel tree and tree names: a `word/word`
-/// starting with one of them is a path.
+/// starting with one of them, as written, is a path ("Stable/backport" is
+/// not).
 const TREE_DIRS: &[&str] = &[
     "arch",
     "drivers",
@@ -1624,7 +1625,7 @@ const TREE_DIRS: &[&str] = &[
     "fs",
     "net",
     "lib",
-    "documentation",
+    "Documentation",
     "scripts",
     "block",
     "crypto",
@@ -1644,7 +1645,8 @@ const TREE_DIRS: &[&str] = &[
 
 /// Code-like tokens absent from the raw material.
 fn check_identifiers(text: &str, m: &ThreadMaterial) -> Vec<Found> {
-    static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"https?://[^\s<>\])）]+").unwrap());
+    static URL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"https?://[^\s<>\])）"“”‘’'，。；！？、」』》]+"#).unwrap());
     static PATH: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+/?").unwrap());
     static CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -1689,7 +1691,7 @@ fn check_identifiers(text: &str, m: &ThreadMaterial) -> Vec<Found> {
             || segs
                 .iter()
                 .any(|s| s.contains(['.', '_']) || s.chars().any(|c| c.is_ascii_digit()))
-            || TREE_DIRS.contains(&segs[0].to_ascii_lowercase().as_str())
+            || TREE_DIRS.contains(&segs[0])
             || p.as_str()[..l].ends_with('/');
         if !path_like {
             continue; // "and/or", "guest/host"

@@ -253,6 +253,20 @@ fn invented_identifiers_are_caught() {
     assert_clean(
         "Topic: stage2_has_fwb() and HCR_EL2.FWB decide whether guest/host caches and/or CMOs are needed [#2, #1].",
     );
+    assert_clean("Status: Stable/backport; Bug report/question [#1].");
+    // A URL ends before a closing quote, in any language.
+    let m = ThreadMaterial::new(1, &["See https://lore.kernel.org/r/x@y/ for v1."], &["A B"]);
+    let c = check(
+        "摘要：“见 https://lore.kernel.org/r/x@y/”［#1］",
+        &m,
+        &people(),
+        Mode::Strict,
+    );
+    assert!(
+        c.grounding.problems.is_empty(),
+        "{:?}",
+        c.grounding.problems
+    );
 }
 
 #[test]
