@@ -301,6 +301,11 @@ impl Archive {
         &self.mirror.list
     }
 
+    /// Every sender name of the archive (people the grounding check knows).
+    pub fn sender_names(&self) -> Result<Vec<String>> {
+        self.index.sender_names()
+    }
+
     /// The index database file.
     pub fn index_path(&self) -> &Path {
         self.index.path()

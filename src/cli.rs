@@ -23,6 +23,7 @@ use crate::index::TimeField;
 use crate::mirror::{Source, Wait};
 use crate::progress::Progress;
 use crate::report::{Format, Lang};
+use crate::summarize::grounding::Mode;
 use crate::summarize::{Backend, Settings};
 use crate::window::{self, WindowSpec};
 
@@ -115,6 +116,11 @@ pub struct ReportArgs {
     /// Ask the model again even for threads whose summary is cached.
     #[arg(long)]
     pub refresh_summaries: bool,
+    /// Check every summary against its thread (cited mails, people, versions,
+    /// identifiers, acronym expansions): mark problems (default), strict
+    /// (reject a model summary on any problem) or off.
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub grounding: Option<Mode>,
     /// Wait for another lore-digest working on this list (a sync, say), up to SECONDS
     /// (forever without a value), instead of exiting with status 75.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true)]
@@ -422,6 +428,13 @@ fn report_plan(
         None => config.link_base(&list),
     };
     let (summarizer, ollama_from_env) = summarizer_settings(a, config, lang)?;
+    let grounding = match (a.grounding, &d.grounding) {
+        (Some(m), _) => m,
+        (None, Some(m)) => m
+            .parse::<Mode>()
+            .map_err(|e| Error::Usage(format!("[defaults] grounding: {e}")))?,
+        (None, None) => Mode::Mark,
+    };
     Ok(ReportPlan {
         window: a.window.request(DEFAULT_WINDOW, config)?,
         backfill,
@@ -434,6 +447,7 @@ fn report_plan(
             .unwrap_or_else(|| PathBuf::from("reports")),
         summarizer,
         ollama_from_env,
+        grounding,
         link_base,
         kinds: config.kinds.clone(),
         config_path: config.path.clone(),

@@ -46,6 +46,8 @@ pub struct Defaults {
     pub jobs: Option<usize>,
     pub num_ctx: Option<u32>,
     pub timeout_secs: Option<u64>,
+    /// `mark`, `strict` or `off` (see `report --grounding`).
+    pub grounding: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

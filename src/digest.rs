@@ -138,6 +138,10 @@ pub struct MessageView {
     /// The person who sent it (the participant's name and address).
     #[serde(skip)]
     pub sender: Identity,
+    /// People the mail was addressed to (To and Cc headers): names, else
+    /// addresses. For the grounding check of summaries (not serialized).
+    #[serde(skip)]
+    pub addressed: Vec<String>,
 }
 
 /// A trailer given in a reply: who, what, for which mail.
@@ -283,6 +287,27 @@ fn time_of(m: &Message, field: TimeField) -> i64 {
     }
 }
 
+/// A mail's decoded text, facts, undecodable flag and To/Cc people.
+type Body = (String, MailFacts, bool, Vec<String>);
+
+/// Names (else addresses) in the To and Cc headers of a raw mail.
+fn addressed(raw: &[u8]) -> Vec<String> {
+    let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for a in [msg.to(), msg.cc()].into_iter().flatten() {
+        for p in a.iter().take(200) {
+            match (p.name(), p.address()) {
+                (Some(n), _) if !n.trim().is_empty() => out.push(n.trim().to_string()),
+                (_, Some(e)) => out.push(e.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// Build the digest of `window`.
 pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Digest> {
     let field = window.field;
@@ -328,18 +353,22 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))
         .collect();
     let keep = opts.keep_bodies;
-    let bodies: Vec<(String, MailFacts, bool)> =
-        crate::walk::map_blobs(&epochs, &items, |b| match b {
-            Ok(raw) => {
-                let text = analysis::body_text(&raw);
-                let facts = analysis::mail_facts(&text);
-                let bad = text.contains('\u{FFFD}');
-                (if keep { text } else { String::new() }, facts, bad)
-            }
-            Err(e) => (format!("[unreadable: {e}]"), MailFacts::default(), true),
-        });
-    let mut body_of: HashMap<usize, (String, MailFacts, bool)> =
-        shown.iter().copied().zip(bodies).collect();
+    let bodies: Vec<Body> = crate::walk::map_blobs(&epochs, &items, |b| match b {
+        Ok(raw) => {
+            let text = analysis::body_text(&raw);
+            let facts = analysis::mail_facts(&text);
+            let bad = text.contains('\u{FFFD}');
+            let to = if keep { addressed(&raw) } else { Vec::new() };
+            (if keep { text } else { String::new() }, facts, bad, to)
+        }
+        Err(e) => (
+            format!("[unreadable: {e}]"),
+            MailFacts::default(),
+            true,
+            Vec::new(),
+        ),
+    });
+    let mut body_of: HashMap<usize, Body> = shown.iter().copied().zip(bodies).collect();
 
     // The people behind the senders: over every mail shown (a name used
     // with an address in one thread names that address in another), and
@@ -406,7 +435,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         let mut msgs = Vec::new();
         for (k, &i) in th.members.iter().enumerate() {
             let m = &universe[i];
-            let (body, facts, bad) = body_of.remove(&i).unwrap_or_default();
+            let (body, facts, bad, addressed) = body_of.remove(&i).unwrap_or_default();
             let bot = analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, &body);
             let mut problems = problem::names(m.problems);
             if bad {
@@ -432,6 +461,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
                 facts,
                 subject_info: analysis::parse_subject(&m.subject),
                 sender: identity_of.remove(&i).unwrap_or_default(),
+                addressed,
             });
         }
         // Time order by Date (else received), history first; the patches

@@ -756,6 +756,26 @@ impl Index {
         out.dedup();
         Ok(out)
     }
+
+    /// Every distinct non-empty sender name of the archive (deleted mails
+    /// excluded): who the archive knows as people, for the grounding check
+    /// of summaries.
+    pub fn sender_names(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .connection()
+            .prepare_cached(
+                "SELECT DISTINCT from_name FROM messages WHERE from_name != '' AND deleted_by IS NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r.map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
 }
 
 impl Index {

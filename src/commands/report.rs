@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::mirror::Wait;
 use crate::progress::Progress;
 use crate::report::{Format, Header, Lang, Report, SummarizerInfo, public_url, window_stem};
+use crate::summarize::grounding::Mode;
 use crate::summarize::{Backend, Settings};
 use crate::window::{Window, WindowSpec};
 
@@ -34,6 +35,8 @@ pub struct ReportPlan {
     pub summarizer: Settings,
     /// The Ollama address came from `OLLAMA_HOST`.
     pub ollama_from_env: bool,
+    /// How summaries are checked against their threads.
+    pub grounding: Mode,
     pub link_base: String,
     pub kinds: KindRules,
     /// The configuration file read, if any (the regenerate command names it).
@@ -211,8 +214,12 @@ fn build(
     let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
         .into_iter()
         .collect();
-    let (summaries, summarizer, more) =
-        super::summaries::make(archive, &digest, &plan.summarizer, progress)?;
+    let super::summaries::Made {
+        summaries,
+        info: summarizer,
+        notices: more,
+        grounding,
+    } = super::summaries::make(archive, &digest, &plan.summarizer, plan.grounding, progress)?;
     notices.extend(more);
     let failed = summarizer.failed;
     let regenerate = regenerate_command(&digest, plan, &summarizer, t);
@@ -225,6 +232,7 @@ fn build(
         generated_at: iso(t),
         summarizer,
         notices,
+        grounding,
         regenerate,
     };
     Ok((
@@ -304,6 +312,9 @@ fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generat
         if st.backend_explicit || s.model.is_some() {
             c.extend(["--num-ctx".into(), st.num_ctx.to_string()]);
         }
+    }
+    if plan.grounding != Mode::Mark {
+        c.extend(["--grounding".into(), plan.grounding.as_str().to_string()]);
     }
     c.into_iter()
         .map(|x| {

@@ -2,20 +2,24 @@
 //! [`crate::summarize`], mapped to what the report shows and records.
 
 use crate::archive::Archive;
-use crate::digest::Digest;
+use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::report::{SummarizerInfo, ThreadSummary, public_url};
-use crate::summarize::{self, Settings, SummarySource};
+use crate::report::{GroundingCounts, SummarizerInfo, ThreadSummary, public_url};
+use crate::summarize::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
+use crate::summarize::{self, Settings, Summary, SummarySource};
 
-/// Summaries of every thread (parallel to `digest.threads`), how they were
-/// made, and notices for the report header.
+/// Summaries of every thread (parallel to `digest.threads`), each checked
+/// for grounding (`mode`), how they were made, the verdict counts and
+/// notices for the report header.
 pub fn make(
     archive: &Archive,
     digest: &Digest,
     s: &Settings,
+    mode: Mode,
     progress: &Progress,
-) -> Result<(Vec<ThreadSummary>, SummarizerInfo, Vec<String>)> {
+) -> Result<Made> {
+    let lang = s.lang.as_str();
     // The store lives beside the index, not in it: no index rebuild loses
     // a summary. When it cannot be opened the run goes on without a cache.
     let store =
@@ -28,21 +32,7 @@ pub fn make(
             }
         };
     let outcome = summarize::summarize(digest, s, &store, progress);
-    let summaries = outcome
-        .summaries
-        .iter()
-        .map(|x| ThreadSummary {
-            text: x.text.clone(),
-            source: match x.source {
-                SummarySource::Model => "model",
-                SummarySource::Cache => "cache",
-                SummarySource::Extractive => "extractive",
-                SummarySource::Unavailable => "unavailable",
-            }
-            .to_string(),
-            error: x.error.clone(),
-        })
-        .collect();
+    let (summaries, counts) = ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
     let mut notices = Vec::new();
     if let Some(n) = &outcome.notice {
         // The endpoint as given may carry user:password: never in a report.
@@ -71,5 +61,130 @@ pub fn make(
         },
         failed: outcome.failed,
     };
-    Ok((summaries, info, notices))
+    if let Some(c) = &counts
+        && c.rejected > 0
+    {
+        progress.note(&format!(
+            "{} model summar{} rejected by the grounding check; the extractive summary is shown instead",
+            c.rejected,
+            if c.rejected == 1 { "y was" } else { "ies were" }
+        ));
+    }
+    Ok(Made {
+        summaries,
+        info,
+        notices,
+        grounding: counts,
+    })
+}
+
+/// What [`make`] returns.
+pub struct Made {
+    pub summaries: Vec<ThreadSummary>,
+    pub info: SummarizerInfo,
+    pub notices: Vec<String>,
+    /// Verdict counts; None with `--grounding off`.
+    pub grounding: Option<GroundingCounts>,
+}
+
+fn source_name(s: SummarySource) -> &'static str {
+    match s {
+        SummarySource::Model => "model",
+        SummarySource::Cache => "cache",
+        SummarySource::Extractive => "extractive",
+        SummarySource::Unavailable => "unavailable",
+    }
+}
+
+/// Check every summary (model, cache or extractive) against its thread.
+/// A model answer the check rejects is replaced by the extractive summary
+/// and kept as `model_text`.
+fn ground_all(
+    archive: &Archive,
+    digest: &Digest,
+    made: &[Summary],
+    mode: Mode,
+    lang: &str,
+    progress: &Progress,
+) -> (Vec<ThreadSummary>, Option<GroundingCounts>) {
+    let people = if mode == Mode::Off {
+        KnownPeople::default()
+    } else {
+        match archive.sender_names() {
+            Ok(names) => KnownPeople::from_names(names).with_well_known(),
+            Err(e) => {
+                progress.note(&format!(
+                    "{e}; the grounding check knows only the thread's own people"
+                ));
+                KnownPeople::default().with_well_known()
+            }
+        }
+    };
+    let mut counts = GroundingCounts {
+        mode: mode.as_str().to_string(),
+        ..GroundingCounts::default()
+    };
+    let out = made
+        .iter()
+        .zip(&digest.threads)
+        .map(|(x, t)| ground_one(x, t, mode, &people, lang, &mut counts))
+        .collect();
+    (out, (mode != Mode::Off).then_some(counts))
+}
+
+/// The summary of one thread as the report shows it.
+pub fn ground_one(
+    x: &Summary,
+    t: &ThreadView,
+    mode: Mode,
+    people: &KnownPeople,
+    lang: &str,
+    counts: &mut GroundingCounts,
+) -> ThreadSummary {
+    let material = ThreadMaterial::of_thread(t);
+    let mut checked = grounding::check(&x.text, &material, people, mode);
+    let base = ThreadSummary {
+        text: x.text.clone(),
+        source: source_name(x.source).to_string(),
+        error: x.error.clone(),
+        model_text: None,
+        statements: checked.statements.clone(),
+        grounding: None,
+        shown: None,
+    };
+    if mode == Mode::Off {
+        checked.grounding.problems.clear();
+        return ThreadSummary {
+            shown: Some(checked),
+            ..base
+        };
+    }
+    let from_model = matches!(x.source, SummarySource::Model | SummarySource::Cache);
+    match checked.grounding.verdict {
+        Verdict::Rejected if from_model => {
+            counts.rejected += 1;
+            let text = summarize::extractive(t, lang);
+            let shown = grounding::check(&text, &material, people, mode);
+            ThreadSummary {
+                text,
+                model_text: Some(x.text.clone()),
+                statements: shown.statements.clone(),
+                grounding: Some(checked.grounding),
+                shown: Some(shown),
+                ..base
+            }
+        }
+        v => {
+            match v {
+                Verdict::Grounded => counts.grounded += 1,
+                Verdict::Flagged => counts.flagged += 1,
+                Verdict::Rejected => counts.rejected += 1,
+            }
+            ThreadSummary {
+                grounding: Some(checked.grounding.clone()),
+                shown: Some(checked),
+                ..base
+            }
+        }
+    }
 }

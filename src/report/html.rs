@@ -58,6 +58,25 @@ fn safe_url(url: &str) -> bool {
     u.starts_with("https://") || u.starts_with("http://") || u.starts_with('#')
 }
 
+/// `<a id="t-N-m-K">` exactly: the anchor of a mail in a thread's list.
+fn is_mail_anchor(t: &str) -> bool {
+    let Some(id) = t
+        .strip_prefix("<a id=\"t-")
+        .and_then(|r| r.strip_suffix("\">"))
+    else {
+        return false;
+    };
+    let mut it = id.split("-m-");
+    matches!(
+        (it.next(), it.next(), it.next()),
+        (Some(a), Some(b), None)
+            if !a.is_empty() && !b.is_empty()
+                && a.len() < 8 && b.len() < 8
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+    )
+}
+
 /// Markdown to HTML with raw HTML shown as text, unsafe links disarmed and
 /// `id="t-N"` on the N-th level-3 heading (thread anchors).
 pub fn markdown_to_html(md: &str) -> String {
@@ -65,8 +84,22 @@ pub fn markdown_to_html(md: &str) -> String {
     opts.insert(Options::ENABLE_TABLES);
     let mut thread = 0;
     let mut link_stack: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(md, opts).filter_map(|ev| match ev {
-        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+    // Our own mail anchors (`<a id="t-3-m-2"></a>`) pass; any other HTML
+    // is shown as text.
+    let mut anchor_open = false;
+    let events = Parser::new_ext(md, opts).filter_map(move |ev| match ev {
+        Event::InlineHtml(t) if is_mail_anchor(&t) => {
+            anchor_open = true;
+            Some(Event::InlineHtml(t))
+        }
+        Event::InlineHtml(t) if anchor_open && &*t == "</a>" => {
+            anchor_open = false;
+            Some(Event::InlineHtml(t))
+        }
+        Event::Html(t) | Event::InlineHtml(t) => {
+            anchor_open = false;
+            Some(Event::Text(t))
+        }
         Event::Start(Tag::Heading {
             level: HeadingLevel::H3,
             classes,

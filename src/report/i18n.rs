@@ -78,6 +78,19 @@ pub struct Labels {
     pub extractive_backend: &'static str,
     /// The window reaches past the newest mail; `{newest}` is its time.
     pub stale: &'static str,
+    /// Header line of the grounding check and its verdicts.
+    pub grounding: &'static str,
+    pub grounded: &'static str,
+    pub flagged: &'static str,
+    pub rejected: &'static str,
+    /// Heading of a rejected model summary replaced by the extractive one.
+    pub summary_rejected: &'static str,
+    /// Notice under it; `{problems}` lists what was wrong.
+    pub rejected_notice: &'static str,
+    /// Mark after a flagged statement; `{problems}` says why.
+    pub unverified: &'static str,
+    /// Problem kinds: citation, name, version, identifier, expansion, uncited.
+    pub problem_kinds: [&'static str; 6],
 }
 
 pub const ZH: Labels = Labels {
@@ -150,6 +163,21 @@ pub const ZH: Labels = Labels {
     back_to_top: "返回顶部",
     extractive_backend: "提取式（无模型）",
     stale: "归档中最新的邮件为 {newest}：本窗口可能不完整；请运行 sync",
+    grounding: "事实核查",
+    grounded: "有据",
+    flagged: "有存疑处",
+    rejected: "被拒",
+    summary_rejected: "提取式；模型总结未通过事实核查",
+    rejected_notice: "模型总结未通过事实核查（{problems}），以下为提取式总结。",
+    unverified: "存疑：{problems}",
+    problem_kinds: [
+        "引用了不存在的邮件",
+        "线程中没有此人",
+        "线程中没有此版本",
+        "线程中没有此标识符",
+        "线程中没有此缩写全称",
+        "未注明出处",
+    ],
 };
 
 pub const EN: Labels = Labels {
@@ -222,6 +250,21 @@ pub const EN: Labels = Labels {
     back_to_top: "back to top",
     extractive_backend: "extractive (no model)",
     stale: "newest mail {newest}: this window may be incomplete; run sync",
+    grounding: "Grounding",
+    grounded: "grounded",
+    flagged: "flagged",
+    rejected: "rejected",
+    summary_rejected: "extractive; the model summary failed the grounding check",
+    rejected_notice: "The model summary failed the grounding check ({problems}); the extractive summary is shown.",
+    unverified: "unverified: {problems}",
+    problem_kinds: [
+        "cites a mail the thread does not have",
+        "person not in the thread",
+        "version not in the thread",
+        "identifier not in the thread",
+        "expansion not in the thread",
+        "no mail cited",
+    ],
 };
 
 impl Counted {

@@ -11,6 +11,7 @@ use super::i18n::{Labels, labels};
 use super::{Report, ThreadSummary};
 use crate::analysis::Kind;
 use crate::digest::{GivenTrailer, ThreadView};
+use crate::summarize::grounding::{Problem, ProblemKind};
 
 /// Longest summary shown (characters); model output beyond is cut.
 pub const MAX_SUMMARY_CHARS: usize = 6000;
@@ -49,10 +50,17 @@ pub fn escape_inline(s: &str) -> String {
 /// inline text; simple list items ("- ", "* ", "1. ") stay lists; every
 /// other line is its own paragraph. Cut at [`MAX_SUMMARY_CHARS`].
 pub fn escape_block(s: &str) -> String {
+    escape_block_with(s, &|_, rest| escape_inline(rest))
+}
+
+/// [`escape_block`] whose line text (after any list marker) is rendered by
+/// `inline(offset, text)`, `offset` being where the text starts in `s`.
+fn escape_block_with(s: &str, inline: &dyn Fn(usize, &str) -> String) -> String {
     let mut text: String = s.chars().take(MAX_SUMMARY_CHARS).collect();
     if s.chars().count() > MAX_SUMMARY_CHARS {
         text.push('…');
     }
+    let base = text.as_ptr() as usize;
     let mut out = String::new();
     let mut prev_list = false;
     for raw in text.lines() {
@@ -78,7 +86,7 @@ pub fn escape_block(s: &str) -> String {
         // Leading characters that start blocks (headings, quotes, rules,
         // setext underlines, list markers) are escaped by escape_inline or
         // here.
-        let mut body = escape_inline(rest);
+        let mut body = inline(rest.as_ptr() as usize - base, rest);
         if let Some(first) = body.chars().next()
             && matches!(first, '-' | '+' | '=' | '.' | ')' | ':')
         {
@@ -141,6 +149,121 @@ fn fmt_instant(t: i64, tz: Tz) -> String {
 /// Anchor of the n-th thread (1-based).
 pub fn anchor(n: usize) -> String {
     format!("t-{n}")
+}
+
+/// Anchor of mail `k` (1-based, as cited) of the n-th thread.
+pub fn mail_anchor(n: usize, k: usize) -> String {
+    format!("t-{n}-m-{k}")
+}
+
+/// "person not in the thread “Will Deacon”; no mail cited", at most `max`
+/// problems (then "…").
+fn problem_list(l: &Labels, problems: &[Problem], max: usize) -> String {
+    let mut parts: Vec<String> = problems
+        .iter()
+        .take(max)
+        .map(|p| {
+            let kind = ProblemKind::ALL
+                .iter()
+                .position(|k| *k == p.kind)
+                .map_or("", |i| l.problem_kinds[i]);
+            if p.kind == ProblemKind::Uncited {
+                kind.to_string()
+            } else {
+                let t: String = p.text.chars().take(60).collect();
+                format!("{kind} “{t}”")
+            }
+        })
+        .collect();
+    parts.dedup();
+    if problems.len() > max {
+        parts.push("…".into());
+    }
+    parts.join("; ")
+}
+
+/// The summary text: citations as links to the mail's entry in the report
+/// and to lore, flagged statements marked with the reason.
+fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> String {
+    let Some(c) = &s.shown else {
+        return escape_block(&s.text);
+    };
+    // Marks at the end of each flagged statement.
+    let mut marks: Vec<(usize, String)> = Vec::new();
+    for (i, st) in c.statements.iter().enumerate() {
+        let ps: Vec<Problem> = c
+            .grounding
+            .problems
+            .iter()
+            .filter(|p| p.statement == Some(i))
+            .cloned()
+            .collect();
+        if !ps.is_empty() {
+            marks.push((st.end, problem_list(l, &ps, 3)));
+        }
+    }
+    let cite = |numbers: &[usize]| -> String {
+        let parts: Vec<String> = numbers
+            .iter()
+            .map(|&k| match th.messages.get(k.wrapping_sub(1)) {
+                Some(m) if k > 0 => format!(
+                    "[#{k}](#{}){}",
+                    mail_anchor(n, k),
+                    if m.url.starts_with("https://") || m.url.starts_with("http://") {
+                        format!(" [↗]({})", m.url.replace(['(', ')', ' ', '<', '>'], ""))
+                    } else {
+                        String::new()
+                    }
+                ),
+                _ => format!("\\#{k}"),
+            })
+            .collect();
+        format!("\\[{}\\]", parts.join(", "))
+    };
+    let inline = |off: usize, rest: &str| -> String {
+        let end = off + rest.len();
+        let mut out = String::new();
+        let mut pos = off;
+        let mut events: Vec<(usize, usize, String)> = Vec::new();
+        for ct in &c.citations {
+            if ct.start >= off && ct.end <= end {
+                events.push((ct.start, ct.end, cite(&ct.numbers)));
+            }
+        }
+        for (at, why) in &marks {
+            if *at > off && *at <= end {
+                let m = l.unverified.replace("{problems}", why);
+                events.push((*at, *at, format!(" ⚠️ *({})*", escape_inline(&m))));
+            }
+        }
+        events.sort_by_key(|e| (e.0, e.1));
+        for (s0, e0, rendered) in events {
+            if s0 < pos {
+                continue;
+            }
+            out.push_str(&escape_inline(&s.text[pos..s0]));
+            out.push_str(&rendered);
+            pos = e0;
+        }
+        out.push_str(&escape_inline(&s.text[pos.min(end)..end]));
+        out
+    };
+    let mut body = escape_block_with(&s.text, &inline);
+    // Problems outside every statement (in a label line).
+    let loose: Vec<Problem> = c
+        .grounding
+        .problems
+        .iter()
+        .filter(|p| p.statement.is_none())
+        .cloned()
+        .collect();
+    if !loose.is_empty() {
+        let m = l
+            .unverified
+            .replace("{problems}", &problem_list(l, &loose, 3));
+        body.push_str(&format!("\n⚠️ *{}*\n", escape_inline(&m)));
+    }
+    body
 }
 
 /// A link whose target we made (lore URLs): only http(s) is ever emitted.
@@ -363,6 +486,20 @@ pub fn render(report: &Report) -> String {
         who.push_str(&format!(" ({})", &dg[..dg.len().min(19)]));
     }
     let _ = writeln!(o, "- **{}**: {}", l.summaries, escape_inline(who.trim()));
+    if let Some(g) = &h.grounding {
+        let _ = writeln!(
+            o,
+            "- **{}**: {} {} · {} {} · {} {} ({})",
+            l.grounding,
+            g.grounded,
+            l.grounded,
+            g.flagged,
+            l.flagged,
+            g.rejected,
+            l.rejected,
+            escape_inline(&g.mode)
+        );
+    }
     for n in &h.notices {
         let _ = writeln!(o, "- ⚠️ {}", escape_inline(n));
     }
@@ -544,8 +681,22 @@ fn render_thread(
         let _ = writeln!(o, "- {line}");
     }
     o.push('\n');
-    let _ = writeln!(o, "{}\n", summary_heading(l, s));
-    let body = escape_block(&s.text);
+    if s.model_text.is_some() {
+        let _ = writeln!(o, "#### {} ({})\n", l.summary, l.summary_rejected);
+        let problems = s
+            .grounding
+            .as_ref()
+            .map(|g| problem_list(l, &g.problems, 4))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "⚠️ {}\n",
+            escape_inline(&l.rejected_notice.replace("{problems}", &problems))
+        );
+    } else {
+        let _ = writeln!(o, "{}\n", summary_heading(l, s));
+    }
+    let body = summary_body(l, n, th, s);
     if body.trim().is_empty() {
         let _ = writeln!(o, "{}\n", l.summary_unavailable);
     } else {
@@ -561,8 +712,9 @@ fn render_thread(
         let indent = "  ".repeat(0);
         let _ = writeln!(
             o,
-            "{indent}{}. `{}`{} {} — {}",
+            "{indent}{}. <a id=\"{}\"></a>`{}`{} {} — {}",
             i + 1,
+            mail_anchor(n, i + 1),
             fmt_short(&m.date, tz),
             hist,
             link(&m.subject, &m.url),

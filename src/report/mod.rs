@@ -101,6 +101,29 @@ pub struct ThreadSummary {
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The model's own answer, when it is not what is shown (the grounding
+    /// check rejected it and the extractive summary is shown instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_text: Option<String>,
+    /// The statements of the text shown, with the mails each one cites.
+    pub statements: Vec<crate::summarize::grounding::Statement>,
+    /// The grounding check of the summary (of the model's answer when it
+    /// was rejected); absent with `--grounding off`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<crate::summarize::grounding::Grounding>,
+    /// Citations and problems of the text shown, for rendering.
+    #[serde(skip)]
+    pub shown: Option<crate::summarize::grounding::Checked>,
+}
+
+/// How many summaries the grounding check passed, flagged and rejected.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GroundingCounts {
+    /// `mark` or `strict`.
+    pub mode: String,
+    pub grounded: usize,
+    pub flagged: usize,
+    pub rejected: usize,
 }
 
 /// How the summaries were made: recorded so a report can be regenerated.
@@ -133,6 +156,9 @@ pub struct Header {
     pub summarizer: SummarizerInfo,
     /// Notices shown at the top of the report (e.g. no LLM answered).
     pub notices: Vec<String>,
+    /// Verdicts of the grounding check; absent with `--grounding off`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<GroundingCounts>,
     /// The command line that regenerates this report byte for byte (with
     /// the same SOURCE_DATE_EPOCH and summary cache).
     pub regenerate: String,

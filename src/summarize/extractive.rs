@@ -24,6 +24,8 @@ struct Words {
 
 impl Words {
     fn q(&self, s: &str) -> String {
+        // Quoted mail text never reads as a citation.
+        let s = s.replace("[#", "(#").replace("［#", "（#");
         if self.zh {
             format!("“{s}”")
         } else {
@@ -390,8 +392,41 @@ fn names(list: &[GivenTrailer], w: &Words) -> String {
     seen.join(w.list_sep())
 }
 
+/// Most mails one extractive statement cites.
+const MAX_CITES: usize = 8;
+
+/// " [#1, #6]": the citation of mails (1-based numbers), sorted, at most
+/// [`MAX_CITES`]; empty for none.
+fn cite(numbers: &[usize]) -> String {
+    let mut v: Vec<usize> = numbers.iter().copied().filter(|&n| n > 0).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.truncate(MAX_CITES);
+    if v.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = v.iter().map(|n| format!("#{n}")).collect();
+    format!(" [{}]", list.join(", "))
+}
+
+/// The number of a mail (1-based, as the report lists them), by
+/// Message-ID.
+fn number(thread: &ThreadView, mid: &str) -> Option<usize> {
+    thread
+        .messages
+        .iter()
+        .position(|m| m.message_id == mid)
+        .map(|i| i + 1)
+}
+
 fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
+    // The status rests on the first mail and on the mails that gave
+    // trailers, applied the series or NAKed it.
+    let mut cited: Vec<usize> = Vec::new();
+    if !thread.messages.is_empty() {
+        cited.push(root_index(thread) + 1);
+    }
     let s = &thread.series.facts;
     let kind = thread.kind.label(lang);
     if s.patch_mails > 0 {
@@ -443,8 +478,29 @@ fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
     ] {
         if !list.is_empty() {
             parts.push(format!("{label}{}{}", w.colon(), names(list, w)));
+            cited.extend(list.iter().filter_map(|t| number(thread, &t.message_id)));
         }
     }
+    cited.extend(
+        r.applied
+            .iter()
+            .chain(&r.naks)
+            .filter_map(|a| number(thread, &a.message_id)),
+    );
+    // Notices first: they matter more than the third reviewer.
+    let root = cited.first().copied();
+    let mut notices: Vec<usize> = r
+        .applied
+        .iter()
+        .chain(&r.naks)
+        .filter_map(|a| number(thread, &a.message_id))
+        .collect();
+    notices.extend(root);
+    notices.extend(cited.iter().copied());
+    let mut seen = std::collections::HashSet::new();
+    notices.retain(|n| seen.insert(*n));
+    notices.truncate(MAX_CITES);
+    let cited = notices;
     for a in &r.applied {
         let target = a.target.as_deref().unwrap_or("");
         parts.push(match (w.zh, target.is_empty()) {
@@ -490,7 +546,12 @@ fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
     });
     let label = if w.zh { "状态" } else { "Status" };
     let end = if w.zh { "。" } else { "." };
-    format!("{label}{}{}{end}", w.colon(), parts.join(w.sep()))
+    format!(
+        "{label}{}{}{}{end}",
+        w.colon(),
+        parts.join(w.sep()),
+        cite(&cited)
+    )
 }
 
 /// The person who sent a mail, by the name shown for them (one person,
@@ -582,19 +643,33 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
             } else {
                 "Abstract"
             };
-            out.push(format!("{label}{}{}", w.colon(), w.q(&a)));
+            out.push(format!(
+                "{label}{}{}{}",
+                w.colon(),
+                w.q(&a),
+                cite(&[root_index(thread) + 1])
+            ));
         }
     }
 
     if thread.history_messages > 0 {
         let mut keys: Vec<&str> = Vec::new();
         let mut people: Vec<String> = Vec::new();
-        for m in thread.messages.iter().filter(|m| !m.in_window) {
+        // The first history mail of each person named.
+        let mut firsts: Vec<usize> = Vec::new();
+        for (i, m) in thread.messages.iter().enumerate() {
+            if m.in_window {
+                continue;
+            }
             if !keys.contains(&m.sender.key.as_str()) {
                 keys.push(m.sender.key.as_str());
                 people.push(who(m));
+                if firsts.len() < MAX_SPEAKERS {
+                    firsts.push(i + 1);
+                }
             }
         }
+        let c = cite(&firsts);
         let shown: Vec<String> = people.iter().take(MAX_SPEAKERS).cloned().collect();
         let more = people.len().saturating_sub(MAX_SPEAKERS);
         let mut list = shown.join(w.list_sep());
@@ -607,12 +682,12 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
         }
         out.push(if w.zh {
             format!(
-                "此前讨论：窗口之前有 {} 封邮件（{list}）。",
+                "此前讨论：窗口之前有 {} 封邮件（{list}）{c}。",
                 thread.history_messages
             )
         } else {
             format!(
-                "Earlier discussion: {} mail{} before this window ({list}).",
+                "Earlier discussion: {} mail{} before this window ({list}){c}.",
                 thread.history_messages,
                 if thread.history_messages == 1 {
                     ""
@@ -628,9 +703,17 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
     let mut speakers: Vec<(&str, String, String)> = Vec::new();
     let mut extra = 0;
     let mut extra_keys: Vec<&str> = Vec::new();
-    let mut order: Vec<&MessageView> = thread.messages.iter().filter(|m| m.in_window).collect();
-    order.sort_by_key(|m| (m.ds, m.ts));
-    for m in order {
+    let mut extra_mails: Vec<usize> = Vec::new();
+    // Numbers are the report's (the thread's mail list); the order of
+    // speaking is time order.
+    let mut order: Vec<(usize, &MessageView)> = thread
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.in_window)
+        .collect();
+    order.sort_by_key(|(_, m)| (m.ds, m.ts));
+    for (i, m) in order {
         if speakers.iter().any(|(k, _, _)| *k == m.sender.key) {
             continue;
         }
@@ -638,10 +721,15 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
             if !extra_keys.contains(&m.sender.key.as_str()) {
                 extra_keys.push(m.sender.key.as_str());
                 extra += 1;
+                extra_mails.push(i + 1);
             }
             continue;
         }
-        speakers.push((m.sender.key.as_str(), who(m), said(m, &w, &names)));
+        speakers.push((
+            m.sender.key.as_str(),
+            who(m),
+            format!("{}{}", said(m, &w, &names), cite(&[i + 1])),
+        ));
     }
     if !speakers.is_empty() {
         out.push(if w.zh {
@@ -655,11 +743,12 @@ pub fn extractive(thread: &ThreadView, lang: &str) -> String {
             .collect();
         if extra > 0 {
             lines.push(if w.zh {
-                format!("- 另有 {extra} 位参与者")
+                format!("- 另有 {extra} 位参与者{}", cite(&extra_mails))
             } else {
                 format!(
-                    "- and {extra} more participant{}",
-                    if extra == 1 { "" } else { "s" }
+                    "- and {extra} more participant{}{}",
+                    if extra == 1 { "" } else { "s" },
+                    cite(&extra_mails)
                 )
             });
         }

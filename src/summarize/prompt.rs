@@ -24,7 +24,7 @@ use crate::digest::{GivenTrailer, MessageView, ThreadView};
 
 /// Version of the prompt-building code (facts format, mail headers, caps,
 /// split rules); part of the prompt version.
-pub const PROMPT_FORMAT_VERSION: u32 = 1;
+pub const PROMPT_FORMAT_VERSION: u32 = 2;
 
 /// Tokens a chat template adds per message (role markers).
 pub const MESSAGE_OVERHEAD: usize = 8;
@@ -79,7 +79,7 @@ pub fn templates(lang: &str) -> &'static Templates {
     }
 }
 
-/// `p1-` + 12 hex digits of SHA-256 over the language's template file, the
+/// `p2-` + 12 hex digits of SHA-256 over the language's template file, the
 /// condensing rules version and the prompt format version.
 pub fn prompt_version(lang: &str) -> String {
     let lang = norm_lang(lang);
@@ -196,9 +196,24 @@ fn where_label(in_window: bool) -> &'static str {
     if in_window { "WINDOW" } else { "HISTORY" }
 }
 
-fn trailer_lines(kind: TrailerKind, list: &[GivenTrailer], out: &mut Vec<String>) {
-    // Group by person: "Reviewed-by: Bob (2/3, 3/3; WINDOW)".
-    let mut people: Vec<(String, Vec<String>, bool, bool)> = Vec::new();
+/// Mail numbers as cited: `#3, #7`.
+fn cite_list(numbers: &[usize]) -> String {
+    numbers
+        .iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn trailer_lines(
+    kind: TrailerKind,
+    list: &[GivenTrailer],
+    number_of: &dyn Fn(&str) -> Option<usize>,
+    out: &mut Vec<String>,
+) {
+    // Group by person: "Reviewed-by: Bob (on 2/3, 3/3; WINDOW; #5, #6)".
+    #[allow(clippy::type_complexity)]
+    let mut people: Vec<(String, Vec<String>, bool, bool, Vec<usize>)> = Vec::new();
     for t in list {
         let who = if t.name.is_empty() {
             t.email.clone()
@@ -214,6 +229,7 @@ fn trailer_lines(kind: TrailerKind, list: &[GivenTrailer], out: &mut Vec<String>
                 format!("\"{title}\"")
             }
         };
+        let n = number_of(&t.message_id);
         match people.iter_mut().find(|p| p.0 == who) {
             Some(p) => {
                 if !p.1.contains(&what) {
@@ -221,18 +237,35 @@ fn trailer_lines(kind: TrailerKind, list: &[GivenTrailer], out: &mut Vec<String>
                 }
                 p.2 |= t.in_window;
                 p.3 |= !t.in_window;
+                if let Some(n) = n
+                    && !p.4.contains(&n)
+                {
+                    p.4.push(n);
+                }
             }
-            None => people.push((who, vec![what], t.in_window, !t.in_window)),
+            None => people.push((
+                who,
+                vec![what],
+                t.in_window,
+                !t.in_window,
+                n.into_iter().collect(),
+            )),
         }
     }
-    for (who, what, win, hist) in people {
+    for (who, what, win, hist, mut mails) in people {
         let when = match (hist, win) {
             (true, true) => "HISTORY+WINDOW",
             (true, false) => "HISTORY",
             _ => "WINDOW",
         };
+        mails.sort_unstable();
+        let mails = if mails.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", cite_list(&mails))
+        };
         out.push(format!(
-            "{}: {} (on {}; {})",
+            "{}: {} (on {}; {}{mails})",
             kind.as_str(),
             neutralize(&who),
             neutralize(&what.join(", ")),
@@ -319,11 +352,28 @@ pub fn facts(thread: &ThreadView) -> String {
         ));
     }
     let r = &thread.review;
+    let index = mail_numbers(thread);
+    let number_of = |mid: &str| index.get(mid).copied();
+    let at = |mid: &str| {
+        number_of(mid)
+            .map(|n| format!(", #{n}"))
+            .unwrap_or_default()
+    };
     let mut lines = Vec::new();
-    trailer_lines(TrailerKind::ReviewedBy, &r.reviewed_by, &mut lines);
-    trailer_lines(TrailerKind::AckedBy, &r.acked_by, &mut lines);
-    trailer_lines(TrailerKind::TestedBy, &r.tested_by, &mut lines);
-    trailer_lines(TrailerKind::ReportedBy, &r.reported_by, &mut lines);
+    trailer_lines(
+        TrailerKind::ReviewedBy,
+        &r.reviewed_by,
+        &number_of,
+        &mut lines,
+    );
+    trailer_lines(TrailerKind::AckedBy, &r.acked_by, &number_of, &mut lines);
+    trailer_lines(TrailerKind::TestedBy, &r.tested_by, &number_of, &mut lines);
+    trailer_lines(
+        TrailerKind::ReportedBy,
+        &r.reported_by,
+        &number_of,
+        &mut lines,
+    );
     out.extend(lines);
     for a in &r.applied {
         let target = a
@@ -332,19 +382,21 @@ pub fn facts(thread: &ThreadView) -> String {
             .map(|t| format!(" (target: {})", neutralize(t)))
             .unwrap_or_default();
         out.push(format!(
-            "Applied notice by {} on {} ({}): \"{}\"{}",
+            "Applied notice by {} on {} ({}{}): \"{}\"{}",
             neutralize(&a.by),
             a.date.get(..10).unwrap_or(&a.date),
             where_label(a.in_window),
+            at(&a.message_id),
             neutralize(&a.line.chars().take(160).collect::<String>()),
             target
         ));
     }
     for n in &r.naks {
         out.push(format!(
-            "NAK by {} ({}): \"{}\"",
+            "NAK by {} ({}{}): \"{}\"",
             neutralize(&n.by),
             where_label(n.in_window),
+            at(&n.message_id),
             neutralize(&n.line.chars().take(160).collect::<String>())
         ));
     }
@@ -500,15 +552,22 @@ pub fn root_index(thread: &ThreadView) -> usize {
         .unwrap_or(0)
 }
 
-/// The material of a thread: facts and every mail, in the thread's order
-/// (history first, then by date).
-pub fn thread_input(thread: &ThreadView) -> ThreadInput {
-    let index: std::collections::HashMap<&str, usize> = thread
+/// The number of each mail of a thread, by Message-ID: 1-based, in the
+/// thread's order (history first, then by date), the numbers of the
+/// report's mail list and of citations (`[#3]`).
+pub fn mail_numbers(thread: &ThreadView) -> std::collections::HashMap<&str, usize> {
+    thread
         .messages
         .iter()
         .enumerate()
         .map(|(i, m)| (m.message_id.as_str(), i + 1))
-        .collect();
+        .collect()
+}
+
+/// The material of a thread: facts and every mail, in the thread's order
+/// (history first, then by date).
+pub fn thread_input(thread: &ThreadView) -> ThreadInput {
+    let index = mail_numbers(thread);
     let number_of = |mid: &str| index.get(mid).copied();
     let mails = (0..thread.messages.len())
         .map(|i| mail_block(thread, i, &number_of))
@@ -839,7 +898,7 @@ mod tests {
     fn prompt_versions() {
         let en = prompt_version("en");
         let zh = prompt_version("zh-CN");
-        assert!(en.starts_with("p1-") && en.len() == 15, "{en}");
+        assert!(en.starts_with("p2-") && en.len() == 15, "{en}");
         assert_ne!(en, zh);
         assert_eq!(prompt_version("en-US"), en);
         // Every template has its placeholder and the security rule.

@@ -762,7 +762,7 @@ fn disk_full_while_writing_a_report_keeps_the_previous_one() {
     b.add_messages(&gen_mails(0, 1005));
     let data = tempfile::tempdir().unwrap();
     ok(lore(data.path()).args(["sync", "t", "--url"]).arg(b.path()));
-    let Some(fs) = Tmpfs::mount("256k") else {
+    let Some(fs) = Tmpfs::mount("512k") else {
         return;
     };
     let out = fs.path().join("reports");

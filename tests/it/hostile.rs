@@ -1261,14 +1261,22 @@ fn hostile_model_output_cannot_change_the_report() {
     let (base_headings, base_threads) = structure(&base);
     assert_eq!(base_threads.len(), 3, "{base_threads:#?}");
 
-    // Every chat answered with hostile output.
+    // Every chat answered with hostile output, shown as it is (the
+    // grounding check, which would reject it, is off).
     let port = canary.port;
     let server = HostileOllama::start(Arc::new(move |_u: &str| hostile_answer(port)));
     let r1 = data.path().join("R1");
     let out = lore(data.path())
         .args(report_args(
             &r1,
-            &["--backend", "ollama", "--ollama-url", &server.url()],
+            &[
+                "--backend",
+                "ollama",
+                "--ollama-url",
+                &server.url(),
+                "--grounding",
+                "off",
+            ],
         ))
         .output()
         .unwrap();
@@ -1396,6 +1404,8 @@ fn hostile_model_output_cannot_change_the_report() {
                 "--ollama-url",
                 &selective.url(),
                 "--refresh-summaries",
+                "--grounding",
+                "off",
             ],
         ))
         .output()

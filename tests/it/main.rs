@@ -13,6 +13,8 @@ mod corpus_index;
 mod display;
 mod faults;
 mod fuzz_regressions;
+mod grounding_real;
+mod grounding_report;
 mod hostile;
 mod net_errors;
 mod prompt_real;

@@ -10,6 +10,7 @@ use crate::summarize_support;
 
 use std::path::PathBuf;
 
+use lore_digest::summarize::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
 use lore_digest::summarize::prompt::{self, Budget, Step};
 use lore_digest::summarize::{self, estimate_tokens};
 use summarize_support::*;
@@ -81,8 +82,8 @@ fn prompts_of_synthetic_threads() {
     // Facts.
     for fact in [
         "Series: version 2; 2 patches + cover letter; arrived: 1-2",
-        "Reviewed-by: Bob Reviewer (on series; WINDOW)",
-        "Applied notice by Marc Maintainer on 2022-03-09 (WINDOW): \"Applied to kvmarm/next, thanks!\" (target: kvmarm/next)",
+        "Reviewed-by: Bob Reviewer (on series; WINDOW; #6)",
+        "Applied notice by Marc Maintainer on 2022-03-09 (WINDOW, #7): \"Applied to kvmarm/next, thanks!\" (target: kvmarm/next)",
         "Participants: Alice Author (3 HISTORY, 1 WINDOW)",
     ] {
         assert!(user.contains(fact), "{fact}");
@@ -101,6 +102,48 @@ fn prompts_of_synthetic_threads() {
         assert!(!user.contains(gone), "{gone}");
     }
     assert!(user.contains("[diff removed: 1 file: arch/arm64/kvm/mmu.c]"));
+}
+
+#[test]
+fn prompt_mails_carry_the_numbers_of_the_report_mail_list() {
+    let (_r, _d, _archive, digest) = synthetic_digest(standard_mails());
+    let t = &digest.threads[thread_index(&digest, "lazy widgets")];
+    let user = &prompt::plan(&prompt::thread_input(t), "en", budget()).requests[0].user;
+    // Mail k of the prompt is mail k of the report's list: the thread's
+    // mails in time order, history first, 1-based.
+    for (i, m) in t.messages.iter().enumerate() {
+        let head = format!(
+            "\n#{} {} ",
+            i + 1,
+            if m.in_window { "WINDOW" } else { "HISTORY" }
+        );
+        let at = user.find(&head).unwrap_or_else(|| panic!("{head:?}"));
+        let line = user[at + 1..].lines().next().unwrap();
+        assert!(
+            line.ends_with(&format!("From: {}", m.from_name))
+                || line.contains(&format!("From: {} (", m.from_name)),
+            "{line}"
+        );
+        assert_eq!(prompt::mail_numbers(t)[m.message_id.as_str()], i + 1);
+    }
+    // Facts name the mails they come from, as the model is to cite them.
+    let review = t
+        .messages
+        .iter()
+        .position(|m| m.body.contains("Reviewed-by: Bob"))
+        .unwrap()
+        + 1;
+    assert!(
+        user.contains(&format!(
+            "Reviewed-by: Bob Reviewer (on series; WINDOW; #{review})"
+        )),
+        "{user}"
+    );
+    for lang in ["en", "zh"] {
+        let p = prompt::plan(&prompt::thread_input(t), lang, budget());
+        assert!(p.requests[0].system.contains("[#3, #7]"), "{lang}");
+        assert!(p.requests[0].user.contains("[#2, #5]"), "{lang}");
+    }
 }
 
 #[test]
@@ -208,6 +251,29 @@ fn extractive_summaries() {
     }
     golden("extractive.txt", &all);
 
+    // Extractive summaries cite the mails they quote and pass the
+    // grounding check.
+    let people = KnownPeople::from_names(
+        digest
+            .threads
+            .iter()
+            .flat_map(|t| t.participants.iter().map(|p| p.name.clone())),
+    );
+    for t in &digest.threads {
+        let m = ThreadMaterial::of_thread(t);
+        for lang in ["en", "zh"] {
+            let text = summarize::extractive(t, lang);
+            let c = grounding::check(&text, &m, &people, Mode::Strict);
+            assert!(
+                c.grounding.problems.is_empty(),
+                "{text}\n{:?}",
+                c.grounding.problems
+            );
+            assert_eq!(c.grounding.verdict, Verdict::Grounded);
+            assert!(c.grounding.cited >= 1, "{text}");
+        }
+    }
+
     let widget = &digest.threads[thread_index(&digest, "lazy widgets")];
     let en = summarize::extractive(widget, "en");
     assert!(en.contains("Reviewed-by: Bob Reviewer"), "{en}");
@@ -220,17 +286,19 @@ fn extractive_summaries() {
         "{en}"
     );
     assert!(
-        en.contains("Earlier discussion: 4 mails before this window (Alice Author, Bob Reviewer)."),
-        "{en}"
-    );
-    assert!(
         en.contains(
-            "- Alice Author: \"The first access traps and sets it up; I will add a comment.\""
+            "Earlier discussion: 4 mails before this window (Alice Author, Bob Reviewer) [#1, #4]."
         ),
         "{en}"
     );
     assert!(
-        en.contains("- Marc Maintainer: \"Applied to kvmarm/next, thanks!\""),
+        en.contains(
+            "- Alice Author: \"The first access traps and sets it up; I will add a comment.\" [#5]"
+        ),
+        "{en}"
+    );
+    assert!(
+        en.contains("- Marc Maintainer: \"Applied to kvmarm/next, thanks!\" [#7]"),
         "{en}"
     );
     assert!(

@@ -265,20 +265,68 @@ fn respond_stream(conn: &mut TcpStream, lines: &[Value]) -> std::io::Result<()> 
     conn.flush()
 }
 
-/// What the fake model answers for a prompt.
+/// What the fake model answers for a prompt: a correct, cited summary, or
+/// one with a planted error when the thread's subject carries a `GROUND-…`
+/// marker (see [`planted_error`]).
 fn answer_for(user: &str) -> String {
     let subject = subject_of(user);
     if user.contains("NOTES ON ") {
         format!(
-            "Topic: merged summary of {subject}.\nEarlier discussion: from the notes.\nThis window: from the notes.\nOpen questions and outcome: none stated."
+            "Topic: merged summary of {subject} [#1].\nEarlier discussion: from the notes [#1].\nThis window: from the notes [#2].\nOpen questions and outcome: none stated."
         )
     } else if user.contains("This is part ") || user.contains("这是第 ") {
-        format!("Notes on this part of {subject}: people discussed the patches.")
+        format!("Notes on this part of {subject}: people discussed the patches [#1].")
+    } else if let Some(bad) = planted_error(&subject) {
+        format!(
+            "Topic: model summary of {subject} [#1].\nEarlier discussion: none, the thread started in this window.\nThis window: the participants discussed it [#1]. {bad}\nOpen questions and outcome: none stated."
+        )
     } else {
         format!(
-            "Topic: model summary of {subject}.\nEarlier discussion: none, the thread started in this window.\nThis window: the participants discussed it.\nOpen questions and outcome: none stated."
+            "Topic: model summary of {subject} [#1].\nEarlier discussion: none, the thread started in this window.\nThis window: the participants discussed it [#1].\nOpen questions and outcome: none stated."
         )
     }
+}
+
+/// Markers of planted errors, the problem kind each must raise, and the
+/// statement the fake model adds for it.
+pub const PLANTED: &[(&str, &str, &str)] = &[
+    (
+        "GROUND-CITATION",
+        "citation",
+        "The author answered the review [#9].",
+    ),
+    (
+        "GROUND-NAME",
+        "name",
+        "Quentin Question reviewed the fix [#1].",
+    ),
+    (
+        "GROUND-VERSION",
+        "version",
+        "This is v4 of the series, based on v5.19-rc2 [#1].",
+    ),
+    (
+        "GROUND-IDENT",
+        "identifier",
+        "It changes kvm_arch_vcpu_widget_reset() in arch/arm64/kvm/widget.c [#1].",
+    ),
+    (
+        "GROUND-EXPANSION",
+        "expansion",
+        "It relies on FWB (Firmware Workaround) [#1].",
+    ),
+    (
+        "GROUND-UNCITED",
+        "uncited",
+        "The fix was tested on several boards and found to work well.",
+    ),
+];
+
+fn planted_error(subject: &str) -> Option<&'static str> {
+    PLANTED
+        .iter()
+        .find(|(m, _, _)| subject.contains(m))
+        .map(|(_, _, bad)| *bad)
 }
 
 enum Fault {
