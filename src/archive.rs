@@ -543,3 +543,15 @@ fn ensure_synced(mirror: &Mirror, data_dir: &Path) -> Result<()> {
         ),
     })
 }
+
+impl Archive {
+    /// Times (by `field`) of the first and last mail that counts, within
+    /// the commit ranges when given; None when there is none.
+    pub fn mail_span(
+        &self,
+        field: crate::index::TimeField,
+        ranges: Option<&[SeqRange]>,
+    ) -> Result<Option<(i64, i64)>> {
+        self.index.time_span(field, ranges)
+    }
+}

@@ -109,6 +109,10 @@ pub struct ReportArgs {
     /// (forever without a value), instead of exiting with status 75.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true)]
     pub wait: Option<Option<u64>>,
+    /// Base of message links (default: link_base of the list in the config, else
+    /// https://lore.kernel.org/LIST/).
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -163,12 +167,14 @@ pub struct WindowArgs {
     #[arg(long, conflicts_with_all = ["since", "until", "last"])]
     pub week: Option<String>,
     /// First day (YYYY-MM-DD), inclusive; or an exact RFC 3339 time (2022-03-07T10:00:00Z).
+    /// Without --until the window ends today (a day) or now (an exact time).
     #[arg(long, conflicts_with = "last")]
     pub since: Option<String>,
-    /// Last day (YYYY-MM-DD), inclusive; or an exact RFC 3339 time, exclusive.
+    /// Last day (YYYY-MM-DD), inclusive; or an exact RFC 3339 time, exclusive. Without --since
+    /// the window starts at the first mail of the archive (or of the --range).
     #[arg(long, conflicts_with = "last")]
     pub until: Option<String>,
-    /// The last period before now: 7d, 36h, 2w.
+    /// The last period before now: 7d, 36h, 2w, 90m.
     #[arg(long)]
     pub last: Option<String>,
     /// Only messages of these commits: [EPOCH:]FROM..TO, comma separated; FROM exclusive, TO
@@ -221,6 +227,18 @@ impl WindowArgs {
         default: WindowSpec,
         config: &Config,
     ) -> Result<Window> {
+        self.resolve_at(archive, default, config, now())
+    }
+
+    /// [`WindowArgs::resolve`] at the time `now` (UTC seconds): a report
+    /// reads the clock once, so its window and generation time agree.
+    pub fn resolve_at(
+        &self,
+        archive: &Archive,
+        default: WindowSpec,
+        config: &Config,
+        now: i64,
+    ) -> Result<Window> {
         let tz = self
             .tz
             .clone()
@@ -233,10 +251,32 @@ impl WindowArgs {
             TimeField::Received
         };
         let spec = self.spec(default)?;
-        let mut w = window::resolve(&spec, zone, field, now());
-        if let Some(r) = &self.range {
-            let args = window::parse_ranges(r)?;
-            let (seqs, outs) = archive.resolve_ranges(&args)?;
+        let ranges = match &self.range {
+            Some(r) => Some(archive.resolve_ranges(&window::parse_ranges(r)?)?),
+            None => None,
+        };
+        let span = if spec.needs_mail_span() {
+            archive.mail_span(field, ranges.as_ref().map(|(s, _)| s.as_slice()))?
+        } else {
+            None
+        };
+        let mut w = window::resolve_in(&spec, zone, field, now, span);
+        if let WindowSpec::Between {
+            since: Some(_),
+            until,
+        } = &spec
+            && w.end <= w.start
+        {
+            return Err(Error::Usage(match until {
+                Some(_) => "--until is not after --since".to_string(),
+                None => format!(
+                    "--since {}: the window would end before it starts (now is {})",
+                    self.since.as_deref().unwrap_or_default(),
+                    digest::iso(now)
+                ),
+            }));
+        }
+        if let Some((seqs, outs)) = ranges {
             w.seq_ranges = Some(seqs);
             w.ranges = Some(outs);
         }
@@ -254,47 +294,34 @@ impl WindowArgs {
             return window::parse_last(l);
         }
         if self.since.is_some() || self.until.is_some() {
-            let exact = |s: &Option<String>| s.as_deref().is_some_and(|v| v.contains('T'));
-            if exact(&self.since) || exact(&self.until) {
-                let start = match &self.since {
-                    Some(s) if s.contains('T') => window::parse_instant("--since", s)?,
-                    Some(s) => window::parse_day("--since", s)?
-                        .and_hms_opt(0, 0, 0)
-                        .expect("valid")
-                        .and_utc()
-                        .timestamp(),
-                    None => 0,
-                };
-                let end = match &self.until {
-                    Some(s) if s.contains('T') => window::parse_instant("--until", s)?,
-                    Some(s) => (window::parse_day("--until", s)? + chrono::Duration::days(1))
-                        .and_hms_opt(0, 0, 0)
-                        .expect("valid")
-                        .and_utc()
-                        .timestamp(),
-                    None => now(),
-                };
-                if end <= start {
-                    return Err(Error::Usage("--until is not after --since".into()));
+            let bound = |flag: &str, s: &str| -> Result<window::Bound> {
+                Ok(if s.contains('T') {
+                    window::Bound::Instant(window::parse_instant(flag, s)?)
+                } else {
+                    window::Bound::Day(window::parse_day(flag, s)?)
+                })
+            };
+            let since = self
+                .since
+                .as_deref()
+                .map(|s| bound("--since", s))
+                .transpose()?;
+            let until = self
+                .until
+                .as_deref()
+                .map(|s| bound("--until", s))
+                .transpose()?;
+            if let (Some(window::Bound::Day(since)), Some(window::Bound::Day(until))) =
+                (since, until)
+            {
+                if until < since {
+                    return Err(Error::Usage(format!(
+                        "--until {until} is before --since {since}"
+                    )));
                 }
-                return Ok(WindowSpec::Instants { start, end });
+                return Ok(WindowSpec::Days { since, until });
             }
-            let since = match &self.since {
-                Some(s) => window::parse_day("--since", s)?,
-                None => chrono::NaiveDate::from_ymd_opt(1970, 1, 2).expect("valid"),
-            };
-            let until = match &self.until {
-                Some(s) => window::parse_day("--until", s)?,
-                None => chrono::DateTime::from_timestamp(now(), 0)
-                    .unwrap_or_default()
-                    .date_naive(),
-            };
-            if until < since {
-                return Err(Error::Usage(format!(
-                    "--until {until} is before --since {since}"
-                )));
-            }
-            return Ok(WindowSpec::Days { since, until });
+            return Ok(WindowSpec::Between { since, until });
         }
         if self.range.is_some() {
             return Ok(WindowSpec::All);

@@ -684,12 +684,6 @@ impl Index {
         self.query_messages(&sql, [])
     }
 
-    /// Messages of commit ranges, not deleted (deletions after the range
-    /// end still count: a removed message stays removed).
-    pub fn messages_in_ranges(&self, ranges: &[SeqRange]) -> Result<Vec<Message>> {
-        Ok(filter_ranges(self.all_messages()?, Some(ranges)))
-    }
-
     fn query_messages<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<Message>> {
         let mut st = self
             .connection()
@@ -866,20 +860,6 @@ pub fn subject_key_prefix(author: &str, title: &str) -> String {
 }
 
 impl Index {
-    /// The counted message with this Message-ID, if any: (epoch, commit, blob).
-    pub fn live_by_mid(&self, mid: &str) -> Result<Option<(u32, String, String)>> {
-        self.connection()
-            .prepare_cached(
-                "SELECT epoch, commit_oid, blob_oid FROM messages WHERE message_id=?1 \
-                 AND deleted_by IS NULL AND duplicate_of IS NULL ORDER BY epoch, seq LIMIT 1",
-            )
-            .and_then(|mut st| {
-                st.query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
-            })
-            .map_err(|e| self.err(e))
-    }
-
     /// Of `mids`, those already carried by a counted message, with that
     /// message's (epoch, commit, blob).
     pub fn live_by_mids(&self, mids: &[&str]) -> Result<Vec<(String, u32, String, String)>> {
@@ -1007,5 +987,58 @@ impl Index {
         out.sort();
         out.dedup();
         Ok(out)
+    }
+}
+
+impl Index {
+    /// Earliest and latest time (`field`) of the messages that count (not
+    /// deleted, not a duplicate), optionally only those of commit ranges;
+    /// None when there are none.
+    pub fn time_span(
+        &self,
+        field: TimeField,
+        ranges: Option<&[SeqRange]>,
+    ) -> Result<Option<(i64, i64)>> {
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let live = "deleted_by IS NULL AND duplicate_of IS NULL";
+        let Some(ranges) = ranges else {
+            // ORDER BY … LIMIT 1 walks the time index from either end.
+            let one = |dir: &str| -> Result<Option<i64>> {
+                let sql =
+                    format!("SELECT {col} FROM messages WHERE {live} ORDER BY {col} {dir} LIMIT 1");
+                let mut st = self
+                    .connection()
+                    .prepare_cached(&sql)
+                    .map_err(|e| self.err(e))?;
+                let mut rows = st.query([]).map_err(|e| self.err(e))?;
+                match rows.next().map_err(|e| self.err(e))? {
+                    Some(r) => Ok(Some(r.get(0).map_err(|e| self.err(e))?)),
+                    None => Ok(None),
+                }
+            };
+            return Ok(one("ASC")?.zip(one("DESC")?));
+        };
+        let sql = format!(
+            "SELECT MIN({col}), MAX({col}) FROM messages WHERE epoch = ?1 AND seq > ?2 AND seq <= ?3 AND {live}"
+        );
+        let mut span: Option<(i64, i64)> = None;
+        for r in ranges {
+            let (lo, hi): (Option<i64>, Option<i64>) = self
+                .connection()
+                .query_row(&sql, params![r.epoch, r.after, r.upto], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .map_err(|e| self.err(e))?;
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                span = Some(match span {
+                    Some((a, b)) => (a.min(lo), b.max(hi)),
+                    None => (lo, hi),
+                });
+            }
+        }
+        Ok(span)
     }
 }

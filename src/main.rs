@@ -1,6 +1,24 @@
 use clap::Parser;
 
+/// Exit status of a bug (a panic): distinct from every error status (see
+/// README, "Exit status"). Reports are written atomically, so a crash never
+/// leaves a half-written file; the message asks for a bug report.
+const EXIT_INTERNAL_ERROR: i32 = 70;
+
 fn main() {
+    // Like every Unix filter: `lore-digest threads --json | head` ends
+    // quietly when the reader goes away, instead of panicking on EPIPE.
+    // SAFETY: setting a signal disposition to its default before any other
+    // thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "lore-digest: internal error (a bug; please report it with the command that was run): {info}"
+        );
+        std::process::exit(EXIT_INTERNAL_ERROR);
+    }));
     let cli = lore_digest::cli::Cli::parse();
     match lore_digest::cli::run(cli) {
         Ok(code) => std::process::exit(code),

@@ -271,12 +271,7 @@ impl Mirror {
                     let mut holder = String::new();
                     let _ = file.seek(std::io::SeekFrom::Start(0));
                     let _ = file.read_to_string(&mut holder);
-                    let waiting = match deadline {
-                        None => false,
-                        Some(None) => true,
-                        Some(Some(t)) => std::time::Instant::now() < t,
-                    };
-                    if !waiting {
+                    if !deadline.allows_waiting() {
                         return Err(Error::Locked {
                             message: format!(
                                 "another lore-digest (pid {}) is working on {}; wait for it to finish and \
@@ -675,11 +670,27 @@ impl Wait {
         }
     }
 
-    fn deadline(self) -> Option<Option<std::time::Instant>> {
-        match self {
+    /// Start waiting now.
+    fn deadline(self) -> Deadline {
+        Deadline(match self {
             Wait::No => None,
             Wait::For(d) => Some(Some(std::time::Instant::now() + d)),
             Wait::Forever => Some(None),
+        })
+    }
+}
+
+/// When a [`Wait`] that started ends: never waiting, an instant, or never.
+#[derive(Debug, Clone, Copy)]
+struct Deadline(Option<Option<std::time::Instant>>);
+
+impl Deadline {
+    /// True while one may go on waiting.
+    fn allows_waiting(self) -> bool {
+        match self.0 {
+            None => false,
+            Some(None) => true,
+            Some(Some(t)) => std::time::Instant::now() < t,
         }
     }
 }
@@ -947,12 +958,7 @@ fn clear_git_locks(
             Some((pid, name)) => format!("{name} (pid {pid}) has the repository open"),
             None => "it is recent, and this system cannot tell who holds it".to_string(),
         };
-        let waiting = match deadline {
-            None => false,
-            Some(None) => true,
-            Some(Some(t)) => std::time::Instant::now() < t,
-        };
-        if !waiting {
+        if !deadline.allows_waiting() {
             return Err(Error::Locked {
                 message: format!(
                     "epoch {n}: {} is held by another program: {holder}; run again when it is done, \

@@ -26,8 +26,59 @@ pub enum WindowSpec {
     Last { seconds: i64 },
     /// Exact instants (UTC seconds), end exclusive.
     Instants { start: i64, end: i64 },
-    /// No time limit (a `--range` alone).
+    /// `--since`/`--until` with an open side or an exact time: a missing
+    /// `--since` starts at the first mail, a missing `--until` ends today
+    /// (whole days) or now (exact times); a plain day starts at its local
+    /// midnight in the window's zone.
+    Between {
+        since: Option<Bound>,
+        until: Option<Bound>,
+    },
+    /// No time limit (a `--range` alone): from the first to the last mail
+    /// of the range.
     All,
+}
+
+impl WindowSpec {
+    /// True when resolving needs the first and last mail ([`MailSpan`]).
+    pub fn needs_mail_span(&self) -> bool {
+        matches!(
+            self,
+            WindowSpec::All | WindowSpec::Between { since: None, .. }
+        )
+    }
+}
+
+/// One side of `--since`/`--until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// A whole day (`2022-03-07`): `--since` from its local midnight,
+    /// `--until` to the next one.
+    Day(NaiveDate),
+    /// An exact RFC 3339 time, UTC seconds.
+    Instant(i64),
+}
+
+/// Times (by the window's time field) of the first and last mail that
+/// count, within the `--range` if one is given.
+pub type MailSpan = (i64, i64);
+
+/// What kind of window it is: decides the report's file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WindowKind {
+    /// An ISO week.
+    Week,
+    /// One whole day.
+    Day,
+    /// Several whole days.
+    Days,
+    /// The last N minutes, hours or days before the generation time.
+    Last,
+    /// Exact instants.
+    Instants,
+    /// A `--range` alone: its first to its last mail.
+    Range,
 }
 
 /// A resolved window.
@@ -37,12 +88,16 @@ pub struct Window {
     pub start: i64,
     /// Exclusive end, UTC seconds.
     pub end: i64,
-    /// Human label: `2022-W10`, `2022-03-07..2022-03-13`, `last 7d`.
+    /// Human label: `2022-W10`, `2022-03-13`, `2022-03-07..2022-03-13`,
+    /// `last 7d`, `2022-03-07T10:00:00Z..2022-03-08T10:00:00Z`,
+    /// `range 2019-04-29..2023-11-15`.
     pub label: String,
     /// IANA zone the window was computed in.
     pub tz: String,
     /// `received` or `date`.
     pub by: &'static str,
+    /// `week`, `day`, `days`, `last`, `instants` or `range`.
+    pub kind: WindowKind,
     /// First and last day of the window in its zone (YYYY-MM-DD).
     pub first_day: String,
     pub last_day: String,
@@ -105,7 +160,7 @@ pub fn parse_instant(flag: &str, s: &str) -> Result<i64> {
 pub fn parse_last(s: &str) -> Result<WindowSpec> {
     let bad = || {
         Error::Usage(format!(
-            "--last {s:?}: expected a duration like 7d, 36h or 2w"
+            "--last {s:?}: expected a duration like 7d, 36h, 2w or 90m"
         ))
     };
     let s = s.trim();
@@ -146,8 +201,32 @@ fn local_midnight(zone: Tz, day: NaiveDate) -> i64 {
 }
 
 /// Resolve a spec to a window. `now` is UTC seconds (SOURCE_DATE_EPOCH or
-/// the clock).
+/// the clock). Specs that need the archive's first or last mail
+/// ([`WindowSpec::needs_mail_span`]) are resolved as if it held none; use
+/// [`resolve_in`].
 pub fn resolve(spec: &WindowSpec, zone: Tz, field: TimeField, now: i64) -> Window {
+    resolve_in(spec, zone, field, now, None)
+}
+
+/// The label of `--last`: in the largest unit that divides it exactly
+/// (`7d`, `36h`, `90m`), None when no unit does.
+fn last_amount(seconds: i64) -> Option<String> {
+    [(86400, 'd'), (3600, 'h'), (60, 'm')]
+        .into_iter()
+        .find(|(unit, _)| seconds % unit == 0)
+        .map(|(unit, c)| format!("{}{c}", seconds / unit))
+}
+
+/// Resolve a spec to a window, given the first and last mail (`span`, by
+/// `field` and within the `--range`): `--until` alone starts at the first
+/// mail's day, a `--range` alone spans its first to its last mail.
+pub fn resolve_in(
+    spec: &WindowSpec,
+    zone: Tz,
+    field: TimeField,
+    now: i64,
+    span: Option<MailSpan>,
+) -> Window {
     let by = match field {
         TimeField::Received => "received",
         TimeField::Date => "date",
@@ -158,7 +237,37 @@ pub fn resolve(spec: &WindowSpec, zone: Tz, field: TimeField, now: i64) -> Windo
             .with_timezone(&zone)
             .date_naive()
     };
-    let (start, end, label) = match spec {
+    if let WindowSpec::Between { since, until } = spec {
+        let first = span.map(|s| s.0);
+        let concrete = match (since, until) {
+            (Some(Bound::Instant(_)), _) | (_, Some(Bound::Instant(_))) => {
+                let end = match until {
+                    Some(Bound::Instant(t)) => *t,
+                    Some(Bound::Day(d)) => local_midnight(zone, *d + Duration::days(1)),
+                    None => now,
+                };
+                let start = match since {
+                    Some(Bound::Instant(t)) => *t,
+                    Some(Bound::Day(d)) => local_midnight(zone, *d),
+                    None => first.map_or(end, |f| f.min(end)),
+                };
+                WindowSpec::Instants { start, end }
+            }
+            _ => {
+                let until = match until {
+                    Some(Bound::Day(d)) => *d,
+                    _ => day_of(now),
+                };
+                let since = match since {
+                    Some(Bound::Day(d)) => *d,
+                    _ => first.map_or(until, |f| day_of(f).min(until)),
+                };
+                WindowSpec::Days { since, until }
+            }
+        };
+        return resolve_in(&concrete, zone, field, now, span);
+    }
+    let (start, end, label, kind) = match spec {
         WindowSpec::Week { year, week } => {
             let mon = NaiveDate::from_isoywd_opt(*year, *week, Weekday::Mon).expect("checked week");
             let next = mon + Duration::days(7);
@@ -166,23 +275,29 @@ pub fn resolve(spec: &WindowSpec, zone: Tz, field: TimeField, now: i64) -> Windo
                 local_midnight(zone, mon),
                 local_midnight(zone, next),
                 format!("{year}-W{week:02}"),
+                WindowKind::Week,
             )
         }
         WindowSpec::Days { since, until } => {
             let next = *until + Duration::days(1);
+            let (label, kind) = if since == until {
+                (since.to_string(), WindowKind::Day)
+            } else {
+                (format!("{since}..{until}"), WindowKind::Days)
+            };
             (
                 local_midnight(zone, *since),
                 local_midnight(zone, next),
-                format!("{since}..{until}"),
+                label,
+                kind,
             )
         }
         WindowSpec::Last { seconds } => {
-            let label = if seconds % 86400 == 0 {
-                format!("last {}d", seconds / 86400)
-            } else {
-                format!("last {}h", seconds / 3600)
+            let label = match last_amount(*seconds) {
+                Some(a) => format!("last {a}"),
+                None => format!("last {seconds}s"),
             };
-            (now - seconds, now, label)
+            (now - seconds, now, label, WindowKind::Last)
         }
         WindowSpec::Instants { start, end } => (
             *start,
@@ -192,8 +307,18 @@ pub fn resolve(spec: &WindowSpec, zone: Tz, field: TimeField, now: i64) -> Windo
                 crate::digest::iso(*start),
                 crate::digest::iso(*end)
             ),
+            WindowKind::Instants,
         ),
-        WindowSpec::All => (i64::MIN / 2, i64::MAX / 2, "all".to_string()),
+        WindowSpec::All => match span {
+            Some((first, last)) => (
+                first,
+                last.saturating_add(1),
+                format!("range {}..{}", day_of(first), day_of(last)),
+                WindowKind::Range,
+            ),
+            None => (now, now, "range (no mail)".to_string(), WindowKind::Range),
+        },
+        WindowSpec::Between { .. } => unreachable!("resolved above"),
     };
     let args: Vec<String> = match spec {
         WindowSpec::Week { .. } => vec!["--week".into(), label.clone()],
@@ -205,27 +330,30 @@ pub fn resolve(spec: &WindowSpec, zone: Tz, field: TimeField, now: i64) -> Windo
                 until.to_string(),
             ]
         }
+        WindowSpec::Last { seconds } if last_amount(*seconds).is_some() => {
+            // Again relative to the generation time, which the regenerate
+            // command records as SOURCE_DATE_EPOCH.
+            vec!["--last".into(), last_amount(*seconds).unwrap_or_default()]
+        }
         WindowSpec::Last { .. } | WindowSpec::Instants { .. } => vec![
             "--since".into(),
             crate::digest::iso(start),
             "--until".into(),
             crate::digest::iso(end),
         ],
-        WindowSpec::All => Vec::new(),
+        WindowSpec::All | WindowSpec::Between { .. } => Vec::new(),
     };
-    let (first_day, last_day) = if matches!(spec, WindowSpec::All) {
-        (String::new(), String::new())
-    } else {
-        (day_of(start).to_string(), day_of(end - 1).to_string())
-    };
+    let first_day = day_of(start);
+    let last_day = day_of((end - 1).max(start));
     Window {
         start,
         end,
         label,
         tz: zone.name().to_string(),
         by,
-        first_day,
-        last_day,
+        kind,
+        first_day: first_day.to_string(),
+        last_day: last_day.to_string(),
         field,
         zone,
         ranges: None,
@@ -361,6 +489,120 @@ mod tests {
         assert_eq!(r[1].from, None);
         assert!(parse_ranges("zz..yy").is_err());
         assert!(parse_ranges("abc").is_err());
+    }
+
+    #[test]
+    fn last_is_labelled_in_the_unit_that_divides_it() {
+        let label =
+            |s: &str| resolve(&parse_last(s).unwrap(), Tz::UTC, TimeField::Received, 0).label;
+        assert_eq!(label("90m"), "last 90m");
+        assert_eq!(label("30m"), "last 30m");
+        assert_eq!(label("120m"), "last 2h");
+        assert_eq!(label("36h"), "last 36h");
+        assert_eq!(label("7d"), "last 7d");
+        assert_eq!(label("2w"), "last 14d");
+        let w = resolve(
+            &parse_last("90m").unwrap(),
+            Tz::UTC,
+            TimeField::Received,
+            10_000,
+        );
+        assert_eq!((w.start, w.end), (10_000 - 5400, 10_000));
+        assert_eq!(w.args, ["--last", "90m"]);
+        assert_eq!(w.kind, WindowKind::Last);
+    }
+
+    #[test]
+    fn plain_day_with_an_exact_time_starts_at_local_midnight() {
+        let z = parse_tz("Asia/Shanghai").unwrap();
+        let spec = WindowSpec::Between {
+            since: Some(Bound::Day(parse_day("--since", "2022-03-07").unwrap())),
+            until: Some(Bound::Instant(
+                parse_instant("--until", "2022-03-08T12:00:00Z").unwrap(),
+            )),
+        };
+        let w = resolve(&spec, z, TimeField::Received, 0);
+        assert_eq!(w.start, 1646611200 - 8 * 3600);
+        assert_eq!(w.end, 1646611200 + 86400 + 12 * 3600);
+        assert_eq!(w.kind, WindowKind::Instants);
+        assert_eq!(w.label, "2022-03-06T16:00:00Z..2022-03-08T12:00:00Z");
+        // and the other way round
+        let spec = WindowSpec::Between {
+            since: Some(Bound::Instant(
+                parse_instant("--since", "2022-03-07T12:00:00Z").unwrap(),
+            )),
+            until: Some(Bound::Day(parse_day("--until", "2022-03-08").unwrap())),
+        };
+        let w = resolve(&spec, z, TimeField::Received, 0);
+        assert_eq!(w.end, 1646611200 + 2 * 86400 - 8 * 3600);
+    }
+
+    #[test]
+    fn open_since_starts_at_the_first_mail_and_open_until_ends_today() {
+        let first = 1556532000; // 2019-04-29T10:00:00Z
+        let span = Some((first, 1646647200));
+        let until_only = WindowSpec::Between {
+            since: None,
+            until: Some(Bound::Day(parse_day("--until", "2019-08-01").unwrap())),
+        };
+        let w = resolve_in(&until_only, Tz::UTC, TimeField::Received, 0, span);
+        assert_eq!(w.label, "2019-04-29..2019-08-01");
+        assert_eq!(w.first_day, "2019-04-29");
+        assert_eq!(w.args, ["--since", "2019-04-29", "--until", "2019-08-01"]);
+        // A first mail after --until: an empty window on that day.
+        let w = resolve_in(
+            &until_only,
+            Tz::UTC,
+            TimeField::Received,
+            0,
+            Some((1646647200, 1646647200)),
+        );
+        assert_eq!(w.label, "2019-08-01");
+        let since_only = WindowSpec::Between {
+            since: Some(Bound::Day(parse_day("--since", "2022-03-01").unwrap())),
+            until: None,
+        };
+        let w = resolve_in(&since_only, Tz::UTC, TimeField::Received, 1647302400, span);
+        assert_eq!(w.label, "2022-03-01..2022-03-15");
+        let exact_until = WindowSpec::Between {
+            since: None,
+            until: Some(Bound::Instant(1646647200)),
+        };
+        let w = resolve_in(&exact_until, Tz::UTC, TimeField::Received, 0, span);
+        assert_eq!((w.start, w.end), (first, 1646647200));
+    }
+
+    #[test]
+    fn range_alone_spans_its_first_to_its_last_mail() {
+        let w = resolve_in(
+            &WindowSpec::All,
+            Tz::UTC,
+            TimeField::Received,
+            0,
+            Some((1556532000, 1700035800)),
+        );
+        assert_eq!((w.start, w.end), (1556532000, 1700035801));
+        assert_eq!(w.label, "range 2019-04-29..2023-11-15");
+        assert_eq!(
+            (w.first_day.as_str(), w.last_day.as_str()),
+            ("2019-04-29", "2023-11-15")
+        );
+        assert_eq!(w.kind, WindowKind::Range);
+        assert!(w.args.is_empty());
+        // No mail in the range: an empty window at the generation time.
+        let w = resolve_in(
+            &WindowSpec::All,
+            Tz::UTC,
+            TimeField::Received,
+            1647302400,
+            None,
+        );
+        assert_eq!((w.start, w.end), (1647302400, 1647302400));
+        assert_eq!(
+            (w.first_day.as_str(), w.last_day.as_str()),
+            ("2022-03-15", "2022-03-15")
+        );
+        assert_eq!(w.label, "range (no mail)");
     }
 
     #[test]

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
+use chrono::TimeZone;
+
+use super::summaries::Asked;
 use super::{Format, Header, Report, SummarizerInfo};
 use crate::archive::Archive;
 use crate::cli::{ReportArgs, now};
@@ -12,6 +15,7 @@ use crate::config::Config;
 use crate::digest::{self, Digest, iso};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+use crate::summarize::Backend;
 use crate::window::{self, Window, WindowSpec};
 
 /// Exit status when some summaries could not be made by the model.
@@ -51,20 +55,20 @@ pub fn run(
         .or_else(|| config.defaults.out.clone())
         .unwrap_or_else(|| PathBuf::from("reports"));
 
+    // One clock reading: the window, the generation time and the
+    // regenerate command's SOURCE_DATE_EPOCH agree.
+    let t = now();
     let windows: Vec<Window> = if a.backfill {
-        backfill_windows(&archive, a, config, &out, list, &formats)?
+        backfill_windows(&archive, a, config, &out, list, &formats, t, progress)?
     } else {
         vec![
             a.window
-                .resolve(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config)?,
+                .resolve_at(&archive, WindowSpec::Last { seconds: 7 * 86400 }, config, t)?,
         ]
     };
-    if a.backfill && windows.is_empty() {
-        progress.note("backfill: every weekly report is already there");
-    }
     let mut failed_total = 0;
     for w in windows {
-        let (report, failed) = build(&archive, w, a, config, &lang, &formats, progress)?;
+        let (report, failed) = build(&archive, w, a, config, &lang, &formats, t, progress)?;
         failed_total += failed;
         let written = super::write(&report, &formats, &out)?;
         for f in &written.files {
@@ -81,7 +85,9 @@ pub fn run(
 }
 
 /// Weekly windows from --since to --until (or the last complete week)
-/// whose report files are missing.
+/// whose report files (the week's own names) are missing; none that starts
+/// after the newest mail.
+#[allow(clippy::too_many_arguments)]
 fn backfill_windows(
     archive: &Archive,
     a: &ReportArgs,
@@ -89,9 +95,11 @@ fn backfill_windows(
     out: &Path,
     list: &str,
     formats: &[Format],
+    t: i64,
+    progress: &Progress,
 ) -> Result<Vec<Window>> {
     let since = window::parse_day("--since", a.window.since.as_deref().unwrap_or_default())?;
-    let today = chrono::DateTime::from_timestamp(now(), 0)
+    let today = chrono::DateTime::from_timestamp(t, 0)
         .unwrap_or_default()
         .date_naive();
     // The last complete ISO week ends on the Sunday before today.
@@ -104,17 +112,12 @@ fn backfill_windows(
         None => last_sunday,
     };
     let mut windows = Vec::new();
+    let mut newest: Option<Option<i64>> = None;
+    let mut after_newest = 0;
+    let mut present = 0;
     for (year, week) in window::weeks_between(since, until) {
         let sunday = NaiveDate::from_isoywd_opt(year, week, Weekday::Sun).expect("valid week");
         if sunday > until {
-            continue;
-        }
-        let stem = format!("{list}-{sunday}");
-        let dir = out.join(list).join(format!("{:04}", sunday.year()));
-        if formats
-            .iter()
-            .all(|f| dir.join(format!("{stem}.{}", f.ext())).exists())
-        {
             continue;
         }
         let mut args = a.window.clone();
@@ -122,11 +125,94 @@ fn backfill_windows(
         args.since = None;
         args.until = None;
         args.last = None;
-        windows.push(args.resolve(archive, WindowSpec::All, config)?);
+        let w = args.resolve_at(archive, WindowSpec::All, config, t)?;
+        let newest = match newest {
+            Some(n) => n,
+            None => {
+                let n = archive
+                    .mail_span(w.field, w.seq_ranges.as_deref())?
+                    .map(|s| s.1);
+                *newest.insert(n)
+            }
+        };
+        if newest.is_none_or(|n| w.start > n) {
+            after_newest += 1;
+            continue;
+        }
+        let (stem, year_dir) = super::window_stem(list, &w);
+        let dir = out.join(list).join(year_dir);
+        if formats
+            .iter()
+            .all(|f| dir.join(format!("{stem}.{}", f.ext())).exists())
+        {
+            present += 1;
+            continue;
+        }
+        windows.push(w);
+    }
+    if after_newest > 0 {
+        let when = newest
+            .flatten()
+            .map(|n| format!("newest mail {}", iso(n)))
+            .unwrap_or_else(|| "no mail in the index".into());
+        progress.note(&format!(
+            "backfill: {when}; {after_newest} later week(s) not written (run sync)"
+        ));
+    }
+    if windows.is_empty() && present > 0 {
+        progress.note("backfill: every weekly report is already there");
     }
     Ok(windows)
 }
 
+/// A window may end this long after the newest mail before the report says
+/// that it may be incomplete: a quiet day on a list is no reason to sync.
+pub const STALE_GRACE_SECS: i64 = 86400;
+
+/// The header notice when the window reaches past the newest mail (by the
+/// window's time field, within its `--range`), also said on stderr.
+fn stale_notice(
+    archive: &Archive,
+    window: &Window,
+    lang: &str,
+    progress: &Progress,
+) -> Result<Option<String>> {
+    let Some((_, newest)) = archive.mail_span(window.field, window.seq_ranges.as_deref())? else {
+        return Ok(None);
+    };
+    if window.end <= newest.saturating_add(STALE_GRACE_SECS) {
+        return Ok(None);
+    }
+    let when = window
+        .zone
+        .timestamp_opt(newest, 0)
+        .single()
+        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz))
+        .unwrap_or_else(|| iso(newest));
+    progress.note(&format!(
+        "{}: newest mail {when}: this window may be incomplete; run sync",
+        archive.mirror.list
+    ));
+    Ok(Some(
+        super::i18n::labels(lang).stale.replace("{newest}", &when),
+    ))
+}
+
+/// Link base with a trailing slash: --link-base, else the list's config.
+fn link_base(a: &ReportArgs, config: &Config, list: &str) -> String {
+    match &a.link_base {
+        Some(u) => {
+            let mut u = u.trim().to_string();
+            if !u.ends_with('/') {
+                u.push('/');
+            }
+            u
+        }
+        None => config.link_base(list),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn build(
     archive: &Archive,
     window: Window,
@@ -134,26 +220,40 @@ fn build(
     config: &Config,
     lang: &str,
     formats: &[Format],
+    t: i64,
     progress: &Progress,
 ) -> Result<(Report, usize)> {
     let list = archive.mirror.list.clone();
     let opts = digest::Options {
-        link_base: config.link_base(&list),
+        link_base: link_base(a, config, &list),
         kinds: config.kinds.clone(),
         keep_bodies: true,
     };
     let digest = digest::build(archive, &window, &opts)?;
-    let (summaries, summarizer, notices) =
+    let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
+        .into_iter()
+        .collect();
+    let (summaries, summarizer, more, asked) =
         super::summaries::make(archive, &digest, a, config, lang, progress)?;
+    notices.extend(more);
     let failed = summarizer.failed;
-    let regenerate = regenerate_command(&digest, a, lang, formats, &summarizer);
+    let regenerate = regenerate_command(&Regen {
+        d: &digest,
+        lang,
+        formats,
+        s: &summarizer,
+        asked: &asked,
+        config,
+        link_base: &opts.link_base,
+        generated: t,
+    });
     let header = Header {
         tool: "lore-digest".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         list,
         lang: lang.into(),
         tz: digest.window.tz.clone(),
-        generated_at: iso(now()),
+        generated_at: iso(t),
         summarizer,
         notices,
         regenerate,
@@ -168,16 +268,43 @@ fn build(
     ))
 }
 
-/// The command that regenerates a report: same window, zone, language,
-/// commit range and summarizer.
-fn regenerate_command(
-    d: &Digest,
-    a: &ReportArgs,
-    lang: &str,
-    formats: &[Format],
-    s: &SummarizerInfo,
-) -> String {
-    let mut c = vec!["lore-digest".to_string(), "report".into(), d.list.clone()];
+/// What the regenerate command is made of.
+struct Regen<'a> {
+    d: &'a Digest,
+    lang: &'a str,
+    formats: &'a [Format],
+    s: &'a SummarizerInfo,
+    asked: &'a Asked,
+    config: &'a Config,
+    link_base: &'a str,
+    /// The generation time, UTC seconds.
+    generated: i64,
+}
+
+/// The command that regenerates a report byte for byte, run as written
+/// (the user adds `--data-dir` and `--out`): the generation time as
+/// SOURCE_DATE_EPOCH, the configuration file read (kind rules, link base),
+/// the same window, commit range, zone, language, formats and link base,
+/// and the summarizer as the user asked for it — an explicit backend with
+/// its model, endpoint (without credentials) and context length, `--no-llm`
+/// when no model was wanted, and nothing when the default found no model (a
+/// re-run says so again).
+fn regenerate_command(r: &Regen<'_>) -> String {
+    let d = r.d;
+    let st = &r.asked.settings;
+    let mut c = vec![format!("SOURCE_DATE_EPOCH={}", r.generated)];
+    let model_backend = st.backend != Backend::Extractive;
+    if model_backend && !st.backend_explicit && r.s.model.is_none() && r.asked.ollama_from_env {
+        c.push(format!("OLLAMA_HOST={}", super::public_url(&st.ollama_url)));
+    }
+    c.push("lore-digest".into());
+    if let Some(p) = &r.config.path {
+        let abs = std::fs::canonicalize(p)
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.clone());
+        c.extend(["--config".into(), abs.display().to_string()]);
+    }
+    c.extend(["report".into(), d.list.clone()]);
     c.extend(d.window.args.iter().cloned());
     if d.window.by == "date" {
         c.extend(["--by".into(), "date".into()]);
@@ -194,25 +321,40 @@ fn regenerate_command(
         "--tz".into(),
         d.window.tz.clone(),
         "--lang".into(),
-        lang.into(),
+        r.lang.into(),
     ]);
-    let f: Vec<&str> = formats.iter().map(|f| f.ext()).collect();
+    let f: Vec<&str> = r.formats.iter().map(|f| f.ext()).collect();
     c.extend(["--format".into(), f.join(",")]);
-    if s.backend == "extractive" {
+    if r.link_base != Config::default().link_base(&d.list) {
+        c.extend(["--link-base".into(), r.link_base.to_string()]);
+    }
+    if !model_backend {
         c.push("--no-llm".into());
     } else {
-        c.extend(["--backend".into(), s.backend.clone()]);
-        if let Some(m) = &s.model {
-            c.extend(["--model".into(), m.clone()]);
+        if st.backend_explicit {
+            c.extend([
+                "--backend".into(),
+                st.backend.as_str().to_string(),
+                "--model".into(),
+                st.model.clone(),
+            ]);
+            match st.backend {
+                Backend::OpenAi => {
+                    let u = st.llm_url.as_deref().unwrap_or_default();
+                    c.extend(["--llm-url".into(), super::public_url(u)]);
+                }
+                _ => c.extend(["--ollama-url".into(), super::public_url(&st.ollama_url)]),
+            }
         }
-        if let Some(n) = a.num_ctx {
-            c.extend(["--num-ctx".into(), n.to_string()]);
+        if st.backend_explicit || r.s.model.is_some() {
+            c.extend(["--num-ctx".into(), st.num_ctx.to_string()]);
         }
     }
     c.into_iter()
         .map(|x| {
-            if x.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "-_.,:/=@+".contains(ch))
+            if !x.is_empty()
+                && x.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.,:/=@+".contains(ch))
             {
                 x
             } else {

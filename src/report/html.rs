@@ -143,7 +143,8 @@ pub fn render_report(report: &Report, md: &str) -> String {
     page(&title, &report.report.lang, &(nav + &markdown_to_html(md)))
 }
 
-/// The index page of a list's reports, newest first.
+/// The index page of a list's reports, newest first: each window's label
+/// linking to its HTML, then its formats.
 pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
     let l = labels(lang);
     let mut body = format!(
@@ -158,15 +159,19 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
             let href = format!("{}/{}.{}", r.rel_dir, r.stem, f);
             links.push(format!("<a href=\"{}\">{}</a>", escape(&href), escape(f)));
         }
+        let mut label = r.label.clone();
+        if r.by_date {
+            label = format!("{label} ({})", l.by_date);
+        }
         let main = if r.formats.iter().any(|f| f == "html") {
             format!(
                 "<a href=\"{}/{}.html\">{}</a>",
                 escape(&r.rel_dir),
                 escape(&r.stem),
-                escape(&r.day)
+                escape(&label)
             )
         } else {
-            escape(&r.day)
+            escape(&label)
         };
         body.push_str(&format!(
             "<li>{main} <small>({})</small></li>\n",

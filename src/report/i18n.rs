@@ -39,7 +39,6 @@ pub struct Labels {
     pub root_missing: &'static str,
     pub summary: &'static str,
     pub summary_source_model: &'static str,
-    pub summary_source_cache: &'static str,
     pub summary_source_extractive: &'static str,
     pub summary_unavailable: &'static str,
     pub messages: &'static str,
@@ -58,6 +57,8 @@ pub struct Labels {
     pub reports_index: &'static str,
     pub back_to_top: &'static str,
     pub extractive_backend: &'static str,
+    /// The window reaches past the newest mail; `{newest}` is its time.
+    pub stale: &'static str,
 }
 
 pub const ZH: Labels = Labels {
@@ -98,7 +99,6 @@ pub const ZH: Labels = Labels {
     root_missing: "线程首封邮件不在归档中",
     summary: "🤖 总结",
     summary_source_model: "模型生成",
-    summary_source_cache: "模型生成（缓存）",
     summary_source_extractive: "提取式（未使用模型）",
     summary_unavailable: "模型总结不可用，以下为提取式总结",
     messages: "📝 邮件列表",
@@ -117,6 +117,7 @@ pub const ZH: Labels = Labels {
     reports_index: "报告索引",
     back_to_top: "返回顶部",
     extractive_backend: "提取式（无模型）",
+    stale: "归档中最新的邮件为 {newest}：本窗口可能不完整；请运行 sync",
 };
 
 pub const EN: Labels = Labels {
@@ -157,7 +158,6 @@ pub const EN: Labels = Labels {
     root_missing: "the thread's first mail is not in the archive",
     summary: "🤖 Summary",
     summary_source_model: "by the model",
-    summary_source_cache: "by the model (cached)",
     summary_source_extractive: "extractive (no model)",
     summary_unavailable: "model summary unavailable; extractive summary follows",
     messages: "📝 Mails",
@@ -176,6 +176,7 @@ pub const EN: Labels = Labels {
     reports_index: "Reports",
     back_to_top: "back to top",
     extractive_backend: "extractive (no model)",
+    stale: "newest mail {newest}: this window may be incomplete; run sync",
 };
 
 pub fn labels(lang: &str) -> &'static Labels {

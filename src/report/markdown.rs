@@ -281,10 +281,12 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
     out
 }
 
+/// The summary's heading. A cached answer is the model's answer: the page
+/// says the same either way, so a report regenerated from the cache (or
+/// replayed) is byte-identical; JSON keeps `source` for scripts.
 fn summary_heading(l: &Labels, s: &ThreadSummary) -> String {
     let src = match s.source.as_str() {
-        "model" => l.summary_source_model,
-        "cache" => l.summary_source_cache,
+        "model" | "cache" => l.summary_source_model,
         "unavailable" => l.summary_unavailable,
         _ => l.summary_source_extractive,
     };

@@ -1,7 +1,7 @@
 //! Reports: a digest rendered as Markdown, HTML (from the same Markdown,
 //! through pulldown-cmark, with all raw HTML escaped) and JSON, written
-//! atomically to `OUT/LIST/YYYY/LIST-YYYY-MM-DD.{md,html,json}`, plus an
-//! `OUT/LIST/index.html` of every report.
+//! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
+//! plus an `OUT/LIST/index.html` of every report.
 
 pub mod cmd;
 pub mod html;
@@ -156,12 +156,148 @@ impl Report {
         s
     }
 
-    /// File stem `LIST-YYYY-MM-DD` (window end date in the report's zone)
-    /// and its year folder.
+    /// File stem and year folder: [`window_stem`].
     pub fn file_stem(&self) -> (String, String) {
-        let day = &self.digest.window.last_day;
-        let year = day.get(..4).unwrap_or("0000").to_string();
-        (format!("{}-{}", self.digest.list, day), year)
+        window_stem(&self.digest.list, &self.digest.window)
+    }
+}
+
+/// Suffix of the stem of a window computed by the Date header.
+const BY_DATE: &str = "-by-date";
+
+/// `20220307T1000Z` (or `20220307T100005Z` when the seconds are not zero).
+fn compact_instant(t: i64) -> String {
+    let d = chrono::DateTime::<chrono::Utc>::from_timestamp(t, 0).unwrap_or_default();
+    if t % 60 == 0 {
+        d.format("%Y%m%dT%H%MZ").to_string()
+    } else {
+        d.format("%Y%m%dT%H%M%SZ").to_string()
+    }
+}
+
+fn parse_compact_instant(s: &str) -> Option<i64> {
+    ["%Y%m%dT%H%MZ", "%Y%m%dT%H%M%SZ"].iter().find_map(|f| {
+        chrono::NaiveDateTime::parse_from_str(s, f)
+            .ok()
+            .map(|d| d.and_utc().timestamp())
+    })
+}
+
+/// The file stem of a window's report and its year folder (the year of the
+/// window's last day). Each kind of window has names of its own, so no
+/// report replaces another kind's:
+///
+/// | window | stem |
+/// | --- | --- |
+/// | ISO week | `LIST-2022-03-13` (its Sunday) |
+/// | one day | `LIST-2022-03-13-day` |
+/// | days | `LIST-2022-03-07--2022-03-13` |
+/// | last N, exact times | `LIST-20220307T1000Z--20220313T1000Z` (UTC bounds) |
+/// | `--range` alone | `LIST-range-2019-04-29--2023-11-15-<12 hex>` (range end commit) |
+///
+/// plus `-by-date` for a window computed `--by date`. A `--range` given with
+/// a time window only restricts it: the time window decides the name.
+pub fn window_stem(list: &str, w: &crate::window::Window) -> (String, String) {
+    use crate::window::WindowKind;
+    let part = match w.kind {
+        WindowKind::Week => w.last_day.clone(),
+        WindowKind::Day => format!("{}-day", w.last_day),
+        WindowKind::Days => format!("{}--{}", w.first_day, w.last_day),
+        WindowKind::Last | WindowKind::Instants => {
+            format!("{}--{}", compact_instant(w.start), compact_instant(w.end))
+        }
+        WindowKind::Range => {
+            let ranges = w.ranges.as_deref().unwrap_or_default();
+            // One range from the root: its end commit; otherwise a digest
+            // of every range, so different ranges never share a name.
+            let id = match ranges {
+                [one] if one.from.is_none() => one.to.clone(),
+                _ => {
+                    let text: Vec<String> = ranges
+                        .iter()
+                        .map(|r| {
+                            format!("{}:{}..{}", r.epoch, r.from.as_deref().unwrap_or(""), r.to)
+                        })
+                        .collect();
+                    crate::summarize::hash::sha256_hex(text.join(",").as_bytes())
+                }
+            };
+            format!(
+                "range-{}--{}-{}",
+                w.first_day,
+                w.last_day,
+                &id[..12.min(id.len())]
+            )
+        }
+    };
+    let by = if w.by == "date" { BY_DATE } else { "" };
+    let year = w.last_day.get(..4).unwrap_or("0000").to_string();
+    (format!("{list}-{part}{by}"), year)
+}
+
+/// What a report's file name says about its window: (start, end) as UTC
+/// seconds (days at UTC midnight, for ordering), the window's label, and
+/// whether it is by the Date header. None for files that are not reports.
+fn parse_stem(list: &str, stem: &str) -> Option<(i64, i64, String, bool)> {
+    use chrono::{Datelike, NaiveDate};
+    let rest = stem.strip_prefix(list)?.strip_prefix('-')?;
+    let (rest, by_date) = match rest.strip_suffix(BY_DATE) {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    let day = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .filter(|_| s.len() == 10)
+    };
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
+    let next = |d: NaiveDate| midnight(d + chrono::Duration::days(1));
+    if let Some(r) = rest.strip_prefix("range-") {
+        let (days, hex) = r.rsplit_once('-')?;
+        if hex.len() != 12 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let (a, b) = days.split_once("--")?;
+        let (a, b) = (day(a)?, day(b)?);
+        return Some((midnight(a)?, next(b)?, format!("range {a}..{b}"), by_date));
+    }
+    if let Some((a, b)) = rest.split_once("--") {
+        if let (Some(a), Some(b)) = (day(a), day(b)) {
+            return Some((midnight(a)?, next(b)?, format!("{a}..{b}"), by_date));
+        }
+        let (a, b) = (parse_compact_instant(a)?, parse_compact_instant(b)?);
+        let label = format!("{}..{}", crate::digest::iso(a), crate::digest::iso(b));
+        return Some((a, b, label, by_date));
+    }
+    if let Some(d) = rest.strip_suffix("-day").and_then(day) {
+        return Some((midnight(d)?, next(d)?, d.to_string(), by_date));
+    }
+    let d = day(rest)?;
+    // A week's report is named by its Sunday.
+    let w = d.iso_week();
+    let monday = NaiveDate::from_isoywd_opt(w.year(), w.week(), chrono::Weekday::Mon)?;
+    let label = if d.weekday() == chrono::Weekday::Sun {
+        format!("{}-W{:02}", w.year(), w.week())
+    } else {
+        d.to_string()
+    };
+    Some((midnight(monday)?, next(d)?, label, by_date))
+}
+
+/// A URL without user:password, query or fragment: never a secret in a
+/// report.
+pub fn public_url(url: &str) -> String {
+    let url = url.trim();
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, url),
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (auth, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    match scheme {
+        Some(s) => format!("{s}://{host}{path}"),
+        None => format!("{host}{path}"),
     }
 }
 
@@ -200,15 +336,23 @@ pub fn write(report: &Report, formats: &[Format], out: &Path) -> Result<Written>
 }
 
 /// One report found on disk.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
-    pub day: String,
+    /// The window as its file name gives it (UTC seconds; days at UTC
+    /// midnight), for ordering.
+    pub start: i64,
+    pub end: i64,
+    /// The window's label (`2022-W10`, `2022-03-13`, `range …`).
+    pub label: String,
+    /// Computed by the Date header.
+    pub by_date: bool,
     pub stem: String,
     pub rel_dir: String,
     pub formats: Vec<String>,
 }
 
-/// Every report of a list under `out`, newest first.
+/// Every report of a list under `out`, every kind of window, newest
+/// (latest end, then latest start) first.
 pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
     let root = out.join(list);
     let mut found: std::collections::BTreeMap<(String, String), Listed> = Default::default();
@@ -231,16 +375,16 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
             if !["md", "html", "json"].contains(&ext) {
                 continue;
             }
-            let Some(day) = stem.strip_prefix(&format!("{list}-")) else {
+            let Some((start, end, label, by_date)) = parse_stem(list, stem) else {
                 continue;
             };
-            if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
-                continue;
-            }
             let e = found
-                .entry((day.to_string(), year.clone()))
+                .entry((stem.to_string(), year.clone()))
                 .or_insert_with(|| Listed {
-                    day: day.to_string(),
+                    start,
+                    end,
+                    label,
+                    by_date,
                     stem: stem.to_string(),
                     rel_dir: year.clone(),
                     formats: Vec::new(),
@@ -252,7 +396,9 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
     for l in &mut v {
         l.formats.sort();
     }
-    v.sort_by(|a, b| b.day.cmp(&a.day));
+    v.sort_by(|a, b| {
+        (b.end, b.start, &b.stem, &b.rel_dir).cmp(&(a.end, a.start, &a.stem, &a.rel_dir))
+    });
     Ok(v)
 }
 
@@ -263,4 +409,121 @@ pub fn write_index(out: &Path, list: &str, lang: &str) -> Result<PathBuf> {
     let path = out.join(list).join("index.html");
     write_atomic(&path, page.as_bytes())?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::TimeField;
+    use crate::window::{RangeOut, WindowSpec, parse_week, resolve, resolve_in};
+    use chrono_tz::Tz;
+
+    fn stem(spec: &WindowSpec, field: TimeField) -> String {
+        window_stem("kvmarm", &resolve(spec, Tz::UTC, field, 1647302400)).0
+    }
+
+    #[test]
+    fn every_kind_of_window_has_its_own_name_and_label() {
+        let week = parse_week("2022-W10").unwrap();
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let cases = [
+            (
+                stem(&week, TimeField::Received),
+                "kvmarm-2022-03-13",
+                "2022-W10",
+            ),
+            (
+                stem(&week, TimeField::Date),
+                "kvmarm-2022-03-13-by-date",
+                "2022-W10",
+            ),
+            (
+                stem(
+                    &WindowSpec::Days {
+                        since: day("2022-03-13"),
+                        until: day("2022-03-13"),
+                    },
+                    TimeField::Received,
+                ),
+                "kvmarm-2022-03-13-day",
+                "2022-03-13",
+            ),
+            (
+                stem(
+                    &WindowSpec::Days {
+                        since: day("2022-03-07"),
+                        until: day("2022-03-13"),
+                    },
+                    TimeField::Received,
+                ),
+                "kvmarm-2022-03-07--2022-03-13",
+                "2022-03-07..2022-03-13",
+            ),
+            (
+                stem(&WindowSpec::Last { seconds: 5400 }, TimeField::Received),
+                "kvmarm-20220314T2230Z--20220315T0000Z",
+                "2022-03-14T22:30:00Z..2022-03-15T00:00:00Z",
+            ),
+            (
+                stem(
+                    &WindowSpec::Instants {
+                        start: 1646647205,
+                        end: 1647302400,
+                    },
+                    TimeField::Received,
+                ),
+                "kvmarm-20220307T100005Z--20220315T0000Z",
+                "2022-03-07T10:00:05Z..2022-03-15T00:00:00Z",
+            ),
+        ];
+        for (stem, want, label) in cases {
+            assert_eq!(stem, want);
+            let parsed = parse_stem("kvmarm", &stem).unwrap();
+            assert_eq!(parsed.2, label, "{stem}");
+            assert_eq!(parsed.3, stem.ends_with("-by-date"));
+        }
+        let mut w = resolve_in(
+            &WindowSpec::All,
+            Tz::UTC,
+            TimeField::Received,
+            0,
+            Some((1556532000, 1700035800)),
+        );
+        w.ranges = Some(vec![RangeOut {
+            epoch: 0,
+            from: None,
+            to: "0123456789abcdef0123".into(),
+        }]);
+        let (stem, year) = window_stem("kvmarm", &w);
+        assert_eq!(stem, "kvmarm-range-2019-04-29--2023-11-15-0123456789ab");
+        assert_eq!(year, "2023");
+        assert_eq!(
+            parse_stem("kvmarm", &stem).unwrap().2,
+            "range 2019-04-29..2023-11-15"
+        );
+        // A range with a start is named by a digest of the ranges.
+        w.ranges.as_mut().unwrap()[0].from = Some("fedcba".into());
+        assert_ne!(window_stem("kvmarm", &w).0, stem);
+        for junk in [
+            "kvmarm-",
+            "kvmarm-notes",
+            "other-2022-03-13",
+            "kvmarm-range-x--y-z",
+        ] {
+            assert!(parse_stem("kvmarm", junk).is_none(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn credentials_never_leave_a_url() {
+        assert_eq!(
+            public_url("http://user:pw@127.0.0.1:8080/v1?key=s#x"),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(public_url("a:b@host:11434"), "host:11434");
+        assert_eq!(
+            public_url("http://127.0.0.1:11434"),
+            "http://127.0.0.1:11434"
+        );
+    }
 }

@@ -10,8 +10,17 @@ use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::summarize::{self, Backend, Settings, SummarySource};
 
+/// The summarizer as the user asked for it: what the regenerate command
+/// records.
+pub struct Asked {
+    /// After flags, configuration and environment.
+    pub settings: Settings,
+    /// The Ollama address came from `OLLAMA_HOST`.
+    pub ollama_from_env: bool,
+}
+
 /// Summaries of every thread (parallel to `digest.threads`), how they were
-/// made, and notices for the report header.
+/// made, notices for the report header, and how they were asked for.
 pub fn make(
     archive: &Archive,
     digest: &Digest,
@@ -19,7 +28,7 @@ pub fn make(
     config: &Config,
     lang: &str,
     progress: &Progress,
-) -> Result<(Vec<ThreadSummary>, SummarizerInfo, Vec<String>)> {
+) -> Result<(Vec<ThreadSummary>, SummarizerInfo, Vec<String>, Asked)> {
     let d = &config.defaults;
     let mut s = Settings::defaults(lang);
     let backend_name = if a.no_llm {
@@ -39,11 +48,13 @@ pub fn make(
     if let Some(m) = a.model.clone().or_else(|| d.model.clone()) {
         s.model = m;
     }
+    let env_host = std::env::var("OLLAMA_HOST").ok().filter(|v| !v.is_empty());
+    let ollama_from_env = a.ollama_url.is_none() && d.ollama_url.is_none() && env_host.is_some();
     if let Some(u) = a
         .ollama_url
         .clone()
         .or_else(|| d.ollama_url.clone())
-        .or_else(|| std::env::var("OLLAMA_HOST").ok().filter(|v| !v.is_empty()))
+        .or(env_host)
     {
         s.ollama_url = u;
     }
@@ -95,8 +106,11 @@ pub fn make(
         .collect();
     let mut notices = Vec::new();
     if let Some(n) = &outcome.notice {
-        progress.note(n);
-        notices.push(n.clone());
+        // The endpoint as given may carry user:password: never in a report.
+        let endpoint = s.endpoint();
+        let n = n.replace(&endpoint, &super::public_url(&endpoint));
+        progress.note(&n);
+        notices.push(n);
     }
     let used_model = outcome.model.is_some();
     let info = SummarizerInfo {
@@ -118,5 +132,9 @@ pub fn make(
         },
         failed: outcome.failed,
     };
-    Ok((summaries, info, notices))
+    let asked = Asked {
+        settings: s,
+        ollama_from_env,
+    };
+    Ok((summaries, info, notices, asked))
 }

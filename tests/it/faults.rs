@@ -663,9 +663,10 @@ fn a_report_is_refused_while_a_corpus_sync_runs() {
     let (_repo, b) = EpochBuilder::temp();
     b.add_messages(&gen_mails(0, 50));
     ok(lore(data.path()).args(["sync", "t", "--url"]).arg(b.path()));
-    // The corpus replaces it: a long clone (the epoch has another history).
+    // The corpus replaces it: a long clone (the epoch has another history,
+    // so it takes --replace).
     let child = lore(data.path())
-        .args(["sync", "t", "--url", &server.epoch_url(0)])
+        .args(["sync", "t", "--replace", "--url", &server.epoch_url(0)])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
