@@ -2,8 +2,24 @@
 # Times lore-digest's stages on the real corpus next to git baselines.
 # Usage: scripts/bench.sh [RUNS]   (default 5). Prints medians and ratios.
 # Needs ../shared/corpora/kvmarm-columbia.git; public-inbox-httpd optional.
+#
+#        scripts/bench.sh --scale [MESSAGES [RUNS]]   (default 1000000, 3)
+# Scale: makes a 50,000-message archive and a MESSAGES one at the same weekly
+# density (about 3,900 mails a week, epochs of 250,000) with
+# ../shared/tools/synth-archive.py, then prints for each the medians and peak
+# memory of `report --week` (no LLM), `threads --week`, a no-op `sync`, and
+# full indexing next to `git cat-file --batch-all-objects --batch` summed over
+# the epochs. Archives go to a temporary folder, or are kept and reused in
+# $BENCH_SCALE_DIR when set (a million messages take minutes to make).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: installing GNU time" >&2
+  apt-get update -qq && apt-get install -y -qq time >/dev/null
+fi
+if [ "${1:-}" = "--scale" ]; then
+  exec bash scripts/bench-scale.sh "${@:2}"
+fi
 RUNS=${1:-5}
 CORPUS=$(realpath ../shared/corpora/kvmarm-columbia.git 2>/dev/null || true)
 if [ -z "$CORPUS" ] || [ ! -d "$CORPUS" ]; then

@@ -301,6 +301,39 @@ impl Archive {
         &self.mirror.list
     }
 
+    /// Thread ids of the window's mails (see [`crate::tid`]).
+    pub fn thread_ids_in_window(
+        &self,
+        field: crate::index::TimeField,
+        start: i64,
+        end: i64,
+        ranges: Option<&[SeqRange]>,
+    ) -> Result<std::collections::BTreeSet<i64>> {
+        self.index.thread_ids_in_window(field, start, end, ranges)
+    }
+
+    /// Every counted mail of these thread ids.
+    pub fn messages_of_threads(&self, tids: &[i64]) -> Result<Vec<Message>> {
+        self.index.messages_of_threads(tids)
+    }
+
+    /// Threads whose mails carry a subject key starting with `prefix` (the
+    /// versions of a patch series).
+    pub fn thread_ids_by_subject_key(&self, prefix: &str) -> Result<Vec<crate::index::ThreadHit>> {
+        self.index.thread_ids_by_subject_key(prefix)
+    }
+
+    /// Repeated copies of mails whose time lies in the window, with the
+    /// commit of the original.
+    pub fn duplicates_in_window(
+        &self,
+        field: crate::index::TimeField,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<(Message, String)>> {
+        self.index.duplicates_in_window(field, start, end)
+    }
+
     /// Every sender name of the archive (people the grounding check knows).
     pub fn sender_names(&self) -> Result<Vec<String>> {
         self.index.sender_names()
@@ -319,22 +352,6 @@ impl Archive {
             .into_iter()
             .map(|e| (e.number, e.path))
             .collect())
-    }
-
-    /// Every message that counts, in (epoch, position) order.
-    pub fn all_messages(&self) -> Result<Vec<Message>> {
-        self.index.all_messages()
-    }
-
-    /// Copies of earlier mails that were not counted: (epoch, commit,
-    /// original commit).
-    pub fn duplicates(&self) -> Result<Vec<(u32, String, String)>> {
-        self.index.duplicates()
-    }
-
-    /// The message stored by a commit, counted or not.
-    pub fn message_by_commit(&self, epoch: u32, commit: &str) -> Result<Option<Message>> {
-        self.index.message_by_commit(epoch, commit)
     }
 
     /// Messages that count (not deleted, not a repeated copy).

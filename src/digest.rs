@@ -309,17 +309,22 @@ fn addressed(raw: &[u8]) -> Vec<String> {
 }
 
 /// Build the digest of `window`.
+///
+/// Only the threads the window touches are read, through the index: the
+/// thread ids (`tid`) of the window's mails, every mail of those thread ids
+/// up to the window end, and the threads that carry other versions of the
+/// window's patch series. A thread id is a union of whole threads (see
+/// [`crate::tid`]), so threading what was read gives the very threads that
+/// threading the whole archive as it stood at the window end gives.
 pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Digest> {
     let field = window.field;
     let ranges = window.seq_ranges.as_deref();
-    // Everything the archive held at the end of the window (and of the
-    // commit range): later mail must not change a past digest.
-    let universe: Vec<Message> = archive
-        .all_messages()?
-        .into_iter()
-        .filter(|m| time_of(m, field) < window.end)
-        .filter(|m| ranges.is_none_or(|r| r.iter().any(|r| r.epoch == m.epoch && m.seq <= r.upto)))
-        .collect();
+    // What the archive held at the end of the window (and of the commit
+    // range): later mail must not change a past digest.
+    let held = |m: &Message| {
+        time_of(m, field) < window.end
+            && ranges.is_none_or(|r| r.iter().any(|r| r.epoch == m.epoch && m.seq <= r.upto))
+    };
     let in_window = |m: &Message| {
         let t = time_of(m, field);
         t >= window.start
@@ -329,7 +334,59 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
                     .any(|r| r.epoch == m.epoch && m.seq > r.after && m.seq <= r.upto)
             })
     };
+    let window_tids = archive.thread_ids_in_window(field, window.start, window.end, ranges)?;
+    let tids: Vec<i64> = window_tids.iter().copied().collect();
+    let mut universe: Vec<Message> = archive
+        .messages_of_threads(&tids)?
+        .into_iter()
+        .filter(|m| held(m))
+        .collect();
+
+    // Other versions of the window's series: threads whose root has the
+    // same title and author (see `analysis::link_versions`), found through
+    // the subject key of the index.
     let threads = thread::build(&universe);
+    let mut prefixes = BTreeSet::new();
+    for t in &threads.threads {
+        if !t.members.iter().any(|&i| in_window(&universe[i])) {
+            continue;
+        }
+        let root = &universe[t.root];
+        let info = analysis::parse_subject(&root.subject);
+        if (info.is_patch_mail() || info.patch) && !info.series_key.trim().is_empty() {
+            prefixes.insert(crate::index::subject_key_prefix(
+                &root.from_addr,
+                &info.series_key,
+            ));
+        }
+    }
+    let mut more = BTreeSet::new();
+    for p in &prefixes {
+        for h in archive.thread_ids_by_subject_key(p)? {
+            let t = match field {
+                TimeField::Received => h.received,
+                TimeField::Date => h.ds,
+            };
+            let held = t < window.end
+                && ranges.is_none_or(|r| r.iter().any(|r| r.epoch == h.epoch && h.seq <= r.upto));
+            if held && !window_tids.contains(&h.tid) {
+                more.insert(h.tid);
+            }
+        }
+    }
+    let threads = if more.is_empty() {
+        threads
+    } else {
+        let more: Vec<i64> = more.into_iter().collect();
+        universe.extend(
+            archive
+                .messages_of_threads(&more)?
+                .into_iter()
+                .filter(|m| held(m)),
+        );
+        universe.sort_by_key(|m| (m.epoch, m.seq));
+        thread::build(&universe)
+    };
 
     // Threads touched by the window.
     let mut touched: Vec<usize> = universe
@@ -859,16 +916,15 @@ fn quality(archive: &Archive, window: &Window, views: &[ThreadView]) -> Result<Q
             }
         }
     }
-    for (epoch, commit, orig) in archive.duplicates()? {
-        let Some(m) = archive.message_by_commit(epoch, &commit)? else {
-            continue;
-        };
-        let t = time_of(&m, window.field);
-        if t >= window.start && t < window.end && m.problems & problem::REUSED_MESSAGE_ID != 0 {
+    for (m, orig) in archive.duplicates_in_window(window.field, window.start, window.end)? {
+        if m.problems & problem::REUSED_MESSAGE_ID != 0 {
             q.reused_message_id.push(QualityItem {
                 message_id: m.message_id.clone(),
                 subject: m.subject.clone(),
-                detail: format!("epoch {epoch} commit {commit}; first used by commit {orig}"),
+                detail: format!(
+                    "epoch {} commit {}; first used by commit {orig}",
+                    m.epoch, m.commit
+                ),
             });
         }
     }

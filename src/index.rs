@@ -9,11 +9,13 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::mail::ParsedMail;
+use crate::thread::Links;
+use crate::tid::Tids;
 use crate::walk::{Change, WalkedCommit};
 
 /// Bump when the schema or the meaning of a column changes: the index is
 /// then rebuilt from the mirror.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,12 +48,21 @@ CREATE TABLE IF NOT EXISTS messages(
     problems INTEGER NOT NULL,
     deleted_by TEXT,
     duplicate_of TEXT,
+    tid INTEGER,
+    subject_key TEXT,
     UNIQUE(epoch, seq)
 );
 CREATE INDEX IF NOT EXISTS messages_received ON messages(received);
 CREATE INDEX IF NOT EXISTS messages_ds ON messages(ds);
 CREATE INDEX IF NOT EXISTS messages_mid ON messages(message_id);
 CREATE INDEX IF NOT EXISTS messages_blob ON messages(blob_oid);
+CREATE INDEX IF NOT EXISTS messages_tid ON messages(tid);
+CREATE INDEX IF NOT EXISTS messages_subject_key ON messages(subject_key) WHERE subject_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS thread_ids(
+    mid TEXT PRIMARY KEY,
+    tid INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS thread_ids_tid ON thread_ids(tid);
 CREATE TABLE IF NOT EXISTS deletions(
     epoch INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -110,6 +121,16 @@ impl Message {
         std::iter::once(self.message_id.as_str())
             .chain(self.extra_message_ids.iter().map(|s| s.as_str()))
     }
+}
+
+/// A message found by an index query, with its thread id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadHit {
+    pub tid: i64,
+    pub epoch: u32,
+    pub seq: u64,
+    pub received: i64,
+    pub ds: i64,
 }
 
 /// Which messages to load.
@@ -227,29 +248,34 @@ const MESSAGE_COLUMNS: &str = "id, epoch, seq, commit_oid, blob_oid, message_id,
      list_id, size, problems, deleted_by";
 
 fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    row_to_message_at(r, 0)
+}
+
+/// A [`Message`] from [`MESSAGE_COLUMNS`] starting at column `o`.
+fn row_to_message_at(r: &rusqlite::Row<'_>, o: usize) -> rusqlite::Result<Message> {
     Ok(Message {
-        id: r.get(0)?,
-        epoch: r.get(1)?,
-        seq: r.get(2)?,
-        commit: r.get(3)?,
-        blob: r.get(4)?,
-        message_id: r.get(5)?,
-        extra_message_ids: split_ids(r.get(6)?),
-        mid_synthetic: r.get(7)?,
-        date: r.get(8)?,
-        date_offset: r.get(9)?,
-        ds: r.get(10)?,
-        received: r.get(11)?,
-        commit_time: r.get(12)?,
-        from_name: r.get(13)?,
-        from_addr: r.get(14)?,
-        subject: r.get(15)?,
-        in_reply_to: split_ids(r.get(16)?),
-        references: split_ids(r.get(17)?),
-        list_id: r.get(18)?,
-        size: r.get(19)?,
-        problems: r.get(20)?,
-        deleted_by: r.get(21)?,
+        id: r.get(o)?,
+        epoch: r.get(o + 1)?,
+        seq: r.get(o + 2)?,
+        commit: r.get(o + 3)?,
+        blob: r.get(o + 4)?,
+        message_id: r.get(o + 5)?,
+        extra_message_ids: split_ids(r.get(o + 6)?),
+        mid_synthetic: r.get(o + 7)?,
+        date: r.get(o + 8)?,
+        date_offset: r.get(o + 9)?,
+        ds: r.get(o + 10)?,
+        received: r.get(o + 11)?,
+        commit_time: r.get(o + 12)?,
+        from_name: r.get(o + 13)?,
+        from_addr: r.get(o + 14)?,
+        subject: r.get(o + 15)?,
+        in_reply_to: split_ids(r.get(o + 16)?),
+        references: split_ids(r.get(o + 17)?),
+        list_id: r.get(o + 18)?,
+        size: r.get(o + 19)?,
+        problems: r.get(o + 20)?,
+        deleted_by: r.get(o + 21)?,
     })
 }
 
@@ -472,6 +498,9 @@ impl Index {
         }
         // Deletions from other epochs may have matched rows of this one;
         // they are re-applied when this epoch is indexed again.
+        // The thread ids of the messages left are made again from scratch:
+        // the dropped messages may have been what joined some of them.
+        rethread(&tx).map_err(e)?;
         tx.commit().map_err(e)
     }
 
@@ -480,7 +509,11 @@ impl Index {
     pub fn roots(&self) -> Result<std::collections::BTreeMap<u32, String>> {
         let mut out = std::collections::BTreeMap::new();
         for table in ["messages", "deletions", "walk_errors"] {
-            let sql = format!("SELECT epoch, commit_oid FROM {table} WHERE seq = 1");
+            // Through the (epoch, seq) keys: a scan of `messages` would cost
+            // a second on a million-message index, at every sync.
+            let sql = format!(
+                "SELECT epoch, commit_oid FROM {table} WHERE epoch IN (SELECT epoch FROM epochs) AND seq = 1"
+            );
             let mut st = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
             let rows = st
                 .query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?)))
@@ -507,10 +540,16 @@ impl Index {
         let path = self.path.clone();
         let e = |err: rusqlite::Error| Error::index(&path, err);
         let tx = self.conn_mut().transaction().map_err(e)?;
+        let mut tids = Tids::new();
         for w in batch {
             match &w.change {
                 Change::Add { mail, size } => {
-                    insert_message(&tx, epoch, w, mail, *size).map_err(e)?;
+                    // A copy of a counted Message-ID is not counted: no tid.
+                    let tid = match w.duplicate_of {
+                        None => Some(tids.assign(&tx, Links::of_mail(mail)).map_err(e)?),
+                        Some(_) => None,
+                    };
+                    insert_message(&tx, epoch, w, mail, *size, tid).map_err(e)?;
                     stats.added += 1;
                 }
                 Change::Delete => {
@@ -553,6 +592,88 @@ impl Index {
         );
         let all = self.query_messages(&sql, params![start, end])?;
         Ok(filter_ranges(all, ranges))
+    }
+
+    /// Thread ids of the messages whose time (`field`) lies in `[start,
+    /// end)`, not deleted, optionally restricted to commit ranges.
+    pub fn thread_ids_in_window(
+        &self,
+        field: TimeField,
+        start: i64,
+        end: i64,
+        ranges: Option<&[SeqRange]>,
+    ) -> Result<std::collections::BTreeSet<i64>> {
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let sql = format!(
+            "SELECT tid, epoch, seq FROM messages WHERE {col} >= ?1 AND {col} < ?2 \
+             AND deleted_by IS NULL AND duplicate_of IS NULL AND tid IS NOT NULL"
+        );
+        let mut st = self
+            .connection()
+            .prepare_cached(&sql)
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![start, end], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, u64>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = std::collections::BTreeSet::new();
+        for row in rows {
+            let (tid, epoch, seq) = row.map_err(|e| self.err(e))?;
+            if in_ranges(ranges, epoch, seq) {
+                out.insert(tid);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every message (not deleted) of the threads `tids`, ordered by
+    /// (epoch, seq).
+    pub fn messages_of_threads(&self, tids: &[i64]) -> Result<Vec<Message>> {
+        let mut out = Vec::new();
+        for chunk in tids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tid IN ({marks}) \
+                 AND deleted_by IS NULL AND duplicate_of IS NULL"
+            );
+            out.extend(self.query_messages(&sql, rusqlite::params_from_iter(chunk.iter()))?);
+        }
+        out.sort_by_key(|m| (m.epoch, m.seq));
+        Ok(out)
+    }
+
+    /// Messages (not deleted) whose [`subject_key`] starts with `prefix`.
+    pub fn thread_ids_by_subject_key(&self, prefix: &str) -> Result<Vec<ThreadHit>> {
+        let upper = format!("{prefix}\u{10FFFF}");
+        let mut st = self
+            .connection()
+            .prepare_cached(
+                "SELECT tid, epoch, seq, received, ds FROM messages WHERE subject_key >= ?1 \
+                 AND subject_key < ?2 AND deleted_by IS NULL AND duplicate_of IS NULL \
+                 AND tid IS NOT NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![prefix, upper], |r| {
+                Ok(ThreadHit {
+                    tid: r.get(0)?,
+                    epoch: r.get(1)?,
+                    seq: r.get(2)?,
+                    received: r.get(3)?,
+                    ds: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Every message of the index that is not deleted, ordered by id.
@@ -609,6 +730,48 @@ impl Index {
     }
 }
 
+/// Assign every thread id again, in archive order (after a rewritten epoch
+/// was dropped). Messages removed by a `d` keep their place, as when they
+/// were first indexed.
+fn rethread(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM thread_ids", [])?;
+    tx.execute("UPDATE messages SET tid=NULL", [])?;
+    let mut tids = Tids::new();
+    let mut after = (-1i64, -1i64);
+    loop {
+        // In slices, so memory stays bounded on a large archive.
+        let rows: Vec<(i64, i64, i64, Message)> = {
+            let sql = format!(
+                "SELECT epoch, seq, id, {MESSAGE_COLUMNS} FROM messages WHERE duplicate_of IS NULL \
+                 AND (epoch, seq) > (?1, ?2) ORDER BY epoch, seq LIMIT 4096"
+            );
+            let mut st = tx.prepare_cached(&sql)?;
+            st.query_map(params![after.0, after.1], |r| {
+                let m = row_to_message_at(r, 3)?;
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, m))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = (last.0, last.1);
+        for (_, _, id, m) in &rows {
+            let tid = tids.assign(tx, Links::of(m))?;
+            tx.prepare_cached("UPDATE messages SET tid=?1 WHERE id=?2")?
+                .execute(params![tid, id])?;
+        }
+    }
+}
+
+/// Whether position `seq` of `epoch` is inside one of the commit ranges.
+fn in_ranges(ranges: Option<&[SeqRange]>, epoch: u32, seq: u64) -> bool {
+    ranges.is_none_or(|r| {
+        r.iter()
+            .any(|r| r.epoch == epoch && seq > r.after && seq <= r.upto)
+    })
+}
+
 fn filter_ranges(all: Vec<Message>, ranges: Option<&[SeqRange]>) -> Vec<Message> {
     match ranges {
         None => all,
@@ -628,12 +791,13 @@ fn insert_message(
     w: &WalkedCommit,
     mail: &ParsedMail,
     size: u64,
+    tid: Option<i64>,
 ) -> rusqlite::Result<()> {
     let mut st = tx.prepare_cached(
         "INSERT OR REPLACE INTO messages(epoch, seq, commit_oid, blob_oid, message_id, extra_mids, mid_synthetic, \
          date, date_offset, ds, received, commit_time, from_name, from_addr, subject, in_reply_to, refs, list_id, \
-         size, problems, deleted_by, duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-         ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21)",
+         size, problems, deleted_by, duplicate_of, tid, subject_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+         ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?22, ?23)",
     )?;
     st.execute(params![
         epoch,
@@ -657,8 +821,44 @@ fn insert_message(
         size,
         mail.problems,
         w.duplicate_of,
+        tid,
+        subject_key(&mail.from_addr, &mail.subject),
     ])?;
     Ok(())
+}
+
+/// Lower-cased for matching: `char::to_lowercase` of each character, with
+/// the final sigma folded too, so that the fold of a suffix is a suffix of
+/// the fold.
+fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
+}
+
+/// `messages.subject_key`: what finds the other versions of a patch series
+/// without parsing every subject of the archive. The sender's address,
+/// then the subject with white space collapsed, lower-cased and reversed,
+/// so that every title that ends the subject (what
+/// [`crate::analysis::parse_subject`] leaves after the reply prefixes and
+/// tag groups) is a prefix of the reversed part: [`subject_key_prefix`].
+/// Only subjects with a tag group (`[`, `***`) can be patch mails; others
+/// get none.
+pub fn subject_key(from_addr: &str, subject: &str) -> Option<String> {
+    if !subject.contains('[') && !subject.contains("***") {
+        return None;
+    }
+    let collapsed = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rev: String = fold(&collapsed).chars().rev().collect();
+    Some(format!("{}\n{rev}", fold(from_addr.trim())))
+}
+
+/// The prefix of [`subject_key`] shared by every mail of `author` whose
+/// subject ends with `title`.
+pub fn subject_key_prefix(author: &str, title: &str) -> String {
+    let rev: String = fold(title.trim()).chars().rev().collect();
+    format!("{}\n{rev}", fold(author.trim()))
 }
 
 impl Index {
@@ -685,14 +885,33 @@ impl Index {
         Ok(out)
     }
 
-    /// The message stored by a commit, counted or not.
-    pub fn message_by_commit(&self, epoch: u32, commit: &str) -> Result<Option<Message>> {
-        let sql =
-            format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE epoch=?1 AND commit_oid=?2");
-        Ok(self
-            .query_messages(&sql, params![epoch, commit])?
-            .into_iter()
-            .next())
+    /// Copies of earlier mails that were not counted, whose time (`field`)
+    /// lies in `[start, end)`: the messages with (epoch, original commit).
+    pub fn duplicates_in_window(
+        &self,
+        field: TimeField,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<(Message, String)>> {
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let sql = format!(
+            "SELECT duplicate_of, {MESSAGE_COLUMNS} FROM messages WHERE {col} >= ?1 AND {col} < ?2 \
+             AND duplicate_of IS NOT NULL ORDER BY epoch, seq"
+        );
+        let mut st = self
+            .connection()
+            .prepare_cached(&sql)
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![start, end], |r| {
+                Ok((row_to_message_at(r, 1)?, r.get(0)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Copies of earlier mails that were not counted: (epoch, commit, original commit).

@@ -58,6 +58,7 @@ pub mod progress;
 pub mod report;
 pub mod summarize;
 pub mod thread;
+pub mod tid;
 pub mod walk;
 pub mod window;
 

@@ -86,19 +86,13 @@ impl ParsedMail {
         self.date.or(self.received_header).unwrap_or(fallback)
     }
 
-    /// Parent candidates as public-inbox orders them: References then
-    /// In-Reply-To, duplicates and own ids removed.
+    /// Parent candidates: References then In-Reply-To ids not already in
+    /// References, without the message's own ids, prompt answers or the
+    /// sender's address ([`crate::thread::Links::parent_chain`]).
     pub fn parent_ids(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for id in self.references.iter().chain(self.in_reply_to.iter()) {
-            if id == &self.message_id || self.extra_message_ids.contains(id) {
-                continue;
-            }
-            if !out.contains(&id.as_str()) {
-                out.push(id);
-            }
-        }
-        out
+        let mut chain = Vec::new();
+        crate::thread::Links::of_mail(self).parent_chain(&mut chain);
+        chain
     }
 }
 

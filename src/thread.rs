@@ -155,38 +155,85 @@ impl<'a> Arena<'a> {
     }
 }
 
-/// Whether `id` can be a reference of `m`: not one of its own ids, not a
-/// git-send-email prompt answer, not the sender's address.
-fn usable_ref(m: &Message, id: &str) -> bool {
-    !id.is_empty()
-        && id != "y"
-        && id != "n"
-        && id != m.message_id
-        && !m.extra_message_ids.iter().any(|x| x == id)
-        && !id.eq_ignore_ascii_case(&m.from_addr)
+/// The headers that place a message in a thread: its own ids, its sender
+/// (an id equal to the sender's address is no reference) and its References
+/// and In-Reply-To ids. The one definition of a message's parents, used by
+/// [`build`], by [`components`] and by the index's thread ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    pub message_id: &'a str,
+    pub extra_ids: &'a [String],
+    pub from_addr: &'a str,
+    pub references: &'a [String],
+    pub in_reply_to: &'a [String],
 }
 
-/// Fill `chain` with the References ids of `m` followed by its In-Reply-To
-/// ids not already in References (usable ones only, without duplicates) and
-/// return the direct parent id: the last In-Reply-To id, else the last
-/// References id.
-fn parent_chain<'a>(m: &'a Message, chain: &mut Vec<&'a str>) -> Option<&'a str> {
-    chain.clear();
-    for id in &m.references {
-        if usable_ref(m, id) && !chain.contains(&id.as_str()) {
-            chain.push(id);
+impl<'a> Links<'a> {
+    pub fn of(m: &'a Message) -> Links<'a> {
+        Links {
+            message_id: &m.message_id,
+            extra_ids: &m.extra_message_ids,
+            from_addr: &m.from_addr,
+            references: &m.references,
+            in_reply_to: &m.in_reply_to,
         }
     }
-    let mut direct = None;
-    for id in &m.in_reply_to {
-        if usable_ref(m, id) {
-            direct = Some(id.as_str());
-            if !chain.contains(&id.as_str()) {
+
+    pub fn of_mail(m: &'a crate::mail::ParsedMail) -> Links<'a> {
+        Links {
+            message_id: &m.message_id,
+            extra_ids: &m.extra_message_ids,
+            from_addr: &m.from_addr,
+            references: &m.references,
+            in_reply_to: &m.in_reply_to,
+        }
+    }
+
+    /// The message's own ids (empty ones left out).
+    pub fn own_ids(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        std::iter::once(self.message_id)
+            .chain(self.extra_ids.iter().map(String::as_str))
+            .filter(|id| !id.is_empty())
+    }
+
+    /// Whether `id` can be a reference: not one of the message's own ids,
+    /// not a git-send-email prompt answer (`y`, `n`), not the sender's
+    /// address.
+    fn usable(&self, id: &str) -> bool {
+        !id.is_empty()
+            && id != "y"
+            && id != "n"
+            && id != self.message_id
+            && !self.extra_ids.iter().any(|x| x == id)
+            && !id.eq_ignore_ascii_case(self.from_addr)
+    }
+
+    /// Fill `chain` with the References ids followed by the In-Reply-To ids
+    /// not already in References (usable ones only, without duplicates) and
+    /// return the direct parent id: the last In-Reply-To id, else the last
+    /// References id.
+    pub fn parent_chain(&self, chain: &mut Vec<&'a str>) -> Option<&'a str> {
+        chain.clear();
+        for id in self.references {
+            if self.usable(id) && !chain.contains(&id.as_str()) {
                 chain.push(id);
             }
         }
+        let mut direct = None;
+        for id in self.in_reply_to {
+            if self.usable(id) {
+                direct = Some(id.as_str());
+                if !chain.contains(&id.as_str()) {
+                    chain.push(id);
+                }
+            }
+        }
+        direct.or_else(|| chain.last().copied())
     }
-    direct.or_else(|| chain.last().copied())
+}
+
+fn parent_chain<'a>(m: &'a Message, chain: &mut Vec<&'a str>) -> Option<&'a str> {
+    Links::of(m).parent_chain(chain)
 }
 
 /// Archive order: (epoch, seq, id), then Message-ID for inputs that repeat
@@ -268,6 +315,44 @@ pub fn build(messages: &[Message]) -> Threads {
     }
 
     assemble(messages, &arena)
+}
+
+/// The connected components of `messages` over Message-IDs: two messages
+/// are in one component when a chain of ids links them (each message links
+/// its own ids with its usable References and In-Reply-To ids, see
+/// [`Links::parent_chain`]). Returns a label per message, the smallest index
+/// of its component.
+///
+/// This is public-inbox's thread id, and the from-scratch reference for the
+/// thread ids the index keeps (`crate::tid`). Every thread of [`build`] lies
+/// inside one component, whatever subset of the archive it is built from,
+/// and building the union of some components gives the very threads that
+/// building the whole set gives for them: a thread is assembled only from
+/// the ids of its component.
+pub fn components(messages: &[Message]) -> Vec<usize> {
+    fn find(up: &mut [usize], mut x: usize) -> usize {
+        while up[x] != x {
+            up[x] = up[up[x]];
+            x = up[x];
+        }
+        x
+    }
+    let n = messages.len();
+    let mut node: HashMap<&str, usize> = HashMap::with_capacity(n * 2);
+    let mut up: Vec<usize> = (0..n).collect();
+    let mut chain: Vec<&str> = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let links = Links::of(m);
+        links.parent_chain(&mut chain);
+        for id in links.own_ids().chain(chain.iter().copied()) {
+            let other = *node.entry(id).or_insert(i);
+            let (a, b) = (find(&mut up, i), find(&mut up, other));
+            if a != b {
+                up[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    (0..n).map(|i| find(&mut up, i)).collect()
 }
 
 /// Turn the linked containers into [`Threads`].

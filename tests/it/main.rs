@@ -27,5 +27,6 @@ mod support_selftest;
 mod sync_http;
 mod sync_index;
 mod sync_safety;
+mod thread_ids;
 mod threads_cli;
 mod threads_corpus;

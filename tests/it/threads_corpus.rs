@@ -161,6 +161,44 @@ fn threads_agree_with_public_inbox() {
 
     report_disagreements(&messages, &threads, &theirs);
     assert!(f1 >= 0.995, "F1 {f1:.5} below 0.995");
+
+    // The thread ids the index kept while indexing: the same partition as
+    // threading the whole archive from scratch.
+    let tid_of: HashMap<i64, i64> = {
+        let mut st = index
+            .connection()
+            .prepare("SELECT id, tid FROM messages WHERE tid IS NOT NULL")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let tids: Vec<i64> = messages.iter().map(|m| tid_of[&m.id]).collect();
+    let components = thread::components(&messages);
+    let mut by_pair: HashMap<(i64, usize), usize> = HashMap::new();
+    let mut by_tid: HashMap<i64, usize> = HashMap::new();
+    let mut by_thread: HashMap<usize, usize> = HashMap::new();
+    let mut by_component: HashMap<usize, usize> = HashMap::new();
+    for i in 0..messages.len() {
+        *by_pair.entry((tids[i], threads.thread_of[i])).or_default() += 1;
+        *by_tid.entry(tids[i]).or_default() += 1;
+        *by_thread.entry(threads.thread_of[i]).or_default() += 1;
+        *by_component.entry(components[i]).or_default() += 1;
+    }
+    println!(
+        "index thread ids: {}, threads: {}, components: {}",
+        by_tid.len(),
+        by_thread.len(),
+        by_component.len()
+    );
+    assert_eq!(
+        by_tid.len(),
+        by_component.len(),
+        "tids are not the components"
+    );
+    assert_eq!(by_pair.len(), by_thread.len(), "a thread spans two tids");
+    assert_eq!(by_pair.len(), by_tid.len(), "a tid holds two threads");
 }
 
 /// Print every cluster where the two partitions differ: a public-inbox
