@@ -169,13 +169,16 @@ impl Archive {
         progress: &Progress,
     ) -> Result<Synced> {
         let path = mirror.index_path();
-        let roots = if path.exists() {
-            Index::open_repairing(&path, &|m| progress.note(m))?.roots()?
+        let (roots, tips) = if path.exists() {
+            let ix = Index::open_repairing(&path, &|m| progress.note(m))?;
+            let tips = ix.epochs()?.into_iter().map(|e| (e.epoch, e.tip)).collect();
+            (ix.roots()?, tips)
         } else {
             Default::default()
         };
         let known = Known {
             roots,
+            tips,
             wait: opts.wait,
         };
         let epochs = mirror.sync(source, &known, progress)?;
