@@ -114,6 +114,13 @@ pub struct ThreadSummary {
     /// Citations and problems of the text shown, for rendering.
     #[serde(skip)]
     pub shown: Option<crate::summarize::grounding::Checked>,
+    /// The cache key of the model's answer (`model_text` when rejected,
+    /// else `text`): what `--summaries-from` matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_key: Option<String>,
+    /// Requests the model's answer took (with `cache_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<u32>,
 }
 
 /// How many summaries the grounding check passed, flagged and rejected.
@@ -141,6 +148,13 @@ pub struct SummarizerInfo {
     pub options: Vec<String>,
     /// Threads whose summary failed (shown as unavailable + extractive).
     pub failed: usize,
+    /// The server asked (without credentials), when a model was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The model's context length as its server reported it (it bounds the
+    /// prompts, so the cache keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_length: Option<u64>,
 }
 
 /// Everything a report records about how it was made.

@@ -19,6 +19,7 @@ mod hostile;
 mod net_errors;
 mod prompt_real;
 mod report_cli;
+mod summaries_replay;
 mod summarize_measure;
 mod summarize_ollama;
 mod summarize_openai;
