@@ -249,11 +249,16 @@ fn build(
         grounding,
         regenerate,
     };
+    let authors = crate::report::highlights::series_authors(&digest);
+    let seen = archive.addresses_seen_before(&authors, window.field, window.start)?;
+    let newcomers = authors.into_iter().filter(|a| !seen.contains(a)).collect();
+    let highlights = crate::report::highlights::build(&digest, &newcomers, lang.as_str());
     Ok((
         Report {
             report: header,
             digest,
             summaries,
+            highlights,
         },
         failed,
     ))

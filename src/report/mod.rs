@@ -3,6 +3,7 @@
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
+pub mod highlights;
 pub mod html;
 pub mod i18n;
 pub mod markdown;
@@ -186,6 +187,9 @@ pub struct Report {
     pub digest: Digest,
     #[serde(skip)]
     pub summaries: Vec<ThreadSummary>,
+    /// The report's highlights ([`highlights`]).
+    #[serde(skip)]
+    pub highlights: Vec<highlights::Highlight>,
 }
 
 /// JSON form: the digest with each thread's summary inside the thread.
@@ -196,6 +200,7 @@ struct ReportJson<'a> {
     window: &'a crate::window::Window,
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
+    highlights: &'a [highlights::Highlight],
     threads: Vec<ThreadJson<'a>>,
     quality: &'a crate::digest::Quality,
 }
@@ -215,6 +220,7 @@ impl Report {
             window: &self.digest.window,
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
+            highlights: &self.highlights,
             threads: self
                 .digest
                 .threads

@@ -15,6 +15,7 @@ mod faults;
 mod fuzz_regressions;
 mod grounding_real;
 mod grounding_report;
+mod highlights_report;
 mod hostile;
 mod net_errors;
 mod prompt_real;
