@@ -8,8 +8,8 @@
 //!    earlier version is in the archive) posted in the window,
 //! 4. a new contributor's first series (the author's address has no mail
 //!    before the window: `newcomers`),
-//! 5. the busiest discussions (most mails in the window), filling up to
-//!    three items.
+//! 5. the busiest discussions (most replies in the window, two people or
+//!    more): the busiest always, more to reach three items.
 
 use std::collections::HashSet;
 
@@ -190,30 +190,37 @@ pub fn build(d: &Digest, newcomers: &HashSet<String>, lang: &str) -> Vec<Highlig
         add(&mut out, &mut used, t, text);
     }
     out.truncate(MAX);
-    // The busiest discussions, to fill up.
-    let mut busy: Vec<&ThreadView> = d
+    // The busiest discussions (replies in the window, not patch mails:
+    // a long series posted by one person is no discussion), to fill up.
+    let replies = |t: &ThreadView| {
+        t.messages
+            .iter()
+            .filter(|m| m.in_window && m.depth > 0 && !m.subject_info.is_patch_mail())
+            .count()
+    };
+    let mut busy: Vec<(usize, &ThreadView)> = d
         .threads
         .iter()
-        .filter(|t| t.window_messages >= 2 && !used.contains(&t.id))
+        .filter(|t| t.participants.len() >= 2 && !used.contains(&t.id))
+        .map(|t| (replies(t), t))
+        .filter(|(r, _)| *r >= 2)
         .collect();
-    busy.sort_by_key(|t| std::cmp::Reverse(t.window_messages));
+    busy.sort_by_key(|(r, _)| std::cmp::Reverse(*r));
     // The busiest one always (room permitting), more to reach MIN.
-    for (k, t) in busy.into_iter().enumerate() {
+    for (k, (r, t)) in busy.into_iter().enumerate() {
         if out.len() >= MAX || (k >= 1 && out.len() >= MIN) {
             break;
         }
         let people = t.participants.len();
         let text = if zh {
             format!(
-                "讨论最多：{}（本周 {} 封邮件，{people} 人参与）",
-                quote(&t.subject),
-                t.window_messages
+                "讨论最多：{}（本周 {r} 封回复，{people} 人参与）",
+                quote(&t.subject)
             )
         } else {
             format!(
-                "Busiest discussion: {} ({} mails this window, {people} people)",
-                quote(&t.subject),
-                t.window_messages
+                "Busiest discussion: {} ({r} replies this window, {people} people)",
+                quote(&t.subject)
             )
         };
         add(&mut out, &mut used, t, text);

@@ -229,7 +229,7 @@ fn highlights_name_applied_naks_new_versions_newcomers_and_the_busiest() {
     assert!(find("Objection:", "risky gadget").contains("NAK, this breaks nested guests."));
     find("New version v4", "long story");
     assert!(find("First series from a new contributor", "first fix").contains("Nina Newcomer"));
-    assert!(find("Busiest discussion", "why does WFI hang?").contains("6 mails"));
+    assert!(find("Busiest discussion", "why does WFI hang?").contains("5 replies"));
     // Bob wrote before the window: not a newcomer.
     assert!(
         !texts.iter().any(|(t, _)| t.contains("bob fix")),
