@@ -214,7 +214,7 @@ pub fn build(d: &Digest, newcomers: &HashSet<String>, lang: &str) -> Vec<Highlig
         let people = t.participants.len();
         let text = if zh {
             format!(
-                "讨论最多：{}（本周 {r} 封回复，{people} 人参与）",
+                "讨论最多：{}（{r} 封回复，{people} 人参与）",
                 quote(&t.subject)
             )
         } else {
