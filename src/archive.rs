@@ -342,6 +342,16 @@ impl Archive {
         self.index.sender_names()
     }
 
+    /// Of `addrs` (lower-cased), those with a mail before `before`.
+    pub fn addresses_seen_before(
+        &self,
+        addrs: &[String],
+        field: crate::index::TimeField,
+        before: i64,
+    ) -> Result<std::collections::HashSet<String>> {
+        self.index.addresses_seen_before(addrs, field, before)
+    }
+
     /// The index database file.
     pub fn index_path(&self) -> &Path {
         self.index.path()

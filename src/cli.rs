@@ -116,6 +116,12 @@ pub struct ReportArgs {
     /// Ask the model again even for threads whose summary is cached.
     #[arg(long)]
     pub refresh_summaries: bool,
+    /// Take each thread's summary from these earlier JSON reports when its
+    /// cache key matches (same mails, model digest, prompt version and
+    /// options), before the cache and the model: replays a report without
+    /// the model. Repeatable.
+    #[arg(long, value_name = "REPORT.json")]
+    pub summaries_from: Vec<PathBuf>,
     /// Check every summary against its thread (cited mails, people, versions,
     /// identifiers, acronym expansions): mark problems (default), strict
     /// (reject a model summary on any problem) or off.
@@ -448,6 +454,7 @@ fn report_plan(
         summarizer,
         ollama_from_env,
         grounding,
+        summaries_from: a.summaries_from.clone(),
         link_base,
         kinds: config.kinds.clone(),
         config_path: config.path.clone(),

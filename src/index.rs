@@ -998,6 +998,40 @@ impl Index {
 }
 
 impl Index {
+    /// Of `addrs` (lower-cased), those with a mail (not deleted) earlier
+    /// than `before` by `field`: one pass over the messages.
+    pub fn addresses_seen_before(
+        &self,
+        addrs: &[String],
+        field: TimeField,
+        before: i64,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        if addrs.is_empty() {
+            return Ok(out);
+        }
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let marks = vec!["?"; addrs.len()].join(",");
+        let sql = format!(
+            "SELECT DISTINCT lower(from_addr) FROM messages WHERE {col} < ? AND deleted_by IS NULL AND lower(from_addr) IN ({marks})"
+        );
+        let mut st = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&before];
+        params.extend(addrs.iter().map(|a| a as &dyn rusqlite::ToSql));
+        let rows = st
+            .query_map(params.as_slice(), |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        for r in rows {
+            out.insert(r.map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+}
+
+impl Index {
     /// Earliest and latest time (`field`) of the messages that count (not
     /// deleted, not a duplicate), optionally only those of commit ranges;
     /// None when there are none.

@@ -37,6 +37,10 @@ pub struct ReportPlan {
     pub ollama_from_env: bool,
     /// How summaries are checked against their threads.
     pub grounding: Mode,
+    /// Earlier JSON reports whose summaries answer before the cache and the
+    /// model (`--summaries-from`). A bare file name not found in the
+    /// current directory is looked up beside the report being written.
+    pub summaries_from: Vec<PathBuf>,
     pub link_base: String,
     pub kinds: KindRules,
     /// The configuration file read, if any (the regenerate command names it).
@@ -210,6 +214,9 @@ fn build(
         kinds: plan.kinds.clone(),
         keep_bodies: true,
     };
+    let (stem, year_dir) = window_stem(&plan.list, &window);
+    let report_dir = plan.out.join(&plan.list).join(year_dir);
+    let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
     let digest = digest::build(archive, &window, &opts)?;
     let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
         .into_iter()
@@ -219,10 +226,17 @@ fn build(
         info: summarizer,
         notices: more,
         grounding,
-    } = super::summaries::make(archive, &digest, &plan.summarizer, plan.grounding, progress)?;
+    } = super::summaries::make(
+        archive,
+        &digest,
+        &plan.summarizer,
+        plan.grounding,
+        &replay,
+        progress,
+    )?;
     notices.extend(more);
     let failed = summarizer.failed;
-    let regenerate = regenerate_command(&digest, plan, &summarizer, t);
+    let regenerate = regenerate_command(&digest, plan, &summarizer, &stem, t);
     let header = Header {
         tool: "lore-digest".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -235,14 +249,49 @@ fn build(
         grounding,
         regenerate,
     };
+    let authors = crate::report::highlights::series_authors(&digest);
+    let seen = archive.addresses_seen_before(&authors, window.field, window.start)?;
+    let newcomers = authors.into_iter().filter(|a| !seen.contains(a)).collect();
+    let highlights = crate::report::highlights::build(&digest, &newcomers, lang.as_str());
     Ok((
         Report {
             report: header,
             digest,
             summaries,
+            highlights,
         },
         failed,
     ))
+}
+
+/// The reports named by `--summaries-from`. A bare file name (what the
+/// reproduce line of a report says) that is not in the current directory is
+/// taken from `report_dir`, where the report itself is written; when it is
+/// not there either, a note says so and the cache and the model answer.
+fn load_replays(
+    paths: &[PathBuf],
+    report_dir: &std::path::Path,
+    progress: &Progress,
+) -> Result<Vec<crate::summarize::Replay>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let bare = p.components().count() == 1 && p.is_relative();
+        let path = if !p.exists() && bare {
+            report_dir.join(p)
+        } else {
+            p.clone()
+        };
+        if bare && !path.exists() {
+            progress.note(&format!(
+                "--summaries-from {}: not found here nor in {}; summaries come from the cache and the model",
+                p.display(),
+                report_dir.display()
+            ));
+            continue;
+        }
+        out.push(super::summaries::load_replay(&path)?);
+    }
+    Ok(out)
 }
 
 /// The command that regenerates a report byte for byte, run as written
@@ -252,8 +301,17 @@ fn build(
 /// and the summarizer as the user asked for it — an explicit backend with
 /// its model, endpoint (without credentials) and context length, `--no-llm`
 /// when no model was wanted, and nothing when the default found no model (a
-/// re-run says so again).
-fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generated: i64) -> String {
+/// re-run says so again). With model summaries and a JSON report, also
+/// `--summaries-from STEM.json`: the report's own JSON, which answers
+/// without the model (found beside the report when `--out` names the same
+/// directory); the server named is the one the summaries were made with.
+fn regenerate_command(
+    d: &Digest,
+    plan: &ReportPlan,
+    s: &SummarizerInfo,
+    stem: &str,
+    generated: i64,
+) -> String {
     let st = &plan.summarizer;
     let mut c = vec![format!("SOURCE_DATE_EPOCH={generated}")];
     let model_backend = st.backend != Backend::Extractive;
@@ -301,16 +359,21 @@ fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generat
                 "--model".into(),
                 st.model.clone(),
             ]);
+            let url = match (&s.endpoint, st.backend) {
+                (Some(e), _) => e.clone(),
+                (None, Backend::OpenAi) => public_url(st.llm_url.as_deref().unwrap_or_default()),
+                (None, _) => public_url(&st.ollama_url),
+            };
             match st.backend {
-                Backend::OpenAi => {
-                    let u = st.llm_url.as_deref().unwrap_or_default();
-                    c.extend(["--llm-url".into(), public_url(u)]);
-                }
-                _ => c.extend(["--ollama-url".into(), public_url(&st.ollama_url)]),
+                Backend::OpenAi => c.extend(["--llm-url".into(), url]),
+                _ => c.extend(["--ollama-url".into(), url]),
             }
         }
         if st.backend_explicit || s.model.is_some() {
             c.extend(["--num-ctx".into(), st.num_ctx.to_string()]);
+        }
+        if s.model.is_some() && plan.formats.contains(&Format::Json) {
+            c.extend(["--summaries-from".into(), format!("{stem}.json")]);
         }
     }
     if plan.grounding != Mode::Mark {

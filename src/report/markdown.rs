@@ -504,6 +504,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(o, "- ⚠️ {}", escape_inline(n));
     }
     o.push('\n');
+    o.push_str(&super::highlights::markdown(&report.highlights, d, &h.lang));
 
     // Overview
     let t = &d.totals;

@@ -3,6 +3,7 @@
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
+pub mod highlights;
 pub mod html;
 pub mod i18n;
 pub mod markdown;
@@ -114,6 +115,13 @@ pub struct ThreadSummary {
     /// Citations and problems of the text shown, for rendering.
     #[serde(skip)]
     pub shown: Option<crate::summarize::grounding::Checked>,
+    /// The cache key of the model's answer (`model_text` when rejected,
+    /// else `text`): what `--summaries-from` matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_key: Option<String>,
+    /// Requests the model's answer took (with `cache_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<u32>,
 }
 
 /// How many summaries the grounding check passed, flagged and rejected.
@@ -141,6 +149,13 @@ pub struct SummarizerInfo {
     pub options: Vec<String>,
     /// Threads whose summary failed (shown as unavailable + extractive).
     pub failed: usize,
+    /// The server asked (without credentials), when a model was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The model's context length as its server reported it (it bounds the
+    /// prompts, so the cache keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_length: Option<u64>,
 }
 
 /// Everything a report records about how it was made.
@@ -172,6 +187,9 @@ pub struct Report {
     pub digest: Digest,
     #[serde(skip)]
     pub summaries: Vec<ThreadSummary>,
+    /// The report's highlights ([`highlights`]).
+    #[serde(skip)]
+    pub highlights: Vec<highlights::Highlight>,
 }
 
 /// JSON form: the digest with each thread's summary inside the thread.
@@ -182,6 +200,7 @@ struct ReportJson<'a> {
     window: &'a crate::window::Window,
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
+    highlights: &'a [highlights::Highlight],
     threads: Vec<ThreadJson<'a>>,
     quality: &'a crate::digest::Quality,
 }
@@ -201,6 +220,7 @@ impl Report {
             window: &self.digest.window,
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
+            highlights: &self.highlights,
             threads: self
                 .digest
                 .threads
