@@ -1228,7 +1228,17 @@ fn hostile_model_output_cannot_change_the_report() {
         assert_inert_dom(&dom, canary.port);
         let h0: BTreeSet<String> = hrefs(&dom0).into_iter().collect();
         let h1: BTreeSet<String> = hrefs(&dom).into_iter().collect();
-        assert_eq!(h1, h0, "links in the page changed");
+        // The model's text cannot add a link. (It may have fewer: the
+        // extractive base cites mails, `#t-N-m-K`, and the hostile answer
+        // cites none.)
+        assert!(
+            h1.is_subset(&h0),
+            "links in the page changed: {h1:?} vs {h0:?}"
+        );
+        let outside = |h: &BTreeSet<String>| -> BTreeSet<String> {
+            h.iter().filter(|l| !l.contains("-m-")).cloned().collect()
+        };
+        assert_eq!(outside(&h1), outside(&h0), "links in the page changed");
         for tag in [
             "h1",
             "h2",
@@ -1240,7 +1250,6 @@ fn hostile_model_output_cannot_change_the_report() {
             "table",
             "blockquote",
             "pre",
-            "a",
         ] {
             assert_eq!(
                 count_tags(&dom, tag),
@@ -1248,6 +1257,12 @@ fn hostile_model_output_cannot_change_the_report() {
                 "<{tag}> elements changed"
             );
         }
+        // Links: never more than the base has (its extractive summaries
+        // cite mails; the hostile answer cites none).
+        assert!(
+            count_tags(&dom, "a") <= count_tags(&dom0, "a"),
+            "<a> elements added"
+        );
         assert!(dom.contains("MODEL-HOSTILE-MARKER"));
         assert!(
             dom.contains("&lt;img src=") || dom.contains("click me"),
