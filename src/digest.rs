@@ -627,6 +627,41 @@ pub fn count_senders(archive: &Archive, msgs: &[Message]) -> Result<usize> {
     Ok(people::count_people(&senders))
 }
 
+/// The sender of each of `msgs` (list-rewritten From undone), for counting
+/// people of parts of a window with [`people::count_people`].
+pub fn senders_of(archive: &Archive, msgs: &[Message]) -> Result<Vec<Sender>> {
+    let epochs = epoch_paths(archive)?;
+    let refs: Vec<&Message> = msgs.iter().collect();
+    let originals = rewritten_senders(&epochs, &refs);
+    Ok(msgs.iter().map(|m| sender_of(m, &originals)).collect())
+}
+
+/// Whether each of `msgs` is an applied/queued/merged notice, as a
+/// digest's reviews count them (a reply, not a patch, whose own lines say
+/// so). Only replies' bodies are read.
+pub fn applied_notices(archive: &Archive, msgs: &[Message]) -> Result<Vec<bool>> {
+    let epochs = epoch_paths(archive)?;
+    let replies: Vec<usize> = (0..msgs.len())
+        .filter(|&i| !analysis::parse_subject(&msgs[i].subject).is_patch_mail())
+        .collect();
+    let items: Vec<(u32, &str)> = replies
+        .iter()
+        .map(|&i| (msgs[i].epoch, msgs[i].blob.as_str()))
+        .collect();
+    let found = crate::walk::map_blobs(&epochs, &items, |b| {
+        b.ok().is_some_and(|raw| {
+            analysis::mail_facts(&analysis::body_text(&raw))
+                .applied
+                .is_some()
+        })
+    });
+    let mut out = vec![false; msgs.len()];
+    for (i, a) in replies.into_iter().zip(found) {
+        out[i] = a;
+    }
+    Ok(out)
+}
+
 /// Number `N` of a patch mail's `[PATCH N/M]` (0 for the cover letter);
 /// unnumbered patches after the numbered ones.
 fn patch_number(info: &SubjectInfo) -> u32 {

@@ -39,6 +39,10 @@ pub struct ReportPlan {
     pub grounding: Mode,
     pub link_base: String,
     pub kinds: KindRules,
+    /// `[watch]` of the configuration: the report gets a "Watched" section.
+    pub watch: Option<crate::watch::WatchList>,
+    /// Only the watched threads (`--only-watched`).
+    pub only_watched: bool,
     /// The configuration file read, if any (the regenerate command names it).
     pub config_path: Option<PathBuf>,
     pub wait: Wait,
@@ -210,7 +214,20 @@ fn build(
         kinds: plan.kinds.clone(),
         keep_bodies: true,
     };
-    let digest = digest::build(archive, &window, &opts)?;
+    let mut digest = digest::build(archive, &window, &opts)?;
+    let watched = plan
+        .watch
+        .as_ref()
+        .map(|w| crate::watch::matches(w, &digest.threads));
+    if plan.only_watched {
+        let keep: std::collections::HashSet<&str> =
+            watched.iter().flatten().map(|w| w.id.as_str()).collect();
+        let threads = std::mem::take(&mut digest.threads);
+        digest.threads = threads
+            .into_iter()
+            .filter(|t| keep.contains(t.id.as_str()))
+            .collect();
+    }
     let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
         .into_iter()
         .collect();
@@ -240,6 +257,7 @@ fn build(
             report: header,
             digest,
             summaries,
+            watched,
         },
         failed,
     ))
@@ -312,6 +330,9 @@ fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generat
         if st.backend_explicit || s.model.is_some() {
             c.extend(["--num-ctx".into(), st.num_ctx.to_string()]);
         }
+    }
+    if plan.only_watched {
+        c.push("--only-watched".into());
     }
     if plan.grounding != Mode::Mark {
         c.extend(["--grounding".into(), plan.grounding.as_str().to_string()]);

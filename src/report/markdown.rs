@@ -431,6 +431,39 @@ fn summary_heading(l: &Labels, s: &ThreadSummary) -> String {
 }
 
 /// Render the whole report as Markdown.
+/// The "Watched" section: the threads that match the watch list, each
+/// linked to its place in the report, with the reasons.
+fn render_watched(o: &mut String, report: &Report) {
+    let Some(watched) = &report.watched else {
+        return;
+    };
+    let zh = report.report.lang == "zh";
+    let _ = writeln!(o, "## {}\n", if zh { "关注" } else { "Watched" });
+    if watched.is_empty() {
+        let none = if zh {
+            "本期没有匹配关注列表的讨论。"
+        } else {
+            "No thread matches the watch list."
+        };
+        let _ = writeln!(o, "{none}\n");
+        return;
+    }
+    for w in watched {
+        let Some(i) = report.digest.threads.iter().position(|t| t.id == w.id) else {
+            continue;
+        };
+        let th = &report.digest.threads[i];
+        let _ = writeln!(
+            o,
+            "- [{}](#{}) — {}",
+            escape_inline(&th.subject),
+            anchor(i + 1),
+            escape_inline(&w.why.join("; "))
+        );
+    }
+    o.push('\n');
+}
+
 pub fn render(report: &Report) -> String {
     let h = &report.report;
     let d = &report.digest;
@@ -504,6 +537,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(o, "- ⚠️ {}", escape_inline(n));
     }
     o.push('\n');
+    render_watched(&mut o, report);
 
     // Overview
     let t = &d.totals;
