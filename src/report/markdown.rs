@@ -321,6 +321,22 @@ fn trailer_list(l: &Labels, items: &[GivenTrailer]) -> String {
         .join(", ")
 }
 
+/// `s` as a Markdown code span, whatever backticks it holds.
+fn code(s: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if longest > 0 {
+        format!("{fence} {s} {fence}")
+    } else {
+        format!("{fence}{s}{fence}")
+    }
+}
+
 fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
     let s = &t.series.facts;
     let mut out = Vec::new();
@@ -361,6 +377,9 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
             l.previous_version,
             link(&p.subject, &p.url)
         ));
+    }
+    if let Some(b) = &t.series.b4 {
+        out.push(format!("**b4**: {} · {}", code(&b.shazam), code(&b.am)));
     }
     if let Some(n) = &t.series.superseded_by {
         out.push(format!(

@@ -1,6 +1,6 @@
 //! The Atom feed of a list's reports (checked with a real feed parser,
-//! Python's feedparser) and watch lists (`[watch]`: the "Watched" section,
-//! JSON `watched`, `--only-watched`).
+//! Python's feedparser), watch lists (`[watch]`: the "Watched" section,
+//! JSON `watched`, `--only-watched`) and the b4 commands of each series.
 
 use crate::common;
 
@@ -383,6 +383,11 @@ fn corpus_backfill_feed_and_watched_marc_zyngier() {
     got.sort();
     assert!(!want.is_empty());
     assert_eq!(got, want);
+    let md = std::fs::read_to_string(r.join("kvmarm/2022/kvmarm-2022-03-13.md")).unwrap();
+    assert!(
+        md.contains("**b4**: `b4 shazam "),
+        "a b4 command in the W10 Markdown"
+    );
     let Some(f) = parse_feed(&r.join("kvmarm/feed.atom")) else {
         return;
     };
@@ -394,4 +399,40 @@ fn corpus_backfill_feed_and_watched_marc_zyngier() {
             assert!(e[k].as_str().is_some_and(|s| !s.is_empty()), "{k}: {e}");
         }
     }
+}
+
+#[test]
+fn every_series_shows_the_b4_commands_in_markdown_html_and_json() {
+    let (_t, _b, data) = setup();
+    let out = report(data.path(), None, &["--week", "2022-W10"]);
+    assert_success(&out, "report");
+    let dir = data.path().join("R/t/2022");
+    let j = read_json(&dir.join("t-2022-03-13.json"));
+    let by_subject = |s: &str| {
+        j["threads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["subject"] == s)
+            .unwrap()
+            .clone()
+    };
+    // The cover letter of a series, the patch of a single patch.
+    let c = by_subject("[PATCH 0/1] KVM: arm64: protected guests");
+    assert_eq!(c["series"]["b4"]["shazam"], "b4 shazam c0@x");
+    assert_eq!(c["series"]["b4"]["am"], "b4 am c0@x");
+    assert_eq!(c["series"]["b4"]["message_id"], "c0@x");
+    let b = by_subject("[PATCH] KVM: arm64: gic fix");
+    assert_eq!(b["series"]["b4"]["am"], "b4 am b0@x");
+    // No command for a thread without patches.
+    let d = by_subject("question about timers");
+    assert!(d["series"].get("b4").is_none());
+    let md = std::fs::read_to_string(dir.join("t-2022-03-13.md")).unwrap();
+    assert!(
+        md.contains("**b4**: `b4 shazam c0@x` · `b4 am c0@x`"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(dir.join("t-2022-03-13.html")).unwrap();
+    assert!(html.contains("<code>b4 shazam c0@x</code>"));
+    assert!(html.contains("<code>b4 am b0@x</code>"));
 }

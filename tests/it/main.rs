@@ -9,6 +9,7 @@
 mod common;
 mod summarize_support;
 
+mod b4_fetch;
 mod corpus_index;
 mod display;
 mod faults;
