@@ -594,6 +594,21 @@ impl Archive {
         )
     }
 
+    /// Thread id of each message (row id) of the window's time span.
+    pub fn message_tids(&self, window: &Window) -> Result<std::collections::HashMap<i64, i64>> {
+        self.index
+            .message_tids_in_window(window.field, window.start, window.end)
+    }
+
+    /// The first mail of each thread of `tids`: (tid, time by `field`, subject).
+    pub fn thread_firsts(
+        &self,
+        field: crate::index::TimeField,
+        tids: &[i64],
+    ) -> Result<Vec<(i64, i64, String)>> {
+        self.index.thread_firsts(field, tids)
+    }
+
     /// The commit range of each epoch as it stands in the index: what a
     /// command run now has seen.
     pub fn current_ranges(&self) -> Result<Vec<RangeOut>> {

@@ -200,6 +200,48 @@ pub struct Series {
     pub previous_version: Option<ThreadRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<ThreadRef>,
+    /// The b4 commands that fetch the thread's newest version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b4: Option<B4>,
+}
+
+/// How to fetch a series with b4: by the Message-ID of its newest version's
+/// cover letter, else of its first patch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct B4 {
+    pub message_id: String,
+    /// `b4 shazam MSGID`: apply the series to the current branch.
+    pub shazam: String,
+    /// `b4 am MSGID`: write it as an mbox ready for `git am`.
+    pub am: String,
+}
+
+/// The b4 commands for a thread's series (None without a patch mail).
+fn b4_of(msgs: &[MessageView], version: u32) -> Option<B4> {
+    let mid = msgs
+        .iter()
+        .filter(|m| {
+            m.subject_info.is_patch_mail()
+                && m.subject_info.effective_version() == version
+                && !m.message_id.is_empty()
+        })
+        .min_by_key(|m| patch_number(&m.subject_info))?
+        .message_id
+        .clone();
+    let arg = if !mid.is_empty()
+        && mid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/=@+%".contains(c))
+    {
+        mid.clone()
+    } else {
+        format!("'{}'", mid.replace('\'', "'\\''"))
+    };
+    Some(B4 {
+        shazam: format!("b4 shazam {arg}"),
+        am: format!("b4 am {arg}"),
+        message_id: mid,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -698,6 +740,41 @@ pub fn count_senders(archive: &Archive, msgs: &[Message]) -> Result<usize> {
     Ok(people::count_people(&senders))
 }
 
+/// The sender of each of `msgs` (list-rewritten From undone), for counting
+/// people of parts of a window with [`people::count_people`].
+pub fn senders_of(archive: &Archive, msgs: &[Message]) -> Result<Vec<Sender>> {
+    let epochs = epoch_paths(archive)?;
+    let refs: Vec<&Message> = msgs.iter().collect();
+    let originals = rewritten_senders(&epochs, &refs);
+    Ok(msgs.iter().map(|m| sender_of(m, &originals)).collect())
+}
+
+/// Whether each of `msgs` is an applied/queued/merged notice, as a
+/// digest's reviews count them (a reply, not a patch, whose own lines say
+/// so). Only replies' bodies are read.
+pub fn applied_notices(archive: &Archive, msgs: &[Message]) -> Result<Vec<bool>> {
+    let epochs = epoch_paths(archive)?;
+    let replies: Vec<usize> = (0..msgs.len())
+        .filter(|&i| !analysis::parse_subject(&msgs[i].subject).is_patch_mail())
+        .collect();
+    let items: Vec<(u32, &str)> = replies
+        .iter()
+        .map(|&i| (msgs[i].epoch, msgs[i].blob.as_str()))
+        .collect();
+    let found = crate::walk::map_blobs(&epochs, &items, |b| {
+        b.ok().is_some_and(|raw| {
+            analysis::mail_facts(&analysis::body_text(&raw))
+                .applied
+                .is_some()
+        })
+    });
+    let mut out = vec![false; msgs.len()];
+    for (i, a) in replies.into_iter().zip(found) {
+        out[i] = a;
+    }
+    Ok(out)
+}
+
 /// Number `N` of a patch mail's `[PATCH N/M]` (0 for the cover letter);
 /// unnumbered patches after the numbered ones.
 fn patch_number(info: &SubjectInfo) -> u32 {
@@ -918,6 +995,11 @@ fn thread_view(
         last_in_window: iso(last_in_window),
         new_in_window: history_messages == 0,
         series: Series {
+            b4: if facts.patch_mails > 0 {
+                b4_of(&msgs, facts.version)
+            } else {
+                None
+            },
             facts,
             tags,
             previous_version,

@@ -43,6 +43,10 @@ pub struct ReportPlan {
     pub summaries_from: Vec<PathBuf>,
     pub link_base: String,
     pub kinds: KindRules,
+    /// `[watch]` of the configuration: the report gets a "Watched" section.
+    pub watch: Option<crate::watch::WatchList>,
+    /// Only the watched threads (`--only-watched`).
+    pub only_watched: bool,
     /// The configuration file read, if any (the regenerate command names it).
     pub config_path: Option<PathBuf>,
     pub wait: Wait,
@@ -217,7 +221,20 @@ fn build(
     let (stem, year_dir) = window_stem(&plan.list, &window);
     let report_dir = plan.out.join(&plan.list).join(year_dir);
     let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
-    let digest = digest::build(archive, &window, &opts)?;
+    let mut digest = digest::build(archive, &window, &opts)?;
+    let watched = plan
+        .watch
+        .as_ref()
+        .map(|w| crate::watch::matches(w, &digest.threads));
+    if plan.only_watched {
+        let keep: std::collections::HashSet<&str> =
+            watched.iter().flatten().map(|w| w.id.as_str()).collect();
+        let threads = std::mem::take(&mut digest.threads);
+        digest.threads = threads
+            .into_iter()
+            .filter(|t| keep.contains(t.id.as_str()))
+            .collect();
+    }
     let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
         .into_iter()
         .collect();
@@ -259,6 +276,7 @@ fn build(
             digest,
             summaries,
             highlights,
+            watched,
         },
         failed,
     ))
@@ -375,6 +393,9 @@ fn regenerate_command(
         if s.model.is_some() && plan.formats.contains(&Format::Json) {
             c.extend(["--summaries-from".into(), format!("{stem}.json")]);
         }
+    }
+    if plan.only_watched {
+        c.push("--only-watched".into());
     }
     if plan.grounding != Mode::Mark {
         c.extend(["--grounding".into(), plan.grounding.as_str().to_string()]);

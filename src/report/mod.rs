@@ -3,6 +3,7 @@
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
+pub mod feed;
 pub mod highlights;
 pub mod html;
 pub mod i18n;
@@ -190,12 +191,17 @@ pub struct Report {
     /// The report's highlights ([`highlights`]).
     #[serde(skip)]
     pub highlights: Vec<highlights::Highlight>,
+    /// The threads that match the configured watch list, when there is one.
+    #[serde(skip)]
+    pub watched: Option<Vec<crate::watch::Watched>>,
 }
 
 /// JSON form: the digest with each thread's summary inside the thread.
 #[derive(Serialize)]
 struct ReportJson<'a> {
     report: &'a Header,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    watched: Option<&'a [crate::watch::Watched]>,
     list: &'a str,
     window: &'a crate::window::Window,
     epochs: &'a [crate::window::RangeOut],
@@ -216,6 +222,7 @@ impl Report {
     pub fn to_json(&self) -> String {
         let j = ReportJson {
             report: &self.report,
+            watched: self.watched.as_deref(),
             list: &self.digest.list,
             window: &self.digest.window,
             epochs: &self.digest.epochs,
@@ -481,12 +488,18 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
     Ok(v)
 }
 
-/// Write `OUT/LIST/index.html` linking every report, newest first.
+/// Write `OUT/LIST/index.html` linking every report, newest first, and
+/// the Atom feed `OUT/LIST/feed.atom` of the same reports.
 pub fn write_index(out: &Path, list: &str, lang: &str) -> Result<PathBuf> {
     let reports = list_reports(out, list)?;
     let page = html::render_index(list, lang, &reports);
     let path = out.join(list).join("index.html");
     write_atomic(&path, page.as_bytes())?;
+    let entries: Vec<feed::Entry> = reports.iter().map(|l| feed::entry(out, list, l)).collect();
+    write_atomic(
+        &out.join(list).join("feed.atom"),
+        feed::render(list, &entries).as_bytes(),
+    )?;
     Ok(path)
 }
 

@@ -9,9 +9,11 @@
 mod common;
 mod summarize_support;
 
+mod b4_fetch;
 mod corpus_index;
 mod display;
 mod faults;
+mod feed_watch;
 mod fuzz_regressions;
 mod grounding_real;
 mod grounding_report;
@@ -20,6 +22,7 @@ mod hostile;
 mod net_errors;
 mod prompt_real;
 mod report_cli;
+mod stats_per;
 mod summaries_replay;
 mod summarize_measure;
 mod summarize_ollama;
