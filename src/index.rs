@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::mail::Links;
 use crate::mail::ParsedMail;
-use crate::thread::Links;
 use crate::tid::Tids;
 use crate::walk::{Change, WalkedCommit};
 
@@ -116,6 +116,17 @@ pub struct Message {
 }
 
 impl Message {
+    /// The headers that place this message in a thread.
+    pub fn links(&self) -> Links<'_> {
+        Links {
+            message_id: &self.message_id,
+            extra_ids: &self.extra_message_ids,
+            from_addr: &self.from_addr,
+            references: &self.references,
+            in_reply_to: &self.in_reply_to,
+        }
+    }
+
     /// All Message-IDs this message carries.
     pub fn all_ids(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.message_id.as_str())
@@ -546,7 +557,7 @@ impl Index {
                 Change::Add { mail, size } => {
                     // A copy of a counted Message-ID is not counted: no tid.
                     let tid = match w.duplicate_of {
-                        None => Some(tids.assign(&tx, Links::of_mail(mail)).map_err(e)?),
+                        None => Some(tids.assign(&tx, mail.links()).map_err(e)?),
                         Some(_) => None,
                     };
                     insert_message(&tx, epoch, w, mail, *size, tid).map_err(e)?;
@@ -817,7 +828,7 @@ fn rethread(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         };
         after = (last.0, last.1);
         for (_, _, id, m) in &rows {
-            let tid = tids.assign(tx, Links::of(m))?;
+            let tid = tids.assign(tx, m.links())?;
             tx.prepare_cached("UPDATE messages SET tid=?1 WHERE id=?2")?
                 .execute(params![tid, id])?;
         }

@@ -88,10 +88,10 @@ impl ParsedMail {
 
     /// Parent candidates: References then In-Reply-To ids not already in
     /// References, without the message's own ids, prompt answers or the
-    /// sender's address ([`crate::thread::Links::parent_chain`]).
+    /// sender's address ([`Links::parent_chain`]).
     pub fn parent_ids(&self) -> Vec<&str> {
         let mut chain = Vec::new();
-        crate::thread::Links::of_mail(self).parent_chain(&mut chain);
+        self.links().parent_chain(&mut chain);
         chain
     }
 }
@@ -479,6 +479,77 @@ fn first_address(addr: Option<&Address<'_>>) -> Option<(String, String)> {
         return None;
     }
     Some((name, addr))
+}
+
+/// The headers that place a message in a thread: its own ids, its sender
+/// (an id equal to the sender's address is no reference) and its References
+/// and In-Reply-To ids. The one definition of a message's parents, used by
+/// threading ([`crate::thread::build`], [`crate::thread::components`]) and by
+/// the index's thread ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    pub message_id: &'a str,
+    pub extra_ids: &'a [String],
+    pub from_addr: &'a str,
+    pub references: &'a [String],
+    pub in_reply_to: &'a [String],
+}
+
+impl<'a> Links<'a> {
+    /// The message's own ids (empty ones left out).
+    pub fn own_ids(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        std::iter::once(self.message_id)
+            .chain(self.extra_ids.iter().map(String::as_str))
+            .filter(|id| !id.is_empty())
+    }
+
+    /// Whether `id` can be a reference: not one of the message's own ids,
+    /// not a git-send-email prompt answer (`y`, `n`), not the sender's
+    /// address.
+    fn usable(&self, id: &str) -> bool {
+        !id.is_empty()
+            && id != "y"
+            && id != "n"
+            && id != self.message_id
+            && !self.extra_ids.iter().any(|x| x == id)
+            && !id.eq_ignore_ascii_case(self.from_addr)
+    }
+
+    /// Fill `chain` with the References ids followed by the In-Reply-To ids
+    /// not already in References (usable ones only, without duplicates) and
+    /// return the direct parent id: the last In-Reply-To id, else the last
+    /// References id.
+    pub fn parent_chain(&self, chain: &mut Vec<&'a str>) -> Option<&'a str> {
+        chain.clear();
+        for id in self.references {
+            if self.usable(id) && !chain.contains(&id.as_str()) {
+                chain.push(id);
+            }
+        }
+        let mut direct = None;
+        for id in self.in_reply_to {
+            if self.usable(id) {
+                direct = Some(id.as_str());
+                if !chain.contains(&id.as_str()) {
+                    chain.push(id);
+                }
+            }
+        }
+        direct.or_else(|| chain.last().copied())
+    }
+}
+
+impl ParsedMail {
+    /// The headers that place this mail in a thread.
+    pub fn links(&self) -> Links<'_> {
+        Links {
+            message_id: &self.message_id,
+            extra_ids: &self.extra_message_ids,
+            from_addr: &self.from_addr,
+            references: &self.references,
+            in_reply_to: &self.in_reply_to,
+        }
+    }
 }
 
 #[cfg(test)]

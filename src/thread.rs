@@ -155,85 +155,8 @@ impl<'a> Arena<'a> {
     }
 }
 
-/// The headers that place a message in a thread: its own ids, its sender
-/// (an id equal to the sender's address is no reference) and its References
-/// and In-Reply-To ids. The one definition of a message's parents, used by
-/// [`build`], by [`components`] and by the index's thread ids.
-#[derive(Debug, Clone, Copy)]
-pub struct Links<'a> {
-    pub message_id: &'a str,
-    pub extra_ids: &'a [String],
-    pub from_addr: &'a str,
-    pub references: &'a [String],
-    pub in_reply_to: &'a [String],
-}
-
-impl<'a> Links<'a> {
-    pub fn of(m: &'a Message) -> Links<'a> {
-        Links {
-            message_id: &m.message_id,
-            extra_ids: &m.extra_message_ids,
-            from_addr: &m.from_addr,
-            references: &m.references,
-            in_reply_to: &m.in_reply_to,
-        }
-    }
-
-    pub fn of_mail(m: &'a crate::mail::ParsedMail) -> Links<'a> {
-        Links {
-            message_id: &m.message_id,
-            extra_ids: &m.extra_message_ids,
-            from_addr: &m.from_addr,
-            references: &m.references,
-            in_reply_to: &m.in_reply_to,
-        }
-    }
-
-    /// The message's own ids (empty ones left out).
-    pub fn own_ids(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        std::iter::once(self.message_id)
-            .chain(self.extra_ids.iter().map(String::as_str))
-            .filter(|id| !id.is_empty())
-    }
-
-    /// Whether `id` can be a reference: not one of the message's own ids,
-    /// not a git-send-email prompt answer (`y`, `n`), not the sender's
-    /// address.
-    fn usable(&self, id: &str) -> bool {
-        !id.is_empty()
-            && id != "y"
-            && id != "n"
-            && id != self.message_id
-            && !self.extra_ids.iter().any(|x| x == id)
-            && !id.eq_ignore_ascii_case(self.from_addr)
-    }
-
-    /// Fill `chain` with the References ids followed by the In-Reply-To ids
-    /// not already in References (usable ones only, without duplicates) and
-    /// return the direct parent id: the last In-Reply-To id, else the last
-    /// References id.
-    pub fn parent_chain(&self, chain: &mut Vec<&'a str>) -> Option<&'a str> {
-        chain.clear();
-        for id in self.references {
-            if self.usable(id) && !chain.contains(&id.as_str()) {
-                chain.push(id);
-            }
-        }
-        let mut direct = None;
-        for id in self.in_reply_to {
-            if self.usable(id) {
-                direct = Some(id.as_str());
-                if !chain.contains(&id.as_str()) {
-                    chain.push(id);
-                }
-            }
-        }
-        direct.or_else(|| chain.last().copied())
-    }
-}
-
 fn parent_chain<'a>(m: &'a Message, chain: &mut Vec<&'a str>) -> Option<&'a str> {
-    Links::of(m).parent_chain(chain)
+    m.links().parent_chain(chain)
 }
 
 /// Archive order: (epoch, seq, id), then Message-ID for inputs that repeat
@@ -342,7 +265,7 @@ pub fn components(messages: &[Message]) -> Vec<usize> {
     let mut up: Vec<usize> = (0..n).collect();
     let mut chain: Vec<&str> = Vec::new();
     for (i, m) in messages.iter().enumerate() {
-        let links = Links::of(m);
+        let links = m.links();
         links.parent_chain(&mut chain);
         for id in links.own_ids().chain(chain.iter().copied()) {
             let other = *node.entry(id).or_insert(i);

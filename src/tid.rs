@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::thread::Links;
+use crate::mail::Links;
 
 /// Assigns thread ids within one transaction. Caches the ids it has seen so
 /// that the References shared by the mails of a batch are looked up once.

@@ -227,28 +227,3 @@ pub fn build(d: &Digest, newcomers: &HashSet<String>, lang: &str) -> Vec<Highlig
     }
     out
 }
-
-/// The Markdown section (empty without highlights): each item with links
-/// to its threads (`[T3](#t-3)`, numbered as the report's threads).
-pub fn markdown(items: &[Highlight], d: &Digest, lang: &str) -> String {
-    use super::markdown::{anchor, escape_inline};
-    if items.is_empty() {
-        return String::new();
-    }
-    let mut o = format!("## {}\n\n", heading(lang));
-    for h in items {
-        let links: Vec<String> = h
-            .threads
-            .iter()
-            .filter_map(|id| d.threads.iter().position(|t| &t.id == id))
-            .map(|i| format!("[T{}](#{})", i + 1, anchor(i + 1)))
-            .collect();
-        o.push_str(&format!("- {}", escape_inline(&h.text)));
-        if !links.is_empty() {
-            o.push_str(&format!(" {}", links.join(" ")));
-        }
-        o.push('\n');
-    }
-    o.push('\n');
-    o
-}

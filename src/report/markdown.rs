@@ -557,7 +557,7 @@ pub fn render(report: &Report) -> String {
     }
     o.push('\n');
     render_watched(&mut o, report);
-    o.push_str(&super::highlights::markdown(&report.highlights, d, &h.lang));
+    o.push_str(&render_highlights(&report.highlights, d, &h.lang));
 
     // Overview
     let t = &d.totals;
@@ -777,6 +777,34 @@ fn render_thread(
     }
     let _ = lang;
     o.push('\n');
+}
+
+/// The Markdown section (empty without highlights): each item with links
+/// to its threads (`[T3](#t-3)`, numbered as the report's threads).
+fn render_highlights(
+    items: &[super::highlights::Highlight],
+    d: &crate::digest::Digest,
+    lang: &str,
+) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut o = format!("## {}\n\n", super::highlights::heading(lang));
+    for h in items {
+        let links: Vec<String> = h
+            .threads
+            .iter()
+            .filter_map(|id| d.threads.iter().position(|t| &t.id == id))
+            .map(|i| format!("[T{}](#{})", i + 1, anchor(i + 1)))
+            .collect();
+        o.push_str(&format!("- {}", escape_inline(&h.text)));
+        if !links.is_empty() {
+            o.push_str(&format!(" {}", links.join(" ")));
+        }
+        o.push('\n');
+    }
+    o.push('\n');
+    o
 }
 
 #[cfg(test)]
