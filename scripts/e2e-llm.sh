@@ -173,14 +173,21 @@ report_json() {
   python3 - "$out" "$LIST" "$@" <<'EOF'
 import datetime as dt, sys
 out, lst, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-last = None
+# The file names of README "Reports": an ISO week by its Sunday, one day
+# with -day, several days as FIRST--LAST.
+since = until = None
 for i, a in enumerate(args):
     if a == "--week":
         y, w = args[i + 1].split("-W")
-        last = dt.date.fromisocalendar(int(y), int(w), 7)
+        sunday = dt.date.fromisocalendar(int(y), int(w), 7)
+        print("%s/%s/%d/%s-%s.json" % (out, lst, sunday.year, lst, sunday.isoformat()))
+        sys.exit(0)
+    elif a == "--since":
+        since = dt.date.fromisoformat(args[i + 1][:10])
     elif a == "--until":
-        last = dt.date.fromisoformat(args[i + 1][:10])
-print("%s/%s/%d/%s-%s.json" % (out, lst, last.year, lst, last.isoformat()))
+        until = dt.date.fromisoformat(args[i + 1][:10])
+stem = "%s-%s-day" % (lst, until.isoformat()) if since == until else "%s-%s--%s" % (lst, since.isoformat(), until.isoformat())
+print("%s/%s/%d/%s.json" % (out, lst, until.year, stem))
 EOF
 }
 
