@@ -258,7 +258,8 @@ fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generat
     let mut c = vec![format!("SOURCE_DATE_EPOCH={generated}")];
     let model_backend = st.backend != Backend::Extractive;
     if model_backend && !st.backend_explicit && s.model.is_none() && plan.ollama_from_env {
-        c.push(format!("OLLAMA_HOST={}", public_url(&st.ollama_url)));
+        let first = st.ollama_urls.first().map(String::as_str).unwrap_or("");
+        c.push(format!("OLLAMA_HOST={}", public_url(first)));
     }
     c.push("lore-digest".into());
     if let Some(p) = &plan.config_path {
@@ -301,12 +302,13 @@ fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generat
                 "--model".into(),
                 st.model.clone(),
             ]);
-            match st.backend {
-                Backend::OpenAi => {
-                    let u = st.llm_url.as_deref().unwrap_or_default();
-                    c.extend(["--llm-url".into(), public_url(u)]);
-                }
-                _ => c.extend(["--ollama-url".into(), public_url(&st.ollama_url)]),
+            // Every server, in the order given.
+            let (flag, urls) = match st.backend {
+                Backend::OpenAi => ("--llm-url", &st.llm_urls),
+                _ => ("--ollama-url", &st.ollama_urls),
+            };
+            for u in urls {
+                c.extend([flag.to_string(), public_url(u)]);
             }
         }
         if st.backend_explicit || s.model.is_some() {
