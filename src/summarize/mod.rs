@@ -18,7 +18,7 @@
 //! [`Outcome`].
 //!
 //! Flow of [`summarize`]: probe the servers (model name and digest; several
-//! servers must serve the same model, see [`choose_servers`]), build
+//! servers must serve the same model, see `choose_servers`), build
 //! each thread's prompt ([`prompt`]) and cache key ([`cache`]), look the
 //! keys up, send what is missing concurrently (`jobs` in flight per server,
 //! each request to the least busy server that has not failed lately, a
