@@ -169,13 +169,16 @@ impl Archive {
         progress: &Progress,
     ) -> Result<Synced> {
         let path = mirror.index_path();
-        let roots = if path.exists() {
-            Index::open_repairing(&path, &|m| progress.note(m))?.roots()?
+        let (roots, tips) = if path.exists() {
+            let ix = Index::open_repairing(&path, &|m| progress.note(m))?;
+            let tips = ix.epochs()?.into_iter().map(|e| (e.epoch, e.tip)).collect();
+            (ix.roots()?, tips)
         } else {
             Default::default()
         };
         let known = Known {
             roots,
+            tips,
             wait: opts.wait,
         };
         let epochs = mirror.sync(source, &known, progress)?;
@@ -337,6 +340,16 @@ impl Archive {
     /// Every sender name of the archive (people the grounding check knows).
     pub fn sender_names(&self) -> Result<Vec<String>> {
         self.index.sender_names()
+    }
+
+    /// Of `addrs` (lower-cased), those with a mail before `before`.
+    pub fn addresses_seen_before(
+        &self,
+        addrs: &[String],
+        field: crate::index::TimeField,
+        before: i64,
+    ) -> Result<std::collections::HashSet<String>> {
+        self.index.addresses_seen_before(addrs, field, before)
     }
 
     /// The index database file.
@@ -579,6 +592,21 @@ impl Archive {
             window.end,
             window.seq_ranges.as_deref(),
         )
+    }
+
+    /// Thread id of each message (row id) of the window's time span.
+    pub fn message_tids(&self, window: &Window) -> Result<std::collections::HashMap<i64, i64>> {
+        self.index
+            .message_tids_in_window(window.field, window.start, window.end)
+    }
+
+    /// The first mail of each thread of `tids`: (tid, time by `field`, subject).
+    pub fn thread_firsts(
+        &self,
+        field: crate::index::TimeField,
+        tids: &[i64],
+    ) -> Result<Vec<(i64, i64, String)>> {
+        self.index.thread_firsts(field, tids)
     }
 
     /// The commit range of each epoch as it stands in the index: what a

@@ -118,6 +118,15 @@ pub struct ReportArgs {
     /// Ask the model again even for threads whose summary is cached.
     #[arg(long)]
     pub refresh_summaries: bool,
+    /// Take each thread's summary from these earlier JSON reports when its
+    /// cache key matches (same mails, model digest, prompt version and
+    /// options), before the cache and the model: replays a report without
+    /// the model. Repeatable.
+    #[arg(long, value_name = "REPORT.json")]
+    pub summaries_from: Vec<PathBuf>,
+    /// Only the threads that match [watch] of the configuration.
+    #[arg(long)]
+    pub only_watched: bool,
     /// Check every summary against its thread (cited mails, people, versions,
     /// identifiers, acronym expansions): mark problems (default), strict
     /// (reject a model summary on any problem) or off.
@@ -235,6 +244,26 @@ pub struct StatsArgs {
     /// JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// One row per ISO week or per day of the window (messages, threads, senders, new series,
+    /// applied notices) instead of one total.
+    #[arg(long, value_enum)]
+    pub per: Option<PerArg>,
+}
+
+/// The periods of `stats --per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PerArg {
+    Week,
+    Day,
+}
+
+impl From<PerArg> for commands::stats::Per {
+    fn from(p: PerArg) -> Self {
+        match p {
+            PerArg::Week => commands::stats::Per::Week,
+            PerArg::Day => commands::stats::Per::Day,
+        }
+    }
 }
 
 /// Default data dir: $XDG_DATA_HOME/lore-digest or ~/.local/share/lore-digest.
@@ -362,6 +391,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 list: list_of(&a.list),
                 window: a.window.request(DEFAULT_WINDOW, &config)?,
                 json: a.json,
+                per: a.per.map(Into::into),
             };
             commands::stats::run(&plan, &progress)
         }
@@ -430,6 +460,11 @@ fn report_plan(
         None => config.link_base(&list),
     };
     let (summarizer, ollama_from_env) = summarizer_settings(a, config, lang)?;
+    if a.only_watched && config.watch.is_none() {
+        return Err(Error::Usage(
+            "--only-watched needs a [watch] section in the configuration (--config FILE)".into(),
+        ));
+    }
     let grounding = match (a.grounding, &d.grounding) {
         (Some(m), _) => m,
         (None, Some(m)) => m
@@ -450,8 +485,11 @@ fn report_plan(
         summarizer,
         ollama_from_env,
         grounding,
+        summaries_from: a.summaries_from.clone(),
         link_base,
         kinds: config.kinds.clone(),
+        watch: config.watch.clone(),
+        only_watched: a.only_watched,
         config_path: config.path.clone(),
         wait: Wait::from_flag(a.wait),
         data_dir,

@@ -16,6 +16,12 @@
 //! url = "https://lore.kernel.org/kvmarm"        # sync source
 //! link_base = "https://lore.kernel.org/kvmarm/" # message links in reports
 //!
+//! # Optional: threads to show first, in a "Watched" section (see `watch`).
+//! [watch]
+//! people = ["Marc Zyngier"]
+//! paths = ["arch/arm64/kvm/vgic/"]
+//! keywords = ["pKVM"]
+//!
 //! # Optional: replaces the table of thread kinds (format of data/kinds.toml).
 //! [[kinds.rule]]
 //! kind = "git-pull"
@@ -83,6 +89,7 @@ struct File {
     #[serde(default)]
     lists: BTreeMap<String, ListConfig>,
     kinds: Option<toml::Value>,
+    watch: Option<crate::watch::WatchList>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +97,8 @@ pub struct Config {
     pub defaults: Defaults,
     pub lists: BTreeMap<String, ListConfig>,
     pub kinds: KindRules,
+    /// `[watch]`, when the file has one.
+    pub watch: Option<crate::watch::WatchList>,
     /// The file read, if any.
     pub path: Option<PathBuf>,
 }
@@ -100,6 +109,7 @@ impl Default for Config {
             defaults: Defaults::default(),
             lists: BTreeMap::new(),
             kinds: KindRules::builtin().clone(),
+            watch: None,
             path: None,
         }
     }
@@ -147,6 +157,7 @@ impl Config {
             defaults: f.defaults,
             lists: f.lists,
             kinds,
+            watch: f.watch,
             path: None,
         })
     }

@@ -200,6 +200,48 @@ pub struct Series {
     pub previous_version: Option<ThreadRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<ThreadRef>,
+    /// The b4 commands that fetch the thread's newest version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b4: Option<B4>,
+}
+
+/// How to fetch a series with b4: by the Message-ID of its newest version's
+/// cover letter, else of its first patch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct B4 {
+    pub message_id: String,
+    /// `b4 shazam MSGID`: apply the series to the current branch.
+    pub shazam: String,
+    /// `b4 am MSGID`: write it as an mbox ready for `git am`.
+    pub am: String,
+}
+
+/// The b4 commands for a thread's series (None without a patch mail).
+fn b4_of(msgs: &[MessageView], version: u32) -> Option<B4> {
+    let mid = msgs
+        .iter()
+        .filter(|m| {
+            m.subject_info.is_patch_mail()
+                && m.subject_info.effective_version() == version
+                && !m.message_id.is_empty()
+        })
+        .min_by_key(|m| patch_number(&m.subject_info))?
+        .message_id
+        .clone();
+    let arg = if !mid.is_empty()
+        && mid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/=@+%".contains(c))
+    {
+        mid.clone()
+    } else {
+        format!("'{}'", mid.replace('\'', "'\\''"))
+    };
+    Some(B4 {
+        shazam: format!("b4 shazam {arg}"),
+        am: format!("b4 am {arg}"),
+        message_id: mid,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -288,7 +330,7 @@ fn time_of(m: &Message, field: TimeField) -> i64 {
 }
 
 /// A mail's decoded text, facts, undecodable flag and To/Cc people.
-type Body = (String, MailFacts, bool, Vec<String>);
+pub type Body = (String, MailFacts, bool, Vec<String>);
 
 /// Names (else addresses) in the To and Cc headers of a raw mail.
 fn addressed(raw: &[u8]) -> Vec<String> {
@@ -308,15 +350,74 @@ fn addressed(raw: &[u8]) -> Vec<String> {
     out
 }
 
-/// Build the digest of `window`.
-///
-/// Only the threads the window touches are read, through the index: the
-/// thread ids (`tid`) of the window's mails, every mail of those thread ids
-/// up to the window end, and the threads that carry other versions of the
-/// window's patch series. A thread id is a union of whole threads (see
+/// Build the digest of `window`: [`gather`] what the archive holds for it,
+/// then [`assemble`] the document from that alone.
+pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Digest> {
+    let g = gather(archive, window, opts.keep_bodies)?;
+    Ok(assemble(g, window, opts))
+}
+
+/// Everything [`assemble`] needs, read from the archive by [`gather`].
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    pub list: String,
+    /// The mails the archive held at the window end (and within the commit
+    /// range) of the threads the window touches and of the other versions
+    /// of their series, in (epoch, position) order.
+    pub universe: Vec<Message>,
+    /// Bodies of the mails shown (the touched threads' members), by index
+    /// into `universe`: decoded text (empty unless kept), facts, whether it
+    /// had undecodable text, the people it was addressed to.
+    pub bodies: HashMap<usize, Body>,
+    /// The original sender (name, address) of list-rewritten ("X via List")
+    /// mails, by blob id.
+    pub originals: HashMap<String, (String, String)>,
+    /// The commit range of each epoch the digest was made from.
+    pub epochs: Vec<RangeOut>,
+    /// Repeated copies of mails of the window: (copy, commit of the original).
+    pub reused: Vec<(Message, String)>,
+    /// Commits the walk could not read: (epoch, commit, error).
+    pub walk_errors: Vec<(u32, String, String)>,
+}
+
+/// Is a mail in the window (time and commit range)?
+fn in_window_of(window: &Window) -> impl Fn(&Message) -> bool + '_ {
+    let ranges = window.seq_ranges.as_deref();
+    move |m: &Message| {
+        let t = time_of(m, window.field);
+        t >= window.start
+            && t < window.end
+            && ranges.is_none_or(|r| {
+                r.iter()
+                    .any(|r| r.epoch == m.epoch && m.seq > r.after && m.seq <= r.upto)
+            })
+    }
+}
+
+/// The threads of `universe` that have a mail in the window, in order.
+fn touched_threads(
+    universe: &[Message],
+    threads: &thread::Threads,
+    in_window: &impl Fn(&Message) -> bool,
+) -> Vec<usize> {
+    universe
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| in_window(m))
+        .map(|(i, _)| threads.thread_of[i])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Read what a window's digest needs, and only that, through indexed
+/// queries: the thread ids (`tid`) of the window's mails, every mail of
+/// those thread ids up to the window end, the threads that carry other
+/// versions of the window's patch series, the bodies of the mails shown and
+/// the data-quality facts. A thread id is a union of whole threads (see
 /// [`crate::tid`]), so threading what was read gives the very threads that
 /// threading the whole archive as it stood at the window end gives.
-pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Digest> {
+pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<Gathered> {
     let field = window.field;
     let ranges = window.seq_ranges.as_deref();
     // What the archive held at the end of the window (and of the commit
@@ -325,15 +426,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         time_of(m, field) < window.end
             && ranges.is_none_or(|r| r.iter().any(|r| r.epoch == m.epoch && m.seq <= r.upto))
     };
-    let in_window = |m: &Message| {
-        let t = time_of(m, field);
-        t >= window.start
-            && t < window.end
-            && ranges.is_none_or(|r| {
-                r.iter()
-                    .any(|r| r.epoch == m.epoch && m.seq > r.after && m.seq <= r.upto)
-            })
-    };
+    let in_window = in_window_of(window);
     let window_tids = archive.thread_ids_in_window(field, window.start, window.end, ranges)?;
     let tids: Vec<i64> = window_tids.iter().copied().collect();
     let mut universe: Vec<Message> = archive
@@ -388,19 +481,8 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         thread::build(&universe)
     };
 
-    // Threads touched by the window.
-    let mut touched: Vec<usize> = universe
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| in_window(m))
-        .map(|(i, _)| threads.thread_of[i])
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    touched.sort_unstable();
-
     // Bodies of every mail shown, read in parallel.
-    let shown: Vec<usize> = touched
+    let shown: Vec<usize> = touched_threads(&universe, &threads, &in_window)
         .iter()
         .flat_map(|&t| threads.threads[t].members.iter().copied())
         .collect();
@@ -409,7 +491,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         .iter()
         .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))
         .collect();
-    let keep = opts.keep_bodies;
+    let keep = keep_bodies;
     let bodies: Vec<Body> = crate::walk::map_blobs(&epochs, &items, |b| match b {
         Ok(raw) => {
             let text = analysis::body_text(&raw);
@@ -425,13 +507,48 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
             Vec::new(),
         ),
     });
-    let mut body_of: HashMap<usize, Body> = shown.iter().copied().zip(bodies).collect();
+    let shown_msgs: Vec<&Message> = shown.iter().map(|&i| &universe[i]).collect();
+    let originals = rewritten_senders(&epochs, &shown_msgs);
+    let bodies: HashMap<usize, Body> = shown.iter().copied().zip(bodies).collect();
+    Ok(Gathered {
+        list: archive.list().to_string(),
+        epochs: match &window.ranges {
+            Some(r) => r.clone(),
+            None => archive.current_ranges()?,
+        },
+        reused: archive.duplicates_in_window(field, window.start, window.end)?,
+        walk_errors: archive.walk_errors()?,
+        universe,
+        bodies,
+        originals,
+    })
+}
+
+/// The digest of `window` from what [`gather`] read. Pure: threads, their
+/// history and order, series and review facts, participants, totals and the
+/// data-quality appendix.
+pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
+    let Gathered {
+        list,
+        universe,
+        mut bodies,
+        originals,
+        epochs,
+        reused,
+        walk_errors,
+    } = g;
+    let in_window = in_window_of(window);
+    let threads = thread::build(&universe);
+    let touched = touched_threads(&universe, &threads, &in_window);
+    let shown: Vec<usize> = touched
+        .iter()
+        .flat_map(|&t| threads.threads[t].members.iter().copied())
+        .collect();
 
     // The people behind the senders: over every mail shown (a name used
     // with an address in one thread names that address in another), and
     // the window's mails alone for the totals, as `stats` counts them.
     let shown_msgs: Vec<&Message> = shown.iter().map(|&i| &universe[i]).collect();
-    let originals = rewritten_senders(&epochs, &shown_msgs);
     let shown_senders: Vec<Sender> = shown_msgs
         .iter()
         .map(|m| sender_of(m, &originals))
@@ -492,7 +609,7 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
         let mut msgs = Vec::new();
         for (k, &i) in th.members.iter().enumerate() {
             let m = &universe[i];
-            let (body, facts, bad, addressed) = body_of.remove(&i).unwrap_or_default();
+            let (body, facts, bad, addressed) = bodies.remove(&i).unwrap_or_default();
             let bot = analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, &body);
             let mut problems = problem::names(m.problems);
             if bad {
@@ -565,19 +682,15 @@ pub fn build(archive: &Archive, window: &Window, opts: &Options) -> Result<Diges
 
     let mut totals = totals(&views);
     totals.participants = participants;
-    let quality = quality(archive, window, &views)?;
-    let epochs_out = match &window.ranges {
-        Some(r) => r.clone(),
-        None => archive.current_ranges()?,
-    };
-    Ok(Digest {
-        list: archive.list().to_string(),
+    let quality = quality(&views, &reused, &walk_errors);
+    Digest {
+        list,
         window: window.clone(),
-        epochs: epochs_out,
+        epochs,
         totals,
         threads: views,
         quality,
-    })
+    }
 }
 
 fn epoch_paths(archive: &Archive) -> Result<Vec<(u32, std::path::PathBuf)>> {
@@ -625,6 +738,41 @@ pub fn count_senders(archive: &Archive, msgs: &[Message]) -> Result<usize> {
     let originals = rewritten_senders(&epochs, &refs);
     let senders: Vec<Sender> = msgs.iter().map(|m| sender_of(m, &originals)).collect();
     Ok(people::count_people(&senders))
+}
+
+/// The sender of each of `msgs` (list-rewritten From undone), for counting
+/// people of parts of a window with [`people::count_people`].
+pub fn senders_of(archive: &Archive, msgs: &[Message]) -> Result<Vec<Sender>> {
+    let epochs = epoch_paths(archive)?;
+    let refs: Vec<&Message> = msgs.iter().collect();
+    let originals = rewritten_senders(&epochs, &refs);
+    Ok(msgs.iter().map(|m| sender_of(m, &originals)).collect())
+}
+
+/// Whether each of `msgs` is an applied/queued/merged notice, as a
+/// digest's reviews count them (a reply, not a patch, whose own lines say
+/// so). Only replies' bodies are read.
+pub fn applied_notices(archive: &Archive, msgs: &[Message]) -> Result<Vec<bool>> {
+    let epochs = epoch_paths(archive)?;
+    let replies: Vec<usize> = (0..msgs.len())
+        .filter(|&i| !analysis::parse_subject(&msgs[i].subject).is_patch_mail())
+        .collect();
+    let items: Vec<(u32, &str)> = replies
+        .iter()
+        .map(|&i| (msgs[i].epoch, msgs[i].blob.as_str()))
+        .collect();
+    let found = crate::walk::map_blobs(&epochs, &items, |b| {
+        b.ok().is_some_and(|raw| {
+            analysis::mail_facts(&analysis::body_text(&raw))
+                .applied
+                .is_some()
+        })
+    });
+    let mut out = vec![false; msgs.len()];
+    for (i, a) in replies.into_iter().zip(found) {
+        out[i] = a;
+    }
+    Ok(out)
 }
 
 /// Number `N` of a patch mail's `[PATCH N/M]` (0 for the cover letter);
@@ -847,6 +995,11 @@ fn thread_view(
         last_in_window: iso(last_in_window),
         new_in_window: history_messages == 0,
         series: Series {
+            b4: if facts.patch_mails > 0 {
+                b4_of(&msgs, facts.version)
+            } else {
+                None
+            },
             facts,
             tags,
             previous_version,
@@ -886,7 +1039,11 @@ fn totals(views: &[ThreadView]) -> Totals {
     t
 }
 
-fn quality(archive: &Archive, window: &Window, views: &[ThreadView]) -> Result<Quality> {
+fn quality(
+    views: &[ThreadView],
+    reused: &[(Message, String)],
+    walk_errors: &[(u32, String, String)],
+) -> Quality {
     let mut q = Quality::default();
     for v in views {
         for m in v.messages.iter().filter(|m| m.in_window) {
@@ -916,7 +1073,7 @@ fn quality(archive: &Archive, window: &Window, views: &[ThreadView]) -> Result<Q
             }
         }
     }
-    for (m, orig) in archive.duplicates_in_window(window.field, window.start, window.end)? {
+    for (m, orig) in reused {
         if m.problems & problem::REUSED_MESSAGE_ID != 0 {
             q.reused_message_id.push(QualityItem {
                 message_id: m.message_id.clone(),
@@ -928,12 +1085,243 @@ fn quality(archive: &Archive, window: &Window, views: &[ThreadView]) -> Result<Q
             });
         }
     }
-    for (epoch, commit, err) in archive.walk_errors()? {
+    for (epoch, commit, err) in walk_errors {
         q.unreadable_commits.push(QualityItem {
             message_id: String::new(),
             subject: String::new(),
             detail: format!("epoch {epoch} commit {commit}: {err}"),
         });
     }
-    Ok(q)
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    //! `assemble` is pure: these tests give it what `gather` would read
+    //! (messages, bodies, quality facts) and check the document.
+
+    use super::*;
+    use crate::window::{WindowSpec, resolve};
+
+    const MON: i64 = 1_646_611_200; // 2022-03-07 00:00 UTC, Monday of 2022-W10
+    const DAY: i64 = 86_400;
+
+    fn week() -> Window {
+        resolve(
+            &WindowSpec::Week {
+                year: 2022,
+                week: 10,
+            },
+            chrono_tz::UTC,
+            TimeField::Received,
+            MON + 30 * DAY,
+        )
+    }
+
+    /// A message at time `t` (Date and received), replying to `parent`.
+    fn msg(
+        seq: u64,
+        mid: &str,
+        from: (&str, &str),
+        subject: &str,
+        parent: Option<&str>,
+        t: i64,
+    ) -> Message {
+        Message {
+            id: seq as i64,
+            epoch: 0,
+            seq,
+            commit: format!("{seq:040x}"),
+            blob: format!("b{seq:039x}"),
+            message_id: mid.into(),
+            extra_message_ids: Vec::new(),
+            mid_synthetic: false,
+            date: Some(t),
+            date_offset: Some(0),
+            ds: t,
+            received: t,
+            commit_time: t,
+            from_name: from.0.into(),
+            from_addr: from.1.into(),
+            subject: subject.into(),
+            in_reply_to: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            references: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            list_id: None,
+            size: 100,
+            problems: 0,
+            deleted_by: None,
+        }
+    }
+
+    const ALICE: (&str, &str) = ("Alice Author", "alice@example.org");
+    const BOB: (&str, &str) = ("Bob Reviewer", "bob@example.org");
+    const CAROL: (&str, &str) = ("Carol Maintainer", "carol@example.org");
+
+    /// A two-patch series: cover and patches last week, review and an
+    /// applied notice in the window; plus a new question in the window.
+    fn gathered() -> Gathered {
+        let universe = vec![
+            msg(
+                1,
+                "c@x",
+                ALICE,
+                "[PATCH v2 0/2] KVM: arm64: widget",
+                None,
+                MON - 3 * DAY,
+            ),
+            msg(
+                2,
+                "p1@x",
+                ALICE,
+                "[PATCH v2 1/2] KVM: arm64: widget one",
+                Some("c@x"),
+                MON - 3 * DAY + 60,
+            ),
+            msg(
+                3,
+                "p2@x",
+                ALICE,
+                "[PATCH v2 2/2] KVM: arm64: widget two",
+                Some("c@x"),
+                MON - 3 * DAY + 120,
+            ),
+            msg(
+                4,
+                "r1@x",
+                BOB,
+                "Re: [PATCH v2 1/2] KVM: arm64: widget one",
+                Some("p1@x"),
+                MON + DAY,
+            ),
+            msg(
+                5,
+                "a@x",
+                CAROL,
+                "Re: [PATCH v2 0/2] KVM: arm64: widget",
+                Some("c@x"),
+                MON + 2 * DAY,
+            ),
+            msg(6, "q@x", BOB, "Question about vgic", None, MON + 3 * DAY),
+            msg(
+                7,
+                "q2@x",
+                ("bob@example.org", "bob@example.org"),
+                "Re: Question about vgic",
+                Some("q@x"),
+                MON + 3 * DAY + 10,
+            ),
+        ];
+        let bodies_text = [
+            "This series adds a widget.\n",
+            "diff --git a/x b/x\n",
+            "diff --git a/y b/y\n",
+            "Looks good.\n\nReviewed-by: Bob Reviewer <bob@example.org>\n",
+            "Applied to kvmarm/next, thanks!\n",
+            "How does the vgic handle this?\n",
+            "Answering myself: it does not.\n",
+        ];
+        let bodies = bodies_text
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    i,
+                    (t.to_string(), analysis::mail_facts(t), false, Vec::new()),
+                )
+            })
+            .collect();
+        let mut reused = msg(
+            8,
+            "r1@x",
+            BOB,
+            "Re: [PATCH v2 1/2] KVM: arm64: widget one",
+            Some("p1@x"),
+            MON + DAY + 5,
+        );
+        reused.problems = problem::REUSED_MESSAGE_ID;
+        Gathered {
+            list: "t".into(),
+            universe,
+            bodies,
+            originals: HashMap::new(),
+            epochs: Vec::new(),
+            reused: vec![(reused, "0000".into())],
+            walk_errors: vec![(0, "abcd".into(), "tree holds neither m nor d".into())],
+        }
+    }
+
+    fn digest() -> Digest {
+        assemble(gathered(), &week(), &Options::for_list("t"))
+    }
+
+    #[test]
+    fn history_mails_are_shown_but_only_window_mails_count() {
+        let d = digest();
+        assert_eq!(d.totals.threads, 2);
+        assert_eq!(d.totals.messages, 4);
+        assert_eq!(d.totals.history_messages, 3);
+        assert_eq!(
+            d.totals.new_threads, 1,
+            "the question started in the window"
+        );
+        let series = d.threads.iter().find(|t| t.id == "c@x").unwrap();
+        assert_eq!((series.window_messages, series.history_messages), (2, 3));
+        assert!(!series.new_in_window);
+        assert_eq!(series.messages.len(), 5);
+    }
+
+    #[test]
+    fn patches_come_in_series_order_and_replies_in_time_order() {
+        let d = digest();
+        let series = d.threads.iter().find(|t| t.id == "c@x").unwrap();
+        let order: Vec<&str> = series
+            .messages
+            .iter()
+            .map(|m| m.message_id.as_str())
+            .collect();
+        assert_eq!(order, ["c@x", "p1@x", "p2@x", "r1@x", "a@x"]);
+    }
+
+    #[test]
+    fn review_facts_name_who_gave_what_and_the_applied_notice() {
+        let d = digest();
+        let series = d.threads.iter().find(|t| t.id == "c@x").unwrap();
+        let rb = &series.review.reviewed_by;
+        assert_eq!(rb.len(), 1);
+        assert_eq!(rb[0].name, "Bob Reviewer");
+        assert!(rb[0].in_window);
+        assert_eq!(series.review.applied.len(), 1);
+        assert_eq!(series.series.facts.total, Some(2));
+    }
+
+    #[test]
+    fn a_person_with_an_address_for_a_name_is_one_participant() {
+        let d = digest();
+        // Alice wrote only before the window.
+        assert_eq!(
+            d.totals.participants, 2,
+            "Bob (twice, once by address) and Carol"
+        );
+        let q = d.threads.iter().find(|t| t.id == "q@x").unwrap();
+        assert_eq!(q.participants.len(), 1);
+        assert_eq!(q.participants[0].name, "Bob Reviewer");
+    }
+
+    #[test]
+    fn the_quality_appendix_has_reused_ids_and_unreadable_commits() {
+        let d = digest();
+        assert_eq!(d.quality.reused_message_id.len(), 1);
+        assert_eq!(d.quality.unreadable_commits.len(), 1);
+        assert!(d.quality.unreadable_commits[0].detail.contains("abcd"));
+    }
+
+    #[test]
+    fn threads_are_ordered_by_kind_then_activity() {
+        let d = digest();
+        let kinds: Vec<Kind> = d.threads.iter().map(|t| t.kind).collect();
+        let mut sorted = kinds.clone();
+        sorted.sort();
+        assert_eq!(kinds, sorted);
+        assert_eq!(d.threads[0].id, "c@x", "the patch thread comes first");
+    }
 }

@@ -634,6 +634,66 @@ impl Index {
         Ok(out)
     }
 
+    /// Thread id of each message (row id) whose time (`field`) lies in
+    /// `[start, end)`, not deleted: one pass for per-week and per-day counts.
+    pub fn message_tids_in_window(
+        &self,
+        field: TimeField,
+        start: i64,
+        end: i64,
+    ) -> Result<std::collections::HashMap<i64, i64>> {
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let sql = format!(
+            "SELECT id, tid FROM messages WHERE {col} >= ?1 AND {col} < ?2 \
+             AND deleted_by IS NULL AND duplicate_of IS NULL AND tid IS NOT NULL"
+        );
+        let mut st = self
+            .connection()
+            .prepare_cached(&sql)
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![start, end], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The first mail (by `field`, not deleted) of each thread of `tids`:
+    /// (tid, its time, its subject).
+    pub fn thread_firsts(&self, field: TimeField, tids: &[i64]) -> Result<Vec<(i64, i64, String)>> {
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let mut out = Vec::new();
+        for chunk in tids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            // SQLite takes the bare columns from the row of the MIN.
+            let sql = format!(
+                "SELECT tid, MIN({col}), subject FROM messages WHERE tid IN ({marks}) \
+                 AND deleted_by IS NULL AND duplicate_of IS NULL GROUP BY tid"
+            );
+            let mut st = self
+                .connection()
+                .prepare_cached(&sql)
+                .map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                out.push(row.map_err(|e| self.err(e))?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every message (not deleted) of the threads `tids`, ordered by
     /// (epoch, seq).
     pub fn messages_of_threads(&self, tids: &[i64]) -> Result<Vec<Message>> {
@@ -992,6 +1052,40 @@ impl Index {
         let mut out = Vec::new();
         for r in rows {
             out.push(r.map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+}
+
+impl Index {
+    /// Of `addrs` (lower-cased), those with a mail (not deleted) earlier
+    /// than `before` by `field`: one pass over the messages.
+    pub fn addresses_seen_before(
+        &self,
+        addrs: &[String],
+        field: TimeField,
+        before: i64,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        if addrs.is_empty() {
+            return Ok(out);
+        }
+        let col = match field {
+            TimeField::Received => "received",
+            TimeField::Date => "ds",
+        };
+        let marks = vec!["?"; addrs.len()].join(",");
+        let sql = format!(
+            "SELECT DISTINCT lower(from_addr) FROM messages WHERE {col} < ? AND deleted_by IS NULL AND lower(from_addr) IN ({marks})"
+        );
+        let mut st = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&before];
+        params.extend(addrs.iter().map(|a| a as &dyn rusqlite::ToSql));
+        let rows = st
+            .query_map(params.as_slice(), |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        for r in rows {
+            out.insert(r.map_err(|e| self.err(e))?);
         }
         Ok(out)
     }

@@ -60,6 +60,7 @@ pub mod summarize;
 pub mod thread;
 pub mod tid;
 pub mod walk;
+pub mod watch;
 pub mod window;
 
 pub use error::{Error, Result};

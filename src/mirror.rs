@@ -334,7 +334,11 @@ impl Mirror {
                     if let Some(t) = &tip {
                         let id = gix::ObjectId::from_hex(t.as_bytes())
                             .map_err(|e| Error::git(ep.number, &ep.path, e))?;
-                        self.check_incoming(&ctx, &repo, ep.number, id, None, &ep.path)?;
+                        let indexed = known
+                            .tips
+                            .get(&ep.number)
+                            .and_then(|t| gix::ObjectId::from_hex(t.as_bytes()).ok());
+                        self.check_incoming(&ctx, &repo, ep.number, id, indexed, &ep.path)?;
                     }
                     out.push(EpochSync {
                         epoch: ep.number,
@@ -660,6 +664,9 @@ impl Mirror {
 #[derive(Debug, Clone, Default)]
 pub struct Known {
     pub roots: std::collections::BTreeMap<u32, String>,
+    /// The tip each epoch had when last indexed: a source used in place
+    /// whose tip is still this one (or descends from it) needs no walk.
+    pub tips: std::collections::BTreeMap<u32, String>,
     pub wait: Wait,
 }
 

@@ -37,8 +37,16 @@ pub struct ReportPlan {
     pub ollama_from_env: bool,
     /// How summaries are checked against their threads.
     pub grounding: Mode,
+    /// Earlier JSON reports whose summaries answer before the cache and the
+    /// model (`--summaries-from`). A bare file name not found in the
+    /// current directory is looked up beside the report being written.
+    pub summaries_from: Vec<PathBuf>,
     pub link_base: String,
     pub kinds: KindRules,
+    /// `[watch]` of the configuration: the report gets a "Watched" section.
+    pub watch: Option<crate::watch::WatchList>,
+    /// Only the watched threads (`--only-watched`).
+    pub only_watched: bool,
     /// The configuration file read, if any (the regenerate command names it).
     pub config_path: Option<PathBuf>,
     pub wait: Wait,
@@ -210,7 +218,23 @@ fn build(
         kinds: plan.kinds.clone(),
         keep_bodies: true,
     };
-    let digest = digest::build(archive, &window, &opts)?;
+    let (stem, year_dir) = window_stem(&plan.list, &window);
+    let report_dir = plan.out.join(&plan.list).join(year_dir);
+    let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
+    let mut digest = digest::build(archive, &window, &opts)?;
+    let watched = plan
+        .watch
+        .as_ref()
+        .map(|w| crate::watch::matches(w, &digest.threads));
+    if plan.only_watched {
+        let keep: std::collections::HashSet<&str> =
+            watched.iter().flatten().map(|w| w.id.as_str()).collect();
+        let threads = std::mem::take(&mut digest.threads);
+        digest.threads = threads
+            .into_iter()
+            .filter(|t| keep.contains(t.id.as_str()))
+            .collect();
+    }
     let mut notices: Vec<String> = stale_notice(archive, &window, lang, progress)?
         .into_iter()
         .collect();
@@ -219,10 +243,17 @@ fn build(
         info: summarizer,
         notices: more,
         grounding,
-    } = super::summaries::make(archive, &digest, &plan.summarizer, plan.grounding, progress)?;
+    } = super::summaries::make(
+        archive,
+        &digest,
+        &plan.summarizer,
+        plan.grounding,
+        &replay,
+        progress,
+    )?;
     notices.extend(more);
     let failed = summarizer.failed;
-    let regenerate = regenerate_command(&digest, plan, &summarizer, t);
+    let regenerate = regenerate_command(&digest, plan, &summarizer, &stem, t);
     let header = Header {
         tool: "lore-digest".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -235,14 +266,50 @@ fn build(
         grounding,
         regenerate,
     };
+    let authors = crate::report::highlights::series_authors(&digest);
+    let seen = archive.addresses_seen_before(&authors, window.field, window.start)?;
+    let newcomers = authors.into_iter().filter(|a| !seen.contains(a)).collect();
+    let highlights = crate::report::highlights::build(&digest, &newcomers, lang.as_str());
     Ok((
         Report {
             report: header,
             digest,
             summaries,
+            highlights,
+            watched,
         },
         failed,
     ))
+}
+
+/// The reports named by `--summaries-from`. A bare file name (what the
+/// reproduce line of a report says) that is not in the current directory is
+/// taken from `report_dir`, where the report itself is written; when it is
+/// not there either, a note says so and the cache and the model answer.
+fn load_replays(
+    paths: &[PathBuf],
+    report_dir: &std::path::Path,
+    progress: &Progress,
+) -> Result<Vec<crate::summarize::Replay>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let bare = p.components().count() == 1 && p.is_relative();
+        let path = if !p.exists() && bare {
+            report_dir.join(p)
+        } else {
+            p.clone()
+        };
+        if bare && !path.exists() {
+            progress.note(&format!(
+                "--summaries-from {}: not found here nor in {}; summaries come from the cache and the model",
+                p.display(),
+                report_dir.display()
+            ));
+            continue;
+        }
+        out.push(super::summaries::load_replay(&path)?);
+    }
+    Ok(out)
 }
 
 /// The command that regenerates a report byte for byte, run as written
@@ -252,8 +319,17 @@ fn build(
 /// and the summarizer as the user asked for it — an explicit backend with
 /// its model, endpoint (without credentials) and context length, `--no-llm`
 /// when no model was wanted, and nothing when the default found no model (a
-/// re-run says so again).
-fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generated: i64) -> String {
+/// re-run says so again). With model summaries and a JSON report, also
+/// `--summaries-from STEM.json`: the report's own JSON, which answers
+/// without the model (found beside the report when `--out` names the same
+/// directory); the server named is the one the summaries were made with.
+fn regenerate_command(
+    d: &Digest,
+    plan: &ReportPlan,
+    s: &SummarizerInfo,
+    stem: &str,
+    generated: i64,
+) -> String {
     let st = &plan.summarizer;
     let mut c = vec![format!("SOURCE_DATE_EPOCH={generated}")];
     let model_backend = st.backend != Backend::Extractive;
@@ -302,18 +378,30 @@ fn regenerate_command(d: &Digest, plan: &ReportPlan, s: &SummarizerInfo, generat
                 "--model".into(),
                 st.model.clone(),
             ]);
-            // Every server, in the order given.
+            // The server the summaries came from (a replayed report's),
+            // else every server, in the order given.
             let (flag, urls) = match st.backend {
                 Backend::OpenAi => ("--llm-url", &st.llm_urls),
                 _ => ("--ollama-url", &st.ollama_urls),
             };
-            for u in urls {
-                c.extend([flag.to_string(), public_url(u)]);
+            match &s.endpoint {
+                Some(e) if urls.len() <= 1 => c.extend([flag.to_string(), e.clone()]),
+                _ => {
+                    for u in urls {
+                        c.extend([flag.to_string(), public_url(u)]);
+                    }
+                }
             }
         }
         if st.backend_explicit || s.model.is_some() {
             c.extend(["--num-ctx".into(), st.num_ctx.to_string()]);
         }
+        if s.model.is_some() && plan.formats.contains(&Format::Json) {
+            c.extend(["--summaries-from".into(), format!("{stem}.json")]);
+        }
+    }
+    if plan.only_watched {
+        c.push("--only-watched".into());
     }
     if plan.grounding != Mode::Mark {
         c.extend(["--grounding".into(), plan.grounding.as_str().to_string()]);

@@ -17,6 +17,7 @@ pub fn make(
     digest: &Digest,
     s: &Settings,
     mode: Mode,
+    replay: &[summarize::Replay],
     progress: &Progress,
 ) -> Result<Made> {
     let lang = s.lang.as_str();
@@ -31,7 +32,7 @@ pub fn make(
                     .map_err(|e| Error::Usage(format!("in-memory summary store: {e}")))?
             }
         };
-    let outcome = summarize::summarize(digest, s, &store, progress);
+    let outcome = summarize::summarize_with(digest, s, &store, replay, progress);
     let (summaries, counts) = ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
     let mut notices = Vec::new();
     if let Some(n) = &outcome.notice {
@@ -62,6 +63,8 @@ pub fn make(
             Vec::new()
         },
         failed: outcome.failed,
+        endpoint: outcome.model.as_ref().map(|m| public_url(&m.endpoint)),
+        context_length: outcome.model.as_ref().and_then(|m| m.context_length),
     };
     if let Some(c) = &counts
         && c.rejected > 0
@@ -153,6 +156,8 @@ pub fn ground_one(
         statements: checked.statements.clone(),
         grounding: None,
         shown: None,
+        cache_key: x.key.clone(),
+        parts: x.key.as_ref().map(|_| x.parts),
     };
     if mode == Mode::Off {
         checked.grounding.problems.clear();
@@ -189,4 +194,66 @@ pub fn ground_one(
             }
         }
     }
+}
+
+/// The answers of an earlier JSON report (`--summaries-from`): its model
+/// (backend, name, digest, prompt version, context length, endpoint) and
+/// every thread summary that carries a cache key (the model's own answer:
+/// `model_text` when the grounding check rejected it). A report made
+/// without a model gives no answers.
+pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
+    let bad = |what: &str| {
+        Error::Usage(format!(
+            "--summaries-from {}: {what} (a JSON report of lore-digest is expected)",
+            path.display()
+        ))
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let j: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(&format!("not JSON: {e}")))?;
+    let sm = j
+        .pointer("/report/summarizer")
+        .ok_or_else(|| bad("no report.summarizer"))?;
+    let field = |name: &str| sm.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let mut r = summarize::Replay {
+        origin: path.display().to_string(),
+        backend: field("backend").ok_or_else(|| bad("no summarizer backend"))?,
+        ..Default::default()
+    };
+    let (Some(model), Some(digest), Some(pv)) = (
+        field("model"),
+        field("model_digest"),
+        field("prompt_version"),
+    ) else {
+        return Ok(r);
+    };
+    r.model = model;
+    r.digest = digest;
+    r.prompt_version = pv;
+    r.endpoint = field("endpoint").unwrap_or_default();
+    r.context_length = sm.get("context_length").and_then(|v| v.as_u64());
+    let threads = j
+        .get("threads")
+        .and_then(|t| t.as_array())
+        .ok_or_else(|| bad("no threads"))?;
+    for t in threads {
+        let s = &t["summary"];
+        let Some(key) = s.get("cache_key").and_then(|k| k.as_str()) else {
+            continue;
+        };
+        let answer = s
+            .get("model_text")
+            .or_else(|| s.get("text"))
+            .and_then(|v| v.as_str());
+        let Some(answer) = answer else {
+            return Err(bad(&format!("thread summary with key {key} has no text")));
+        };
+        let parts = s.get("parts").and_then(|p| p.as_u64()).unwrap_or(1) as u32;
+        r.answers
+            .insert(key.to_string(), (answer.to_string(), parts.max(1)));
+    }
+    Ok(r)
 }

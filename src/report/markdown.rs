@@ -321,6 +321,22 @@ fn trailer_list(l: &Labels, items: &[GivenTrailer]) -> String {
         .join(", ")
 }
 
+/// `s` as a Markdown code span, whatever backticks it holds.
+fn code(s: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if longest > 0 {
+        format!("{fence} {s} {fence}")
+    } else {
+        format!("{fence}{s}{fence}")
+    }
+}
+
 fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
     let s = &t.series.facts;
     let mut out = Vec::new();
@@ -361,6 +377,9 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
             l.previous_version,
             link(&p.subject, &p.url)
         ));
+    }
+    if let Some(b) = &t.series.b4 {
+        out.push(format!("**b4**: {} · {}", code(&b.shazam), code(&b.am)));
     }
     if let Some(n) = &t.series.superseded_by {
         out.push(format!(
@@ -431,6 +450,39 @@ fn summary_heading(l: &Labels, s: &ThreadSummary) -> String {
 }
 
 /// Render the whole report as Markdown.
+/// The "Watched" section: the threads that match the watch list, each
+/// linked to its place in the report, with the reasons.
+fn render_watched(o: &mut String, report: &Report) {
+    let Some(watched) = &report.watched else {
+        return;
+    };
+    let zh = report.report.lang == "zh";
+    let _ = writeln!(o, "## {}\n", if zh { "关注" } else { "Watched" });
+    if watched.is_empty() {
+        let none = if zh {
+            "本期没有匹配关注列表的讨论。"
+        } else {
+            "No thread matches the watch list."
+        };
+        let _ = writeln!(o, "{none}\n");
+        return;
+    }
+    for w in watched {
+        let Some(i) = report.digest.threads.iter().position(|t| t.id == w.id) else {
+            continue;
+        };
+        let th = &report.digest.threads[i];
+        let _ = writeln!(
+            o,
+            "- [{}](#{}) — {}",
+            escape_inline(&th.subject),
+            anchor(i + 1),
+            escape_inline(&w.why.join("; "))
+        );
+    }
+    o.push('\n');
+}
+
 pub fn render(report: &Report) -> String {
     let h = &report.report;
     let d = &report.digest;
@@ -504,6 +556,8 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(o, "- ⚠️ {}", escape_inline(n));
     }
     o.push('\n');
+    render_watched(&mut o, report);
+    o.push_str(&super::highlights::markdown(&report.highlights, d, &h.lang));
 
     // Overview
     let t = &d.totals;

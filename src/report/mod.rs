@@ -3,6 +3,8 @@
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
+pub mod feed;
+pub mod highlights;
 pub mod html;
 pub mod i18n;
 pub mod markdown;
@@ -114,6 +116,13 @@ pub struct ThreadSummary {
     /// Citations and problems of the text shown, for rendering.
     #[serde(skip)]
     pub shown: Option<crate::summarize::grounding::Checked>,
+    /// The cache key of the model's answer (`model_text` when rejected,
+    /// else `text`): what `--summaries-from` matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_key: Option<String>,
+    /// Requests the model's answer took (with `cache_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<u32>,
 }
 
 /// How many summaries the grounding check passed, flagged and rejected.
@@ -141,6 +150,13 @@ pub struct SummarizerInfo {
     pub options: Vec<String>,
     /// Threads whose summary failed (shown as unavailable + extractive).
     pub failed: usize,
+    /// The server asked (without credentials), when a model was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The model's context length as its server reported it (it bounds the
+    /// prompts, so the cache keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_length: Option<u64>,
 }
 
 /// Everything a report records about how it was made.
@@ -172,16 +188,25 @@ pub struct Report {
     pub digest: Digest,
     #[serde(skip)]
     pub summaries: Vec<ThreadSummary>,
+    /// The report's highlights ([`highlights`]).
+    #[serde(skip)]
+    pub highlights: Vec<highlights::Highlight>,
+    /// The threads that match the configured watch list, when there is one.
+    #[serde(skip)]
+    pub watched: Option<Vec<crate::watch::Watched>>,
 }
 
 /// JSON form: the digest with each thread's summary inside the thread.
 #[derive(Serialize)]
 struct ReportJson<'a> {
     report: &'a Header,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    watched: Option<&'a [crate::watch::Watched]>,
     list: &'a str,
     window: &'a crate::window::Window,
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
+    highlights: &'a [highlights::Highlight],
     threads: Vec<ThreadJson<'a>>,
     quality: &'a crate::digest::Quality,
 }
@@ -197,10 +222,12 @@ impl Report {
     pub fn to_json(&self) -> String {
         let j = ReportJson {
             report: &self.report,
+            watched: self.watched.as_deref(),
             list: &self.digest.list,
             window: &self.digest.window,
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
+            highlights: &self.highlights,
             threads: self
                 .digest
                 .threads
@@ -461,12 +488,18 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
     Ok(v)
 }
 
-/// Write `OUT/LIST/index.html` linking every report, newest first.
+/// Write `OUT/LIST/index.html` linking every report, newest first, and
+/// the Atom feed `OUT/LIST/feed.atom` of the same reports.
 pub fn write_index(out: &Path, list: &str, lang: &str) -> Result<PathBuf> {
     let reports = list_reports(out, list)?;
     let page = html::render_index(list, lang, &reports);
     let path = out.join(list).join("index.html");
     write_atomic(&path, page.as_bytes())?;
+    let entries: Vec<feed::Entry> = reports.iter().map(|l| feed::entry(out, list, l)).collect();
+    write_atomic(
+        &out.join(list).join("feed.atom"),
+        feed::render(list, &entries).as_bytes(),
+    )?;
     Ok(path)
 }
 

@@ -273,6 +273,31 @@ pub struct Summary {
     /// Requests the thread was split into (1 = whole thread at once; 0 for
     /// extractive text).
     pub parts: u32,
+    /// The cache key of a model answer (model, cache or replayed): what
+    /// `--summaries-from` matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// The answers of an earlier report (`--summaries-from`): the model they
+/// were made with and each thread's answer by cache key. A thread whose key,
+/// computed for that model, is here takes the answer before the cache and
+/// the model are asked.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    /// Where the answers came from (for messages).
+    pub origin: String,
+    pub backend: String,
+    pub model: String,
+    pub digest: String,
+    pub prompt_version: String,
+    /// The model's context length as its server reported it (it bounds the
+    /// prompt, so the key).
+    pub context_length: Option<u64>,
+    /// The server address (public form).
+    pub endpoint: String,
+    /// Cache key → (answer, parts).
+    pub answers: std::collections::HashMap<String, (String, u32)>,
 }
 
 /// The model that made (or would have made) the summaries.
@@ -342,6 +367,7 @@ fn extractive_summary(thread: &ThreadView, lang: &str) -> Summary {
         source: SummarySource::Extractive,
         error: None,
         parts: 0,
+        key: None,
     }
 }
 
@@ -351,6 +377,7 @@ fn unavailable(thread: &ThreadView, lang: &str, error: &str) -> Summary {
         source: SummarySource::Unavailable,
         error: Some(sanitize::clean_error(error)),
         parts: 0,
+        key: None,
     }
 }
 
@@ -363,10 +390,67 @@ pub fn summarize(
     db: &rusqlite::Connection,
     progress: &Progress,
 ) -> Outcome {
+    summarize_with(digest, settings, db, &[], progress)
+}
+
+/// [`summarize`], with the answers of earlier reports (`--summaries-from`)
+/// answering before the cache and the model. When they answer every thread
+/// for one model, no server is asked at all (not even probed) and the
+/// model is reported as they recorded it.
+pub fn summarize_with(
+    digest: &Digest,
+    settings: &Settings,
+    db: &rusqlite::Connection,
+    replay: &[Replay],
+    progress: &Progress,
+) -> Outcome {
     // A panic here is a bug: it is not turned into "internal error"
     // summaries but ends the run (exit 70, see main.rs); reports are
     // written atomically, so nothing is left half-written.
-    run(digest, settings, db, progress)
+    run(digest, settings, db, replay, progress)
+}
+
+/// A thread's answer in the replayed reports: (source index, key, text,
+/// parts), the key computed for each source's model.
+fn replay_hit(
+    t: &ThreadView,
+    settings: &Settings,
+    lang: &str,
+    prompt_version: &str,
+    replay: &[Replay],
+) -> Option<(usize, String, String, u32)> {
+    if replay.is_empty() {
+        return None;
+    }
+    let input = prompt::thread_input(t);
+    replay.iter().enumerate().find_map(|(i, r)| {
+        if r.backend != settings.backend.as_str() || r.prompt_version != prompt_version {
+            return None;
+        }
+        let plan = prompt::plan(&input, lang, budget_for(settings, r.context_length));
+        let base = KeyBase {
+            backend: &r.backend,
+            model: &r.model,
+            digest: &r.digest,
+            prompt_version,
+            lang,
+        };
+        let key = cache::key(&key_parts(t, settings, &base, plan_hash(&plan)));
+        r.answers
+            .get(&key)
+            .map(|(text, parts)| (i, key, text.clone(), *parts))
+    })
+}
+
+fn replay_model(r: &Replay) -> ModelInfo {
+    ModelInfo {
+        backend: r.backend.clone(),
+        name: r.model.clone(),
+        digest: Some(r.digest.clone()),
+        endpoint: r.endpoint.clone(),
+        server_version: None,
+        context_length: r.context_length,
+    }
 }
 
 fn now_secs() -> i64 {
@@ -940,6 +1024,7 @@ fn run(
     digest: &Digest,
     settings: &Settings,
     db: &rusqlite::Connection,
+    replay: &[Replay],
     progress: &Progress,
 ) -> Outcome {
     let lang = norm_lang(&settings.lang);
@@ -952,6 +1037,38 @@ fn run(
         out.summaries = threads
             .iter()
             .map(|t| extractive_summary(t, lang))
+            .collect();
+        bar.inc(n as u64);
+        return out;
+    }
+
+    // Earlier reports first: when they answer every thread for one model,
+    // no server is needed.
+    let replayed: Vec<Option<(usize, String, String, u32)>> = threads
+        .iter()
+        .map(|t| replay_hit(t, settings, lang, &out.prompt_version, replay))
+        .collect();
+    let one_model = |a: usize, b: usize| {
+        let (x, y) = (&replay[a], &replay[b]);
+        (&x.model, &x.digest, x.context_length) == (&y.model, &y.digest, y.context_length)
+    };
+    if let Some(Some((first, ..))) = replayed.first()
+        && replayed
+            .iter()
+            .all(|h| h.as_ref().is_some_and(|(i, ..)| one_model(*first, *i)))
+    {
+        out.model = Some(replay_model(&replay[*first]));
+        out.cache_hits = n;
+        out.summaries = replayed
+            .into_iter()
+            .flatten()
+            .map(|(_, key, text, parts)| Summary {
+                text,
+                source: SummarySource::Cache,
+                error: None,
+                parts,
+                key: Some(key),
+            })
             .collect();
         bar.inc(n as u64);
         return out;
@@ -990,7 +1107,21 @@ fn run(
                     .flatten()
             });
             let err = e.to_string();
-            for t in threads {
+            let mut replay_used = None;
+            for (t, r) in threads.iter().zip(&replayed) {
+                if let Some((i, key, text, parts)) = r {
+                    replay_used.get_or_insert(*i);
+                    out.cache_hits += 1;
+                    out.summaries.push(Summary {
+                        text: text.clone(),
+                        source: SummarySource::Cache,
+                        error: None,
+                        parts: *parts,
+                        key: Some(key.clone()),
+                    });
+                    bar.inc(1);
+                    continue;
+                }
                 let hit = match (&cache, &last, settings.refresh) {
                     (Some(c), Some((name, dig)), false) => {
                         let input = prompt::thread_input(t);
@@ -1003,18 +1134,20 @@ fn run(
                             lang,
                         };
                         let kp = key_parts(t, settings, &base, plan_hash(&plan));
-                        c.get(&cache::key(&kp)).ok().flatten()
+                        let key = cache::key(&kp);
+                        c.get(&key).ok().flatten().map(|h| (h, key))
                     }
                     _ => None,
                 };
                 let s = match hit {
-                    Some(h) => {
+                    Some((h, key)) => {
                         out.cache_hits += 1;
                         Summary {
                             text: h.text,
                             source: SummarySource::Cache,
                             error: None,
                             parts: h.parts,
+                            key: Some(key),
                         }
                     }
                     None if fallback => extractive_summary(t, lang),
@@ -1026,7 +1159,9 @@ fn run(
                 out.summaries.push(s);
                 bar.inc(1);
             }
-            if out.cache_hits > 0
+            if let Some(i) = replay_used {
+                out.model = Some(replay_model(&replay[i]));
+            } else if out.cache_hits > 0
                 && let Some((name, dig)) = last
             {
                 out.model = Some(ModelInfo {
@@ -1087,6 +1222,18 @@ fn run(
         if key_meta.is_none() {
             key_meta = Some(kp);
         }
+        if let Some((text, parts)) = replay.iter().find_map(|r| r.answers.get(&key)) {
+            out.cache_hits += 1;
+            slots[i] = Some(Summary {
+                text: text.clone(),
+                source: SummarySource::Cache,
+                error: None,
+                parts: *parts,
+                key: Some(key),
+            });
+            bar.inc(1);
+            continue;
+        }
         let hit = match (&cache, settings.refresh) {
             (Some(c), false) => c.get(&key).unwrap_or_else(|e| {
                 progress.note(&e);
@@ -1106,6 +1253,7 @@ fn run(
                     source: SummarySource::Cache,
                     error: None,
                     parts: h.parts,
+                    key: Some(key),
                 });
                 bar.inc(1);
             }
@@ -1188,12 +1336,13 @@ fn run(
             .unwrap_or_default();
         slots[index] = Some(match r {
             Ok((text, parts)) => {
-                rows.push((key, t.id.clone(), text.clone(), parts));
+                rows.push((key.clone(), t.id.clone(), text.clone(), parts));
                 Summary {
                     text,
                     source: SummarySource::Model,
                     error: None,
                     parts,
+                    key: Some(key),
                 }
             }
             Err(e) => {

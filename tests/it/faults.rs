@@ -784,7 +784,8 @@ fn disk_full_while_writing_a_report_keeps_the_previous_one() {
     let first = report("1647302400");
     assert!(first.status.success(), "{}", stderr(&first));
     let before = snapshot(&out);
-    assert_eq!(before.len(), 4, "{:?}", before.keys());
+    // md, html, json, index.html and feed.atom.
+    assert_eq!(before.len(), 5, "{:?}", before.keys());
     let sizes: Vec<u64> = ["md", "html", "json"]
         .iter()
         .map(|e| before[&out.join(format!("t/2022/t-2022-03-13.{e}"))].len() as u64)

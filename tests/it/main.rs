@@ -9,16 +9,21 @@
 mod common;
 mod summarize_support;
 
+mod b4_fetch;
 mod corpus_index;
 mod display;
 mod faults;
+mod feed_watch;
 mod fuzz_regressions;
 mod grounding_real;
 mod grounding_report;
+mod highlights_report;
 mod hostile;
 mod net_errors;
 mod prompt_real;
 mod report_cli;
+mod stats_per;
+mod summaries_replay;
 mod summarize_measure;
 mod summarize_ollama;
 mod summarize_openai;

@@ -83,8 +83,13 @@ fn subject_of(prompt: &str) -> String {
         .to_string()
 }
 
+/// Answers a chat from its user prompt.
+pub type AnswerFn = dyn Fn(&str) -> String + Send + Sync;
+
 struct State {
     api: Api,
+    /// When set, every chat is answered with this (no faults, no markers).
+    answer: Option<Arc<AnswerFn>>,
     faults: AtomicBool,
     slow: Duration,
     chats: AtomicUsize,
@@ -113,12 +118,23 @@ impl FakeLlm {
         Self::start_with(api, Duration::from_secs(3))
     }
 
+    /// A server whose every chat answer is `answer(user prompt)`: a
+    /// hostile or scripted model.
+    pub fn start_answering(api: Api, answer: Arc<AnswerFn>) -> FakeLlm {
+        Self::start_full(api, Duration::from_secs(3), Some(answer))
+    }
+
     /// `slow`: how long `MARK-SLOW` threads take.
     pub fn start_with(api: Api, slow: Duration) -> FakeLlm {
+        Self::start_full(api, slow, None)
+    }
+
+    fn start_full(api: Api, slow: Duration, answer: Option<Arc<AnswerFn>>) -> FakeLlm {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(State {
             api,
+            answer,
             faults: AtomicBool::new(false),
             slow,
             chats: AtomicUsize::new(0),
@@ -490,7 +506,10 @@ fn handle(mut conn: TcpStream, st: &State) -> std::io::Result<()> {
             }
             // Ollama streams unless told not to.
             let stream = body["stream"].as_bool().unwrap_or(true);
-            let mut text = answer_for(&user);
+            let mut text = match &st.answer {
+                Some(f) => f(&user),
+                None => answer_for(&user),
+            };
             match fault_for(st, &user) {
                 Fault::None => {}
                 Fault::Status(code, v) => return respond_json(&mut conn, code, &v),
@@ -566,7 +585,10 @@ fn handle(mut conn: TcpStream, st: &State) -> std::io::Result<()> {
             };
             let user = rec.user();
             st.recorded.lock().unwrap().push(rec);
-            let mut text = answer_for(&user);
+            let mut text = match &st.answer {
+                Some(f) => f(&user),
+                None => answer_for(&user),
+            };
             match fault_for(st, &user) {
                 Fault::None => {}
                 Fault::Status(code, v) => return respond_json(&mut conn, code, &v),

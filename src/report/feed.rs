@@ -1,0 +1,213 @@
+//! `OUT/LIST/feed.atom`: an Atom feed (RFC 4287) of a list's reports, one
+//! entry per report on disk, written with the index page.
+//!
+//! Entry ids are tag URIs (RFC 4151) from the list and the report's file
+//! stem, so a report keeps its id when it is written again. Title, update
+//! time and summary come from the report's JSON when it was written (its
+//! `highlights`, else its totals); a report without JSON gets its window's
+//! label and end.
+
+use std::path::Path;
+
+use super::Listed;
+
+/// Tagging entity and date of the feed's tag URIs.
+const TAG_AUTHORITY: &str = "lore-digest,2024";
+
+/// What the feed says about one report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    /// RFC 3339.
+    pub updated: String,
+    /// Relative link to the report (HTML, else Markdown, else JSON).
+    pub href: String,
+    pub summary: String,
+}
+
+/// The feed's entry for a report found under `out/list`.
+pub fn entry(out: &Path, list: &str, l: &Listed) -> Entry {
+    let ext = ["html", "md", "json"]
+        .into_iter()
+        .find(|e| l.formats.iter().any(|f| f == e))
+        .unwrap_or("html");
+    let href = format!("{}/{}.{ext}", l.rel_dir, l.stem);
+    let mut e = Entry {
+        id: format!("tag:{TAG_AUTHORITY}:{list}/{}/{}", l.rel_dir, l.stem),
+        title: format!("{list} {}", l.label),
+        updated: crate::clock::iso(l.end),
+        href,
+        summary: String::new(),
+    };
+    if l.formats.iter().any(|f| f == "json") {
+        let path = out
+            .join(list)
+            .join(&l.rel_dir)
+            .join(format!("{}.json", l.stem));
+        // An unreadable or foreign JSON leaves the entry as the file name
+        // gives it.
+        if let Some(j) = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        {
+            if let Some(t) = j["report"]["generated_at"].as_str() {
+                e.updated = t.to_string();
+            }
+            e.summary = summary_of(&j);
+        }
+    }
+    if e.summary.is_empty() {
+        e.summary = e.title.clone();
+    }
+    e
+}
+
+/// The report's highlights, one a line; else its totals in a sentence.
+fn summary_of(j: &serde_json::Value) -> String {
+    let lines: Vec<String> = j["highlights"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|h| match h {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Object(o) => ["text", "line", "summary", "title"]
+                        .iter()
+                        .find_map(|k| o.get(*k).and_then(|v| v.as_str()).map(str::to_string)),
+                    _ => None,
+                })
+                .filter(|s| !s.trim().is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if !lines.is_empty() {
+        return lines.join("\n");
+    }
+    let t = &j["totals"];
+    match (t["messages"].as_u64(), t["threads"].as_u64()) {
+        (Some(m), Some(th)) => {
+            let mut s = format!("{m} messages in {th} threads");
+            if let Some(p) = t["participants"].as_u64() {
+                s.push_str(&format!(" from {p} people"));
+            }
+            if let Some(n) = t["new_threads"].as_u64() {
+                s.push_str(&format!(", {n} new threads"));
+            }
+            s
+        }
+        _ => String::new(),
+    }
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            // Characters XML 1.0 does not allow.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => o.push('\u{FFFD}'),
+            '\u{FFFE}' | '\u{FFFF}' => o.push('\u{FFFD}'),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The feed document for `entries` (newest first). Its `updated` is the
+/// newest entry's, so the same reports give the same bytes.
+pub fn render(list: &str, entries: &[Entry]) -> String {
+    let updated = entries
+        .iter()
+        .map(|e| e.updated.as_str())
+        .max()
+        .unwrap_or("1970-01-01T00:00:00Z");
+    let mut s = String::new();
+    s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    s.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    s.push_str(&format!("  <id>tag:{TAG_AUTHORITY}:{}</id>\n", esc(list)));
+    s.push_str(&format!("  <title>{} digests</title>\n", esc(list)));
+    s.push_str(&format!("  <updated>{}</updated>\n", esc(updated)));
+    s.push_str("  <author><name>lore-digest</name></author>\n");
+    s.push_str("  <generator>lore-digest</generator>\n");
+    s.push_str("  <link rel=\"alternate\" type=\"text/html\" href=\"index.html\"/>\n");
+    for e in entries {
+        s.push_str("  <entry>\n");
+        s.push_str(&format!("    <id>{}</id>\n", esc(&e.id)));
+        s.push_str(&format!("    <title>{}</title>\n", esc(&e.title)));
+        s.push_str(&format!("    <updated>{}</updated>\n", esc(&e.updated)));
+        s.push_str(&format!(
+            "    <link rel=\"alternate\" href=\"{}\"/>\n",
+            esc(&e.href)
+        ));
+        s.push_str(&format!(
+            "    <summary type=\"text\">{}</summary>\n",
+            esc(&e.summary)
+        ));
+        s.push_str("  </entry>\n");
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(formats: &[&str]) -> Listed {
+        Listed {
+            start: 1646611200,
+            end: 1647216000,
+            label: "2022-W10".into(),
+            by_date: false,
+            stem: "kvmarm-2022-W10".into(),
+            rel_dir: "2022".into(),
+            formats: formats.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn entry_without_json_links_the_html_and_dates_the_window_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = entry(dir.path(), "kvmarm", &listed(&["html", "md"]));
+        assert_eq!(e.href, "2022/kvmarm-2022-W10.html");
+        assert_eq!(e.id, "tag:lore-digest,2024:kvmarm/2022/kvmarm-2022-W10");
+        assert_eq!(e.updated, "2022-03-14T00:00:00Z");
+        assert_eq!(e.title, "kvmarm 2022-W10");
+    }
+
+    #[test]
+    fn entry_summary_is_the_highlights_else_the_totals() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kvmarm/2022");
+        std::fs::create_dir_all(&p).unwrap();
+        let json = p.join("kvmarm-2022-W10.json");
+        std::fs::write(
+            &json,
+            r#"{"report":{"generated_at":"2022-03-14T08:00:00Z"},"totals":{"messages":157,"threads":19}}"#,
+        )
+        .unwrap();
+        let e = entry(dir.path(), "kvmarm", &listed(&["json", "md"]));
+        assert_eq!(e.updated, "2022-03-14T08:00:00Z");
+        assert_eq!(e.summary, "157 messages in 19 threads");
+        assert_eq!(e.href, "2022/kvmarm-2022-W10.md");
+        std::fs::write(
+            &json,
+            r#"{"highlights":["vgic rework <v3> & more",{"text":"pKVM applied"}],"totals":{"messages":1,"threads":1}}"#,
+        )
+        .unwrap();
+        let e = entry(dir.path(), "kvmarm", &listed(&["json"]));
+        assert_eq!(e.summary, "vgic rework <v3> & more\npKVM applied");
+        let doc = render("kvmarm", &[e]);
+        assert!(doc.contains("vgic rework &lt;v3&gt; &amp; more"), "{doc}");
+    }
+
+    #[test]
+    fn feed_of_no_reports_is_still_a_feed() {
+        let doc = render("kvmarm", &[]);
+        assert!(doc.contains("<updated>1970-01-01T00:00:00Z</updated>"));
+        assert!(doc.ends_with("</feed>\n"));
+    }
+}

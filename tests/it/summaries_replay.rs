@@ -1,0 +1,177 @@
+//! `report --summaries-from`: a report made with a model is regenerated
+//! byte for byte from its own JSON on another data directory, with an
+//! empty cache and no server (no request sent); the reproduce line names
+//! the JSON.
+
+use crate::common;
+use crate::summarize_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use summarize_support::*;
+
+const SDE: &str = "1700000000";
+
+/// A fresh data dir synced from `repo`.
+fn synced(repo: &Path) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let o = common::lore_digest_cmd()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["sync", "t", "--url", repo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    data
+}
+
+fn archive() -> (tempfile::TempDir, common::EpochBuilder) {
+    let (repo_dir, b) = common::EpochBuilder::temp();
+    let ops: Vec<(Vec<u8>, i64)> = standard_mails()
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let t = common::parse_rfc2822_date(
+                std::str::from_utf8(&common::header_value(&m, "Date").unwrap()).unwrap(),
+            )
+            .unwrap()
+            .0;
+            (m, t + i as i64)
+        })
+        .collect();
+    b.add_messages(&ops);
+    (repo_dir, b)
+}
+
+fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Output {
+    Command::new(common::lore_digest_bin())
+        .arg("--data-dir")
+        .arg(data)
+        .env("SOURCE_DATE_EPOCH", SDE)
+        .args([
+            "report",
+            "t",
+            "--week",
+            "2022-W10",
+            "--lang",
+            "en",
+            "--backend",
+            "openai",
+            "--llm-url",
+            url,
+            "--model",
+            OPENAI_MODEL,
+            "--num-ctx",
+            "32768",
+            "--refresh-summaries",
+            "--format",
+            "md,json",
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn written(o: &Output, ext: &str) -> PathBuf {
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let printed = String::from_utf8_lossy(&o.stdout);
+    PathBuf::from(
+        printed
+            .lines()
+            .find(|l| l.ends_with(&format!(".{ext}")))
+            .unwrap_or_else(|| panic!("no .{ext}: {printed}")),
+    )
+}
+
+#[test]
+fn replay_from_json_is_byte_identical_without_model_or_cache() {
+    let (_r, b) = archive();
+    let llm = FakeLlm::start(Api::OpenAi);
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let first = report(data.path(), out.path(), &llm.url(), &[]);
+    let (md1, json1) = (written(&first, "md"), written(&first, "json"));
+    let chats = llm.chats();
+    assert!(chats > 0);
+    let md1 = std::fs::read_to_string(md1).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json1).unwrap()).unwrap();
+    assert!(j["threads"][0]["summary"]["cache_key"].is_string(), "{j}");
+    assert!(j["report"]["summarizer"]["endpoint"].is_string(), "{j}");
+    let stem = json1.file_name().unwrap().to_str().unwrap();
+    assert!(md1.contains(&format!("--summaries-from {stem}")), "{md1}");
+
+    // Another data dir, another output dir, a dead server.
+    let data2 = synced(b.path());
+    let out2 = tempfile::tempdir().unwrap();
+    let dead = format!("http://127.0.0.1:{}/v1", dead_port());
+    let again = report(
+        data2.path(),
+        out2.path(),
+        &dead,
+        &["--summaries-from", json1.to_str().unwrap()],
+    );
+    let md2 = std::fs::read_to_string(written(&again, "md")).unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(md1, md2);
+    assert_eq!(llm.chats(), chats, "no request for a replayed report");
+
+    // The reproduce line as written: its bare JSON name is found beside
+    // the report when --out names the same directory.
+    let data3 = synced(b.path());
+    let third = report(data3.path(), out.path(), &dead, &["--summaries-from", stem]);
+    let md3 = std::fs::read_to_string(written(&third, "md")).unwrap();
+    assert_eq!(md1, md3);
+}
+
+#[test]
+fn replay_answers_only_matching_threads_and_the_model_the_rest() {
+    let (_r, b) = archive();
+    let llm = FakeLlm::start(Api::OpenAi);
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let first = report(data.path(), out.path(), &llm.url(), &[]);
+    let json1 = written(&first, "json");
+    let chats = llm.chats();
+    // Drop one thread's key: that thread is asked again, the others not.
+    let mut j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json1).unwrap()).unwrap();
+    let n = j["threads"].as_array().unwrap().len();
+    assert!(n > 1);
+    j["threads"][0]["summary"]
+        .as_object_mut()
+        .unwrap()
+        .remove("cache_key");
+    let edited = out.path().join("edited.json");
+    std::fs::write(&edited, j.to_string()).unwrap();
+    let data2 = synced(b.path());
+    let out2 = tempfile::tempdir().unwrap();
+    let again = report(
+        data2.path(),
+        out2.path(),
+        &llm.url(),
+        &["--summaries-from", edited.to_str().unwrap()],
+    );
+    written(&again, "md");
+    assert!(llm.chats() > chats);
+    assert!(llm.chats() - chats < n, "{} of {n}", llm.chats() - chats);
+
+    // Not a report: the error names the file.
+    std::fs::write(&edited, "not json").unwrap();
+    let bad = report(
+        data2.path(),
+        out2.path(),
+        &llm.url(),
+        &["--summaries-from", edited.to_str().unwrap()],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("edited.json"));
+}
