@@ -17,7 +17,7 @@ use crate::commands::{
     sync::SyncPlan,
     threads::ThreadsPlan,
 };
-use crate::config::Config;
+use crate::config::{Config, UrlList};
 use crate::error::{Error, Result};
 use crate::index::TimeField;
 use crate::mirror::{Source, Wait};
@@ -98,13 +98,15 @@ pub struct ReportArgs {
     /// Model name (default qwen2.5:7b-instruct).
     #[arg(long)]
     pub model: Option<String>,
-    /// Ollama server (default $OLLAMA_HOST, else http://127.0.0.1:11434).
-    #[arg(long)]
-    pub ollama_url: Option<String>,
-    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.
-    #[arg(long)]
-    pub llm_url: Option<String>,
-    /// Summary requests in flight (default 2).
+    /// Ollama server (default $OLLAMA_HOST, else http://127.0.0.1:11434); may be given
+    /// several times: requests go to whichever server has a free slot.
+    #[arg(long, value_name = "URL")]
+    pub ollama_url: Vec<String>,
+    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1; may be
+    /// given several times: requests go to whichever server has a free slot.
+    #[arg(long, value_name = "URL")]
+    pub llm_url: Vec<String>,
+    /// Summary requests in flight per model server (default 2).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Context length asked of the model (tokens).
@@ -523,8 +525,8 @@ fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(S
         .filter(|v| !v.trim().is_empty());
     s.backend_explicit = backend.is_some()
         || a.model.is_some()
-        || a.llm_url.is_some()
-        || a.ollama_url.is_some()
+        || !a.llm_url.is_empty()
+        || !a.ollama_url.is_empty()
         || d.model.is_some()
         || d.llm_url.is_some()
         || d.ollama_url.is_some();
@@ -534,19 +536,26 @@ fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(S
     if let Some(m) = a.model.clone().or_else(|| d.model.clone()) {
         s.model = m;
     }
-    let ollama_from_env = a.ollama_url.is_none() && d.ollama_url.is_none() && ollama_host.is_some();
-    if let Some(u) = a
-        .ollama_url
-        .clone()
-        .or_else(|| d.ollama_url.clone())
-        .or(ollama_host)
-    {
-        s.ollama_url = u;
+    let ollama_from_env =
+        a.ollama_url.is_empty() && d.ollama_url.is_none() && ollama_host.is_some();
+    let urls = |flag: &[String], config: &Option<UrlList>| -> Vec<String> {
+        if flag.is_empty() {
+            config.as_ref().map(UrlList::to_vec).unwrap_or_default()
+        } else {
+            flag.to_vec()
+        }
+    };
+    let ollama = urls(&a.ollama_url, &d.ollama_url);
+    if !ollama.is_empty() {
+        s.ollama_urls = ollama;
+    } else if let Some(h) = ollama_host {
+        s.ollama_urls = vec![h];
     }
-    if let Some(u) = a.llm_url.clone().or_else(|| d.llm_url.clone()) {
-        s.llm_url = Some(u);
+    let llm = urls(&a.llm_url, &d.llm_url);
+    if !llm.is_empty() {
+        s.llm_urls = llm;
     }
-    if matches!(s.backend, Backend::OpenAi) && s.llm_url.is_none() {
+    if matches!(s.backend, Backend::OpenAi) && s.llm_urls.is_empty() {
         return Err(Error::Usage(
             "--backend openai needs --llm-url (e.g. http://127.0.0.1:8080/v1)".into(),
         ));

@@ -47,13 +47,31 @@ pub struct Defaults {
     pub formats: Option<Vec<String>>,
     pub backend: Option<String>,
     pub model: Option<String>,
-    pub ollama_url: Option<String>,
-    pub llm_url: Option<String>,
+    /// One server or several (`"http://a:11434"` or `["http://a", "http://b"]`).
+    pub ollama_url: Option<UrlList>,
+    pub llm_url: Option<UrlList>,
     pub jobs: Option<usize>,
     pub num_ctx: Option<u32>,
     pub timeout_secs: Option<u64>,
     /// `mark`, `strict` or `off` (see `report --grounding`).
     pub grounding: Option<String>,
+}
+
+/// A server address or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum UrlList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl UrlList {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            UrlList::One(u) => vec![u.clone()],
+            UrlList::Many(v) => v.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -193,6 +211,20 @@ mod tests {
         assert_eq!(c.defaults.lang.as_deref(), Some("en"));
         assert_eq!(c.link_base("kvmarm"), "https://example.org/k/");
         assert_eq!(c.kinds.classify_subject("[PATCH] x"), Kind::Question);
+    }
+
+    #[test]
+    fn server_urls_are_one_or_a_list() {
+        let c = Config::parse(
+            "[defaults]\nllm_url = \"http://a:8080/v1\"\nollama_url = [\"http://a\", \"http://b\"]",
+        )
+        .unwrap();
+        assert_eq!(c.defaults.llm_url.unwrap().to_vec(), ["http://a:8080/v1"]);
+        assert_eq!(
+            c.defaults.ollama_url.unwrap().to_vec(),
+            ["http://a", "http://b"]
+        );
+        assert!(Config::parse("[defaults]\nllm_url = 8080").is_err());
     }
 
     #[test]

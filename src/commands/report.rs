@@ -334,7 +334,8 @@ fn regenerate_command(
     let mut c = vec![format!("SOURCE_DATE_EPOCH={generated}")];
     let model_backend = st.backend != Backend::Extractive;
     if model_backend && !st.backend_explicit && s.model.is_none() && plan.ollama_from_env {
-        c.push(format!("OLLAMA_HOST={}", public_url(&st.ollama_url)));
+        let first = st.ollama_urls.first().map(String::as_str).unwrap_or("");
+        c.push(format!("OLLAMA_HOST={}", public_url(first)));
     }
     c.push("lore-digest".into());
     if let Some(p) = &plan.config_path {
@@ -377,14 +378,19 @@ fn regenerate_command(
                 "--model".into(),
                 st.model.clone(),
             ]);
-            let url = match (&s.endpoint, st.backend) {
-                (Some(e), _) => e.clone(),
-                (None, Backend::OpenAi) => public_url(st.llm_url.as_deref().unwrap_or_default()),
-                (None, _) => public_url(&st.ollama_url),
+            // The server the summaries came from (a replayed report's),
+            // else every server, in the order given.
+            let (flag, urls) = match st.backend {
+                Backend::OpenAi => ("--llm-url", &st.llm_urls),
+                _ => ("--ollama-url", &st.ollama_urls),
             };
-            match st.backend {
-                Backend::OpenAi => c.extend(["--llm-url".into(), url]),
-                _ => c.extend(["--ollama-url".into(), url]),
+            match &s.endpoint {
+                Some(e) if urls.len() <= 1 => c.extend([flag.to_string(), e.clone()]),
+                _ => {
+                    for u in urls {
+                        c.extend([flag.to_string(), public_url(u)]);
+                    }
+                }
             }
         }
         if st.backend_explicit || s.model.is_some() {

@@ -36,9 +36,11 @@ pub fn make(
     let (summaries, counts) = ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
     let mut notices = Vec::new();
     if let Some(n) = &outcome.notice {
-        // The endpoint as given may carry user:password: never in a report.
-        let endpoint = s.endpoint();
-        let n = n.replace(&endpoint, &public_url(&endpoint));
+        // An endpoint as given may carry user:password: never in a report.
+        let mut n = n.clone();
+        for endpoint in s.endpoints() {
+            n = n.replace(&endpoint, &public_url(&endpoint));
+        }
         progress.note(&n);
         notices.push(n);
     }

@@ -17,10 +17,13 @@
 //! Markdown, HTML and JSON show the same text because they render the one
 //! [`Outcome`].
 //!
-//! Flow of [`summarize`]: probe the server (model name and digest), build
+//! Flow of [`summarize`]: probe the servers (model name and digest; several
+//! servers must serve the same model, see `choose_servers`), build
 //! each thread's prompt ([`prompt`]) and cache key ([`cache`]), look the
-//! keys up, send what is missing concurrently (`jobs` in flight, a timeout
-//! per request, retries with backoff for transient errors) on a tokio
+//! keys up, send what is missing concurrently (`jobs` in flight per server,
+//! each request to the least busy server that has not failed lately, a
+//! timeout per request, another server or retries with backoff for
+//! transient errors) on a tokio
 //! runtime made here, store the answers, and return one [`Summary`] per
 //! thread. The database is used from the calling thread only.
 
@@ -111,16 +114,19 @@ pub struct Settings {
     /// when true, they are marked unavailable and count as failed.
     pub backend_explicit: bool,
     pub model: String,
-    /// `OLLAMA_HOST`-style address (scheme and port optional).
-    pub ollama_url: String,
-    /// Base of an OpenAI-compatible server, e.g. `http://127.0.0.1:8080/v1`.
-    pub llm_url: Option<String>,
+    /// Ollama servers, `OLLAMA_HOST`-style addresses (scheme and port
+    /// optional); never empty. The first is the one notices name.
+    pub ollama_urls: Vec<String>,
+    /// Bases of OpenAI-compatible servers, e.g. `http://127.0.0.1:8080/v1`
+    /// (none: the openai backend cannot be used).
+    pub llm_urls: Vec<String>,
     /// `zh` or `en` (any `zh…` tag is Chinese, anything else English).
     pub lang: String,
     pub num_ctx: u32,
     pub num_predict: u32,
     pub seed: u64,
-    /// Requests in flight.
+    /// Requests in flight per server (a request goes to whichever server
+    /// has a free slot).
     pub jobs: usize,
     /// Limit for one request (the whole answer). Requests waiting in a
     /// server's queue count, so allow for `jobs` × generation time when the
@@ -146,8 +152,8 @@ impl Settings {
             backend: Backend::Ollama,
             backend_explicit: false,
             model: DEFAULT_MODEL.to_string(),
-            ollama_url: ollama::DEFAULT_HOST.to_string(),
-            llm_url: None,
+            ollama_urls: vec![ollama::DEFAULT_HOST.to_string()],
+            llm_urls: Vec::new(),
             lang: norm_lang(lang).to_string(),
             num_ctx: 8192,
             num_predict: 800,
@@ -178,7 +184,10 @@ impl Settings {
         if self.model.trim().is_empty() && self.backend == Backend::Ollama {
             return Err("no model given".into());
         }
-        if self.backend == Backend::OpenAi && self.llm_url.is_none() {
+        if self.backend == Backend::Ollama && self.ollama_urls.is_empty() {
+            return Err("no Ollama server given".into());
+        }
+        if self.backend == Backend::OpenAi && self.llm_urls.is_empty() {
             return Err(
                 "the openai backend needs a server URL (e.g. http://127.0.0.1:8080/v1)".into(),
             );
@@ -201,17 +210,27 @@ impl Settings {
         ]
     }
 
-    /// The server address in use, normalized when possible.
+    /// The first server address in use, normalized when possible (what
+    /// notices name and the summary store remembers the model under).
     pub fn endpoint(&self) -> String {
+        self.endpoints().into_iter().next().unwrap_or_default()
+    }
+
+    /// Every server address in use, normalized when possible, in the order
+    /// given.
+    pub fn endpoints(&self) -> Vec<String> {
         match self.backend {
-            Backend::Ollama => {
-                ollama::normalize_host(&self.ollama_url).unwrap_or_else(|_| self.ollama_url.clone())
-            }
-            Backend::OpenAi => {
-                let u = self.llm_url.clone().unwrap_or_default();
-                openai::normalize_base(&u).unwrap_or(u)
-            }
-            Backend::Extractive => String::new(),
+            Backend::Ollama => self
+                .ollama_urls
+                .iter()
+                .map(|u| ollama::normalize_host(u).unwrap_or_else(|_| u.clone()))
+                .collect(),
+            Backend::OpenAi => self
+                .llm_urls
+                .iter()
+                .map(|u| openai::normalize_base(u).unwrap_or_else(|_| u.clone()))
+                .collect(),
+            Backend::Extractive => Vec::new(),
         }
     }
 }
@@ -488,51 +507,188 @@ struct Job {
     key: String,
 }
 
+/// How long a server that failed a request is passed over while another
+/// one answers.
+const AVOID: Duration = Duration::from_secs(30);
+
+/// One model server of a run.
+struct Server {
+    /// Normalized address (may carry credentials: not for reports).
+    endpoint: String,
+    backend: Arc<dyn ModelBackend>,
+}
+
+/// A server's share of the requests in flight.
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    in_flight: usize,
+    /// Chat requests sent to it.
+    sent: usize,
+    /// Passed over until then (it failed a request).
+    avoid_until: Option<std::time::Instant>,
+    /// Its last failure was a refused connection.
+    refused: bool,
+}
+
+/// A request's hold on one of a server's slots, given back when dropped.
+struct Lease<'a> {
+    shared: &'a Shared,
+    server: usize,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        self.shared.slots()[self.server].in_flight -= 1;
+        self.shared.freed.notify_waiters();
+    }
+}
+
 /// What the concurrent requests share.
 struct Shared {
-    backend: Box<dyn ModelBackend>,
+    servers: Vec<Server>,
+    /// Requests in flight per server.
+    jobs: usize,
+    slots: std::sync::Mutex<Vec<Slot>>,
+    /// A slot was given back.
+    freed: tokio::sync::Notify,
+    /// Rotates the first server looked at, so that ties alternate.
+    turn: AtomicUsize,
     model: String,
     lang: &'static str,
     budget: Budget,
-    sem: tokio::sync::Semaphore,
     timeout: Duration,
     retries: u32,
     backoff: Duration,
     requests: AtomicUsize,
     tokens_estimated: AtomicUsize,
     tokens_reported: AtomicUsize,
-    /// The server stopped accepting connections: fail fast from now on.
+    /// Every server stopped accepting connections: fail fast from now on.
     dead: AtomicBool,
 }
 
 impl Shared {
+    fn slots(&self) -> std::sync::MutexGuard<'_, Vec<Slot>> {
+        // The lock is never held across a panic that matters: the counts
+        // stay usable.
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A free slot: on the least busy server that has not failed lately,
+    /// else (every server failed lately) on the one whose failure is the
+    /// oldest; `None` when the servers to use are all busy.
+    fn pick(&self) -> Option<usize> {
+        let mut slots = self.slots();
+        let n = slots.len();
+        let now = std::time::Instant::now();
+        let usable = |s: &Slot| s.avoid_until.is_none_or(|t| t <= now);
+        let any_usable = slots.iter().any(usable);
+        let start = self.turn.fetch_add(1, Ordering::Relaxed) % n.max(1);
+        let mut best: Option<usize> = None;
+        for k in 0..n {
+            let i = (start + k) % n;
+            let s = &slots[i];
+            if s.in_flight >= self.jobs || (any_usable && !usable(s)) {
+                continue;
+            }
+            best = match best {
+                Some(b) => {
+                    let better = if any_usable {
+                        s.in_flight < slots[b].in_flight
+                    } else {
+                        s.avoid_until < slots[b].avoid_until
+                    };
+                    Some(if better { i } else { b })
+                }
+                None => Some(i),
+            };
+        }
+        if let Some(i) = best {
+            slots[i].in_flight += 1;
+            slots[i].sent += 1;
+        }
+        best
+    }
+
+    /// Wait for a free slot.
+    async fn lease(&self) -> Lease<'_> {
+        loop {
+            let freed = std::pin::pin!(self.freed.notified());
+            let mut freed = freed;
+            // Registered before looking, so that a slot given back in
+            // between is not missed.
+            freed.as_mut().enable();
+            if let Some(server) = self.pick() {
+                return Lease {
+                    shared: self,
+                    server,
+                };
+            }
+            freed.await;
+        }
+    }
+
+    /// Note how a request to `server` went.
+    fn outcome(&self, server: usize, failure: Option<&CallError>) {
+        let mut slots = self.slots();
+        let s = &mut slots[server];
+        match failure {
+            None => {
+                s.avoid_until = None;
+                s.refused = false;
+            }
+            Some(e) => {
+                s.avoid_until = Some(std::time::Instant::now() + AVOID);
+                s.refused = matches!(e, CallError::Connect(_));
+            }
+        }
+    }
+
+    /// Some server has not failed lately.
+    fn any_usable(&self) -> bool {
+        let now = std::time::Instant::now();
+        self.slots()
+            .iter()
+            .any(|s| s.avoid_until.is_none_or(|t| t <= now))
+    }
+
+    /// Requests sent to each server, in the order of [`Shared::servers`].
+    fn sent(&self) -> Vec<usize> {
+        self.slots().iter().map(|s| s.sent).collect()
+    }
+
     /// One request with retries; the sanitized answer or why there is none.
+    /// A transient failure sends the request to another server at once
+    /// (each server at most once) while one has not failed lately; then
+    /// come the retries with backoff.
     async fn call(&self, req: &Request) -> Result<String, Failure> {
+        let n = self.servers.len();
         let mut attempt = 0u32;
+        let mut failovers = 0usize;
         loop {
             if self.dead.load(Ordering::Relaxed) {
-                return Err(Failure::Request(
-                    "the server stopped answering earlier in this run".to_string(),
-                ));
+                return Err(Failure::Request(if n > 1 {
+                    "every server stopped answering earlier in this run".to_string()
+                } else {
+                    "the server stopped answering earlier in this run".to_string()
+                }));
             }
-            let result = {
-                let _permit = self
-                    .sem
-                    .acquire()
-                    .await
-                    .map_err(|_| Failure::Request("request queue closed".to_string()))?;
+            let (server, result) = {
+                let lease = self.lease().await;
+                let backend = &self.servers[lease.server].backend;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 self.tokens_estimated
                     .fetch_add(req.tokens, Ordering::Relaxed);
-                tokio::time::timeout(
+                let r = tokio::time::timeout(
                     self.timeout,
-                    self.backend.chat(&self.model, &req.system, &req.user),
+                    backend.chat(&self.model, &req.system, &req.user),
                 )
                 .await
-                .unwrap_or(Err(CallError::Timeout(self.timeout)))
+                .unwrap_or(Err(CallError::Timeout(self.timeout)));
+                (lease.server, r)
             };
             match result {
                 Ok(answer) => {
+                    self.outcome(server, None);
                     if let Some(n) = answer.prompt_tokens {
                         self.tokens_reported
                             .fetch_add(n as usize, Ordering::Relaxed);
@@ -546,24 +702,34 @@ impl Shared {
                     }
                     return Ok(text);
                 }
-                Err(e) if e.transient() && attempt < self.retries => {
-                    let wait = self
-                        .backoff
-                        .saturating_mul(1u32 << attempt.min(10))
-                        .min(Duration::from_secs(30));
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Err(e) => {
-                    if matches!(e, CallError::Connect(_)) {
+                Err(e) if e.transient() => {
+                    self.outcome(server, Some(&e));
+                    if failovers + 1 < n && self.any_usable() {
+                        failovers += 1;
+                        continue;
+                    }
+                    if attempt < self.retries {
+                        let wait = self
+                            .backoff
+                            .saturating_mul(1u32 << attempt.min(10))
+                            .min(Duration::from_secs(30));
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    if self.slots().iter().all(|s| s.refused) {
                         self.dead.store(true, Ordering::Relaxed);
                     }
-                    let tries = if attempt > 0 {
-                        format!(" (after {} attempts)", attempt + 1)
-                    } else {
-                        String::new()
-                    };
-                    return Err(Failure::Request(format!("{e}{tries}")));
+                    return Err(Failure::Request(format!(
+                        "{e}{}",
+                        tries(attempt as usize + failovers)
+                    )));
+                }
+                Err(e) => {
+                    return Err(Failure::Request(format!(
+                        "{e}{}",
+                        tries(attempt as usize + failovers)
+                    )));
                 }
             }
         }
@@ -609,6 +775,15 @@ impl Shared {
     }
 }
 
+/// " (after N attempts)" for `again` further attempts, else nothing.
+fn tries(again: usize) -> String {
+    if again > 0 {
+        format!(" (after {} attempts)", again + 1)
+    } else {
+        String::new()
+    }
+}
+
 fn notice_unreachable(settings: &Settings, lang: &str, err: &str, fallback: bool) -> String {
     let endpoint = settings.endpoint();
     let backend = settings.backend.as_str();
@@ -645,26 +820,124 @@ fn notice_failed(lang: &str, failed: usize, total: usize, first: &str) -> String
     }
 }
 
-fn make_backend(settings: &Settings) -> Result<Box<dyn ModelBackend>, CallError> {
+/// A backend per configured server, in the order given.
+fn make_servers(settings: &Settings) -> Result<Vec<Server>, CallError> {
     settings.validate().map_err(CallError::Config)?;
     let seed = settings.effective_seed();
-    match settings.backend {
-        Backend::Ollama => Ok(Box::new(ollama::OllamaBackend::new(
-            &settings.ollama_url,
-            settings.num_ctx,
-            settings.num_predict,
-            seed as i32,
-            settings.timeout,
-            settings.stream,
-        )?)),
-        Backend::OpenAi => Ok(Box::new(openai::OpenAiBackend::new(
-            settings.llm_url.as_deref().unwrap_or(""),
-            settings.num_predict,
-            seed,
-            settings.timeout,
-        )?)),
-        Backend::Extractive => Err(CallError::Config("no model backend".into())),
+    let urls = match settings.backend {
+        Backend::Ollama => &settings.ollama_urls,
+        Backend::OpenAi => &settings.llm_urls,
+        Backend::Extractive => return Err(CallError::Config("no model backend".into())),
+    };
+    urls.iter()
+        .zip(settings.endpoints())
+        .map(|(url, endpoint)| {
+            let backend: Arc<dyn ModelBackend> = match settings.backend {
+                Backend::OpenAi => Arc::new(openai::OpenAiBackend::new(
+                    url,
+                    settings.num_predict,
+                    seed,
+                    settings.timeout,
+                )?),
+                _ => Arc::new(ollama::OllamaBackend::new(
+                    url,
+                    settings.num_ctx,
+                    settings.num_predict,
+                    seed as i32,
+                    settings.timeout,
+                    settings.stream,
+                )?),
+            };
+            Ok(Server { endpoint, backend })
+        })
+        .collect()
+}
+
+/// Probe every server at once (each within `limit`); one result per
+/// server, in order.
+async fn probe_all(
+    servers: &[Server],
+    model: &str,
+    limit: Duration,
+) -> Vec<Result<Probe, CallError>> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, s) in servers.iter().enumerate() {
+        let backend = Arc::clone(&s.backend);
+        let model = model.to_string();
+        set.spawn(async move {
+            let r = tokio::time::timeout(limit, backend.probe(&model))
+                .await
+                .unwrap_or(Err(CallError::Timeout(limit)));
+            (i, r)
+        });
     }
+    let mut out: Vec<Option<Result<Probe, CallError>>> = vec![None; servers.len()];
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok((i, p)) => out[i] = Some(p),
+            Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
+            Err(_) => {}
+        }
+    }
+    out.into_iter()
+        .map(|p| p.unwrap_or_else(|| Err(CallError::Config("probe cancelled".into()))))
+        .collect()
+}
+
+/// The servers to use and the model they serve, from their probes: a
+/// server that is down (a transient failure) is left out with a note as
+/// long as another answers; any other failure, or two servers with
+/// different models (name or digest), is an error naming them — the cache
+/// key and the report's reproducibility rest on one model.
+fn choose_servers(
+    servers: Vec<Server>,
+    probes: Vec<Result<Probe, CallError>>,
+    progress: &Progress,
+) -> Result<(Vec<Server>, Probe), CallError> {
+    if servers.len() == 1 {
+        let p = probes
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(CallError::Config("no probe".into())))?;
+        return Ok((servers, p));
+    }
+    let mut up: Vec<(Server, Probe)> = Vec::new();
+    let mut down: Vec<(String, CallError)> = Vec::new();
+    for (s, p) in servers.into_iter().zip(probes) {
+        match p {
+            Ok(p) => up.push((s, p)),
+            Err(e) if e.transient() => down.push((s.endpoint, e)),
+            Err(e) => {
+                return Err(CallError::Config(format!(
+                    "model server {}: {e}",
+                    s.endpoint
+                )));
+            }
+        }
+    }
+    let Some((_, first)) = up.first() else {
+        let all: Vec<String> = down.iter().map(|(u, e)| format!("{u}: {e}")).collect();
+        return Err(CallError::Config(format!(
+            "no model server answered ({})",
+            all.join("; ")
+        )));
+    };
+    for (s, p) in &up[1..] {
+        if p.name != first.name || p.digest != first.digest {
+            return Err(CallError::Config(format!(
+                "the model servers serve different models: {} has {} ({}), {} has {} ({}); every server must serve the same model file",
+                up[0].0.endpoint, first.name, first.digest, s.endpoint, p.name, p.digest
+            )));
+        }
+    }
+    for (u, e) in &down {
+        progress.note(&format!(
+            "model server {u} does not answer ({e}); the other servers are used"
+        ));
+    }
+    let mut probe = first.clone();
+    probe.context_length = up.iter().filter_map(|(_, p)| p.context_length).min();
+    Ok((up.into_iter().map(|(s, _)| s).collect(), probe))
 }
 
 /// Hash of everything a plan sends.
@@ -810,21 +1083,18 @@ fn run(
     };
     let rt = Rt::new();
     let probe_limit = settings.timeout.min(Duration::from_secs(30));
-    let ready: Result<(&Rt, Box<dyn ModelBackend>, Probe), CallError> =
+    let ready: Result<(&Rt, Vec<Server>, Probe), CallError> =
         rt.as_ref().map_err(Clone::clone).and_then(|rt| {
-            let b = make_backend(settings)?;
-            let p = rt.block_on(async {
-                tokio::time::timeout(probe_limit, b.probe(&settings.model))
-                    .await
-                    .unwrap_or(Err(CallError::Timeout(probe_limit)))
-            })?;
-            Ok((rt, b, p))
+            let servers = make_servers(settings)?;
+            let probes = rt.block_on(probe_all(&servers, &settings.model, probe_limit));
+            let (servers, probe) = choose_servers(servers, probes, progress)?;
+            Ok((rt, servers, probe))
         });
     let endpoint = settings.endpoint();
     let backend_name = settings.backend.as_str();
     let prompt_version = out.prompt_version.clone();
 
-    let (rt, backend, probe) = match ready {
+    let (rt, servers, probe) = match ready {
         Ok(r) => r,
         Err(e) => {
             // The server cannot be used. Summaries cached for the model last
@@ -1007,12 +1277,16 @@ fn run(
     }
 
     // The requests.
+    let server_slots = vec![Slot::default(); servers.len()];
     let shared = Arc::new(Shared {
-        backend,
+        servers,
+        jobs: settings.jobs.clamp(1, 64),
+        slots: std::sync::Mutex::new(server_slots),
+        freed: tokio::sync::Notify::new(),
+        turn: AtomicUsize::new(0),
         model: probe.name.clone(),
         lang,
         budget,
-        sem: tokio::sync::Semaphore::new(settings.jobs.clamp(1, 64)),
         timeout: settings.timeout,
         retries: settings.retries,
         backoff: settings.backoff,
@@ -1101,6 +1375,15 @@ fn run(
         .filter(|s| s.source == SummarySource::Unavailable)
         .count();
     out.requests = shared.requests.load(Ordering::Relaxed);
+    if shared.servers.len() > 1 {
+        let per: Vec<String> = shared
+            .servers
+            .iter()
+            .zip(shared.sent())
+            .map(|(s, n)| format!("{} {n}", s.endpoint))
+            .collect();
+        progress.note(&format!("model requests per server: {}", per.join(", ")));
+    }
     out.prompt_tokens_estimated = shared.tokens_estimated.load(Ordering::Relaxed);
     out.prompt_tokens_reported = shared.tokens_reported.load(Ordering::Relaxed);
     if out.failed > 0 {
@@ -1168,7 +1451,7 @@ mod tests {
         let mut t = s.clone();
         t.backend = Backend::OpenAi;
         assert!(t.validate().is_err());
-        t.llm_url = Some("http://127.0.0.1:8080/v1".into());
+        t.llm_urls = vec!["http://127.0.0.1:8080/v1".into()];
         assert!(t.validate().is_ok());
         let mut t = s;
         t.seed = (1u64 << 31) + 5;

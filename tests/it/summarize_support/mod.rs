@@ -24,6 +24,9 @@ use serde_json::{Value, json};
 use super::common::*;
 
 pub const OLLAMA_DIGEST: &str = "845dbda0ea48ed749caafd9e6037047aa19acfcfd82e704d7ca97d631a0b697e";
+/// The digest of [`FakeLlm::set_other_file`].
+pub const OLLAMA_OTHER_DIGEST: &str =
+    "0f6a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8";
 pub const OLLAMA_MODEL: &str = "qwen2.5:7b-instruct";
 pub const OPENAI_MODEL: &str = "gemma3-270m";
 
@@ -95,6 +98,11 @@ struct State {
     /// Value of "created" in /v1/models (changes on every call, as
     /// llama-server's does).
     created: AtomicUsize,
+    /// Serve another file of the model (another digest), for a mix of
+    /// servers.
+    other_file: AtomicBool,
+    /// Answer every chat request with 503 (a server failing mid-run).
+    failing: AtomicBool,
     stop: AtomicBool,
 }
 
@@ -133,6 +141,8 @@ impl FakeLlm {
             recorded: Mutex::new(Vec::new()),
             flaky_seen: Mutex::new(HashMap::new()),
             created: AtomicUsize::new(1_700_000_000),
+            other_file: AtomicBool::new(false),
+            failing: AtomicBool::new(false),
             stop: AtomicBool::new(false),
         });
         let st = Arc::clone(&state);
@@ -170,6 +180,17 @@ impl FakeLlm {
     /// Honour the `MARK-…` markers.
     pub fn set_faults(&self, on: bool) {
         self.state.faults.store(on, Ordering::SeqCst);
+    }
+
+    /// Serve another file under the same model name (another digest in
+    /// `/api/tags`, other metadata in `/v1/models`).
+    pub fn set_other_file(&self, on: bool) {
+        self.state.other_file.store(on, Ordering::SeqCst);
+    }
+
+    /// Answer every chat request with HTTP 503 (probes still answer).
+    pub fn set_failing(&self, on: bool) {
+        self.state.failing.store(on, Ordering::SeqCst);
     }
 
     /// Chat requests received so far.
@@ -356,6 +377,9 @@ enum Fault {
 }
 
 fn fault_for(state: &State, user: &str) -> Fault {
+    if state.failing.load(Ordering::SeqCst) {
+        return Fault::Status(503, json!({ "error": "server shutting down" }));
+    }
     if !state.faults.load(Ordering::SeqCst) {
         return Fault::None;
     }
@@ -428,7 +452,8 @@ fn handle(mut conn: TcpStream, st: &State) -> std::io::Result<()> {
                   "size": 1321098329u64, "digest": "baf6a787fdffd633537aa2eb51cfd54cb93ff08e28040095462bb63daf552878",
                   "details": { "format": "gguf", "family": "llama", "parameter_size": "1.2B", "quantization_level": "Q8_0" } },
                 { "name": OLLAMA_MODEL, "model": OLLAMA_MODEL, "modified_at": "2025-01-01T00:00:00Z",
-                  "size": 4683087332u64, "digest": OLLAMA_DIGEST,
+                  "size": 4683087332u64,
+                  "digest": if st.other_file.load(Ordering::SeqCst) { OLLAMA_OTHER_DIGEST } else { OLLAMA_DIGEST },
                   "details": { "format": "gguf", "family": "qwen2", "parameter_size": "7.6B", "quantization_level": "Q4_K_M" } }
             ] }),
         ),
@@ -537,13 +562,18 @@ fn handle(mut conn: TcpStream, st: &State) -> std::io::Result<()> {
         }
         (Api::OpenAi, "GET", "/v1/models") => {
             let created = st.created.fetch_add(1, Ordering::SeqCst);
+            let size: u64 = if st.other_file.load(Ordering::SeqCst) {
+                291_545_344
+            } else {
+                253_104_384
+            };
             respond_json(
                 &mut conn,
                 200,
                 &json!({ "object": "list", "data": [
                     { "id": OPENAI_MODEL, "object": "model", "created": created, "owned_by": "llamacpp",
                       "meta": { "vocab_type": 1, "n_vocab": 262144, "n_ctx_train": 32768, "n_embd": 640,
-                                "n_params": 268098176u64, "size": 253104384u64 } }
+                                "n_params": 268098176u64, "size": size } }
                 ] }),
             )
         }
@@ -815,9 +845,9 @@ pub fn test_settings(
     s.backend = backend;
     s.backend_explicit = true;
     match backend {
-        Backend::Ollama => s.ollama_url = url.to_string(),
+        Backend::Ollama => s.ollama_urls = vec![url.to_string()],
         Backend::OpenAi => {
-            s.llm_url = Some(url.to_string());
+            s.llm_urls = vec![url.to_string()];
             s.model = OPENAI_MODEL.to_string();
         }
         Backend::Extractive => {}
