@@ -26,19 +26,7 @@ fn archive() -> (tempfile::TempDir, common::EpochBuilder, tempfile::TempDir) {
         ));
     }
     let (repo_dir, b) = common::EpochBuilder::temp();
-    let ops: Vec<(Vec<u8>, i64)> = mails
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let t = common::parse_rfc2822_date(
-                std::str::from_utf8(&common::header_value(&m, "Date").unwrap()).unwrap(),
-            )
-            .unwrap()
-            .0;
-            (m, t + i as i64)
-        })
-        .collect();
-    b.add_messages(&ops);
+    b.add_dated(mails);
     let data = tempfile::tempdir().unwrap();
     let out = common::lore_digest_cmd()
         .arg("--data-dir")

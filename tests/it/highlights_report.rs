@@ -166,18 +166,7 @@ fn report(data: &std::path::Path, out: &std::path::Path, lang: &str) -> (Value, 
 #[test]
 fn highlights_name_applied_naks_new_versions_newcomers_and_the_busiest() {
     let (_repo, b) = common::EpochBuilder::temp();
-    let ops: Vec<(Vec<u8>, i64)> = mails()
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let d = common::header_value(&m, "Date").unwrap();
-            let t = common::parse_rfc2822_date(std::str::from_utf8(&d).unwrap())
-                .unwrap()
-                .0;
-            (m, t + i as i64)
-        })
-        .collect();
-    b.add_messages(&ops);
+    b.add_dated(mails());
     let data = tempfile::tempdir().unwrap();
     let o = common::lore_digest_cmd()
         .arg("--data-dir")

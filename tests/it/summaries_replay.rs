@@ -28,19 +28,7 @@ fn synced(repo: &Path) -> tempfile::TempDir {
 
 fn archive() -> (tempfile::TempDir, common::EpochBuilder) {
     let (repo_dir, b) = common::EpochBuilder::temp();
-    let ops: Vec<(Vec<u8>, i64)> = standard_mails()
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let t = common::parse_rfc2822_date(
-                std::str::from_utf8(&common::header_value(&m, "Date").unwrap()).unwrap(),
-            )
-            .unwrap()
-            .0;
-            (m, t + i as i64)
-        })
-        .collect();
-    b.add_messages(&ops);
+    b.add_dated(standard_mails());
     (repo_dir, b)
 }
 

@@ -39,7 +39,7 @@ fn series_epoch(b: &EpochBuilder) {
     let alice = "Alice <alice@example.org>";
     let bob = "Bob Reviewer <bob@example.org>";
     let carol = "Carol <carol@example.org>";
-    let mut msgs = vec![
+    let msgs = vec![
         mail(
             "v1-0@x",
             alice,
@@ -151,19 +151,7 @@ fn series_epoch(b: &EpochBuilder) {
             "late\n",
         ),
     ];
-    let ops: Vec<(Vec<u8>, i64)> = msgs
-        .drain(..)
-        .enumerate()
-        .map(|(i, m)| {
-            let t = parse_rfc2822_date(
-                std::str::from_utf8(&header_value(&m, "Date").unwrap()).unwrap(),
-            )
-            .unwrap()
-            .0;
-            (m, t + i as i64)
-        })
-        .collect();
-    b.add_messages(&ops);
+    b.add_dated(msgs);
 }
 
 #[test]

@@ -337,6 +337,23 @@ impl EpochBuilder {
 
     /// Appends one `m` commit per `(raw, commit_time)` with a single `git fast-import`;
     /// returns the commit ids in order.
+    /// Add `mails`, each committed at its Date header's time plus its
+    /// position (seconds), so that commit order follows the list.
+    pub fn add_dated(&self, mails: Vec<Vec<u8>>) -> Vec<String> {
+        let ops: Vec<(Vec<u8>, i64)> = mails
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let date = header_value(&m, "Date").expect("a Date header");
+                let t = parse_rfc2822_date(std::str::from_utf8(&date).expect("UTF-8 Date"))
+                    .expect("a valid Date")
+                    .0;
+                (m, t + i as i64)
+            })
+            .collect();
+        self.add_messages(&ops)
+    }
+
     pub fn add_messages(&self, msgs: &[(Vec<u8>, i64)]) -> Vec<String> {
         let ops: Vec<EpochOp> = msgs
             .iter()

@@ -777,19 +777,7 @@ pub fn synthetic_digest(
     lore_digest::digest::Digest,
 ) {
     let (repo_dir, b) = EpochBuilder::temp();
-    let ops: Vec<(Vec<u8>, i64)> = mails
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let t = parse_rfc2822_date(
-                std::str::from_utf8(&header_value(&m, "Date").unwrap()).unwrap(),
-            )
-            .unwrap()
-            .0;
-            (m, t + i as i64)
-        })
-        .collect();
-    b.add_messages(&ops);
+    b.add_dated(mails);
     let data = tempfile::tempdir().unwrap();
     let out = lore_digest_cmd()
         .arg("--data-dir")
