@@ -2,10 +2,12 @@
 //! a thread ([`KindRules`], default table `data/kinds.toml`), facts of a
 //! mail body ([`body_text`], [`mail_facts`], [`is_bot`]) and of a patch
 //! series ([`series_facts`], [`link_versions`]) and who sent a mail
-//! ([`people::identify`]: one identity per person).
+//! ([`people::identify`]: one identity per person), and what each person
+//! did in a window ([`activity::count`]).
 //!
 //! Pure functions: no I/O besides parsing the bytes they are given.
 
+pub mod activity;
 mod body;
 mod kinds;
 pub mod people;

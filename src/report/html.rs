@@ -1,8 +1,10 @@
 //! HTML rendering: the report's Markdown through pulldown-cmark into one
 //! standalone page (embedded CSS, light and dark, phone and desktop; no
 //! JavaScript; a Content-Security-Policy that forbids scripts and every
-//! external request). Raw HTML never passes: HTML events become text, and
-//! links other than http(s) lose their target.
+//! external request). Raw HTML never passes: HTML events become text (but
+//! for our own mail anchors and the People section's `<details>` and
+//! `<summary>`, matched exactly), and links other than http(s) lose their
+//! target.
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
@@ -77,7 +79,8 @@ fn is_mail_anchor(t: &str) -> bool {
     )
 }
 
-/// Markdown to HTML with raw HTML shown as text, unsafe links disarmed and
+/// Markdown to HTML with raw HTML shown as text (but for our own mail
+/// anchors and the People section's `<details>`), unsafe links disarmed and
 /// `id="t-N"` on the N-th level-3 heading (thread anchors).
 pub fn markdown_to_html(md: &str) -> String {
     let mut opts = Options::empty();
@@ -96,6 +99,8 @@ pub fn markdown_to_html(md: &str) -> String {
             anchor_open = false;
             Some(Event::InlineHtml(t))
         }
+        // The People section's `<details>`/`<summary>` (HTML blocks).
+        Event::Html(t) if super::people::is_section_tag(&t) => Some(Event::Html(t)),
         Event::Html(t) | Event::InlineHtml(t) => {
             anchor_open = false;
             Some(Event::Text(t))
@@ -233,6 +238,30 @@ mod tests {
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn the_people_section_stays_collapsed_and_nothing_else_passes() {
+        let rows = vec![crate::analysis::activity::PersonActivity {
+            name: "Ann <details>".into(),
+            email: "ann@example.org".into(),
+            patches: 2,
+            ..Default::default()
+        }];
+        let md = super::super::people::render(&rows, "en");
+        let html = markdown_to_html(&format!(
+            "{md}<details open>\n\nx\n\n<summary>a</summary><b>\n"
+        ));
+        assert!(
+            html.contains("<details>\n<summary>People (1)</summary>\n"),
+            "{html}"
+        );
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("<td>Ann &lt;details&gt;</td>"), "{html}");
+        assert_eq!(html.matches("<details").count(), 1, "{html}");
+        assert_eq!(html.matches("</details>").count(), 1, "{html}");
+        assert!(html.contains("&lt;details open&gt;"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
     }
 
     #[test]

@@ -592,6 +592,10 @@ pub fn render(report: &Report) -> String {
         }
         o.push('\n');
     }
+    o.push_str(&super::people::render(
+        &super::people::of_digest(d),
+        &h.lang,
+    ));
 
     if d.threads.is_empty() {
         let _ = writeln!(o, "{}\n", l.no_threads);

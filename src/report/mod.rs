@@ -1,5 +1,6 @@
 //! Reports: a digest rendered as Markdown, HTML (from the same Markdown,
-//! through pulldown-cmark, with all raw HTML escaped) and JSON, written
+//! through pulldown-cmark, with raw HTML escaped but for the report's own
+//! anchors and collapsed People table) and JSON, written
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
@@ -8,6 +9,7 @@ pub mod highlights;
 pub mod html;
 pub mod i18n;
 pub mod markdown;
+pub mod people;
 
 use std::path::{Path, PathBuf};
 
@@ -207,6 +209,8 @@ struct ReportJson<'a> {
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
     highlights: &'a [highlights::Highlight],
+    /// Per person, what they did in the window ([`people`]).
+    people: Vec<crate::analysis::activity::PersonActivity>,
     threads: Vec<ThreadJson<'a>>,
     quality: &'a crate::digest::Quality,
 }
@@ -228,6 +232,7 @@ impl Report {
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
             highlights: &self.highlights,
+            people: people::of_digest(&self.digest),
             threads: self
                 .digest
                 .threads

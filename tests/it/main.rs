@@ -20,6 +20,7 @@ mod grounding_report;
 mod highlights_report;
 mod hostile;
 mod net_errors;
+mod people_report;
 mod prompt_real;
 mod report_cli;
 mod stats_per;
