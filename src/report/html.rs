@@ -85,12 +85,35 @@ fn is_mail_anchor(t: &str) -> bool {
 pub fn markdown_to_html(md: &str) -> String {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
-    let mut thread = 0;
+    let parsed: Vec<Event> = Parser::new_ext(md, opts).collect();
+    // A thread's heading is "N. subject": its anchor is `t-N`; other
+    // level-3 headings (the overview's tables) get none.
+    let mut thread_ids: std::collections::VecDeque<Option<String>> = parsed
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            matches!(
+                e,
+                Event::Start(Tag::Heading {
+                    level: HeadingLevel::H3,
+                    ..
+                })
+            )
+        })
+        .map(|(i, _)| match parsed.get(i + 1) {
+            Some(Event::Text(t)) => {
+                let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+                (!digits.is_empty() && t[digits.len()..].starts_with(". "))
+                    .then(|| format!("t-{digits}"))
+            }
+            _ => None,
+        })
+        .collect();
     let mut link_stack: Vec<bool> = Vec::new();
     // Our own mail anchors (`<a id="t-3-m-2"></a>`) pass; any other HTML
     // is shown as text.
     let mut anchor_open = false;
-    let events = Parser::new_ext(md, opts).filter_map(move |ev| match ev {
+    let events = parsed.into_iter().filter_map(move |ev| match ev {
         Event::InlineHtml(t) if is_mail_anchor(&t) => {
             anchor_open = true;
             Some(Event::InlineHtml(t))
@@ -110,15 +133,12 @@ pub fn markdown_to_html(md: &str) -> String {
             classes,
             attrs,
             ..
-        }) => {
-            thread += 1;
-            Some(Event::Start(Tag::Heading {
-                level: HeadingLevel::H3,
-                id: Some(CowStr::from(format!("t-{thread}"))),
-                classes,
-                attrs,
-            }))
-        }
+        }) => Some(Event::Start(Tag::Heading {
+            level: HeadingLevel::H3,
+            id: thread_ids.pop_front().flatten().map(CowStr::from),
+            classes,
+            attrs,
+        })),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -238,6 +258,16 @@ mod tests {
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn thread_anchors_follow_the_thread_numbers_not_every_level_3_heading() {
+        let html = markdown_to_html(
+            "## Overview\n\n### By kind\n\n| a |\n| - |\n\n## Threads\n\n### 1. first\n\n### 2. second\n",
+        );
+        assert!(html.contains("<h3 id=\"t-1\">1. first"), "{html}");
+        assert!(html.contains("<h3 id=\"t-2\">2. second"), "{html}");
+        assert!(html.contains("<h3>By kind"), "{html}");
     }
 
     #[test]
