@@ -78,7 +78,7 @@ fn is_mail_anchor(t: &str) -> bool {
 }
 
 /// Markdown to HTML with raw HTML shown as text, unsafe links disarmed and
-/// `id="t-N"` on the N-th level-3 heading (thread anchors).
+/// `id="t-N"` on the N-th thread heading (a level-3 heading "N. subject").
 pub fn markdown_to_html(md: &str) -> String {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
@@ -87,7 +87,25 @@ pub fn markdown_to_html(md: &str) -> String {
     // Our own mail anchors (`<a id="t-3-m-2"></a>`) pass; any other HTML
     // is shown as text.
     let mut anchor_open = false;
-    let events = Parser::new_ext(md, opts).filter_map(move |ev| match ev {
+    // Thread headings are the level-3 headings "N. subject"; others (the
+    // overview's "By kind") get no thread anchor.
+    let all: Vec<Event> = Parser::new_ext(md, opts).collect();
+    let numbered: Vec<bool> = (0..all.len())
+        .map(|i| match (&all[i], all.get(i + 1)) {
+            (
+                Event::Start(Tag::Heading {
+                    level: HeadingLevel::H3,
+                    ..
+                }),
+                Some(Event::Text(t)),
+            ) => t
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+            _ => false,
+        })
+        .collect();
+    let tagged = all.into_iter().zip(numbered);
+    let events = tagged.filter_map(move |(ev, numbered)| match ev {
         Event::InlineHtml(t) if is_mail_anchor(&t) => {
             anchor_open = true;
             Some(Event::InlineHtml(t))
@@ -105,7 +123,7 @@ pub fn markdown_to_html(md: &str) -> String {
             classes,
             attrs,
             ..
-        }) => {
+        }) if numbered => {
             thread += 1;
             Some(Event::Start(Tag::Heading {
                 level: HeadingLevel::H3,
@@ -240,6 +258,17 @@ mod tests {
         let html = markdown_to_html("## kind\n\n### 1. a\n\n### 2. b\n");
         assert!(html.contains("<h3 id=\"t-1\">"), "{html}");
         assert!(html.contains("<h3 id=\"t-2\">"), "{html}");
+    }
+
+    #[test]
+    fn only_numbered_thread_headings_are_thread_anchors() {
+        // The overview's "By kind" is a level-3 heading too: thread 1 must
+        // still be `#t-1`, where the contents, highlights and charts link.
+        let html =
+            markdown_to_html("## Overview\n\n### By kind\n\n## PATCH\n\n### 1. a\n\n### 2. b\n");
+        assert!(html.contains("<h3>By kind</h3>"), "{html}");
+        assert!(html.contains("<h3 id=\"t-1\">1. a</h3>"), "{html}");
+        assert!(html.contains("<h3 id=\"t-2\">2. b</h3>"), "{html}");
     }
 
     #[test]
