@@ -80,6 +80,12 @@ fn is_mail_anchor(t: &str) -> bool {
 /// Markdown to HTML with raw HTML shown as text, unsafe links disarmed and
 /// `id="t-N"` on the N-th thread heading (a level-3 heading "N. subject").
 pub fn markdown_to_html(md: &str) -> String {
+    markdown_to_html_with(md, "")
+}
+
+/// [`markdown_to_html`], with `charts` (our own SVG) in place of the line
+/// [`super::charts::MARKER`].
+pub fn markdown_to_html_with(md: &str, charts: &str) -> String {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     let mut thread = 0;
@@ -106,6 +112,9 @@ pub fn markdown_to_html(md: &str) -> String {
         .collect();
     let tagged = all.into_iter().zip(numbered);
     let events = tagged.filter_map(move |(ev, numbered)| match ev {
+        Event::Html(t) if t.trim_end() == super::charts::MARKER => {
+            Some(Event::Html(CowStr::from(charts.to_string())))
+        }
         Event::InlineHtml(t) if is_mail_anchor(&t) => {
             anchor_open = true;
             Some(Event::InlineHtml(t))
@@ -173,8 +182,9 @@ fn page(title: &str, lang: &str, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">\n\
 <meta name=\"referrer\" content=\"no-referrer\">\n\
-<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
+<title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title),
+        super::charts::CSS
     )
 }
 
@@ -191,7 +201,16 @@ pub fn render_report(report: &Report, md: &str) -> String {
         "<nav class=\"top\"><a href=\"../index.html\">{}</a></nav>\n",
         escape(l.reports_index)
     );
-    page(&title, &report.report.lang, &(nav + &markdown_to_html(md)))
+    let charts = super::charts::render(
+        &report.digest.activity,
+        &report.digest.threads,
+        &report.report.lang,
+    );
+    page(
+        &title,
+        &report.report.lang,
+        &(nav + &markdown_to_html_with(md, &charts)),
+    )
 }
 
 /// The index page of a list's reports, newest first: each window's label

@@ -592,6 +592,10 @@ pub fn render(report: &Report) -> String {
         }
         o.push('\n');
     }
+    // The HTML puts its charts here; the numbers are in the JSON.
+    if !d.activity.is_empty() {
+        let _ = writeln!(o, "{}\n", super::charts::MARKER);
+    }
 
     if d.threads.is_empty() {
         let _ = writeln!(o, "{}\n", l.no_threads);

@@ -3,6 +3,7 @@
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
+pub mod charts;
 pub mod feed;
 pub mod highlights;
 pub mod html;
@@ -206,6 +207,7 @@ struct ReportJson<'a> {
     window: &'a crate::window::Window,
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
+    activity: &'a crate::activity::Activity,
     highlights: &'a [highlights::Highlight],
     threads: Vec<ThreadJson<'a>>,
     quality: &'a crate::digest::Quality,
@@ -227,6 +229,7 @@ impl Report {
             window: &self.digest.window,
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
+            activity: &self.digest.activity,
             highlights: &self.highlights,
             threads: self
                 .digest

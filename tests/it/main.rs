@@ -21,6 +21,7 @@ mod highlights_report;
 mod hostile;
 mod net_errors;
 mod prompt_real;
+mod report_charts;
 mod report_cli;
 mod stats_per;
 mod summaries_replay;
