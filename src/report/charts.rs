@@ -283,7 +283,9 @@ pub fn per_period(per: &str, periods: &[Period], lang: &str) -> String {
     grid(&mut o, P_LEFT, P_RIGHT, P_TOP, P_BOTTOM, ax);
     let count = periods.len() as i64;
     let band = (P_RIGHT - P_LEFT) / count;
-    let bar = (band * 7 / 10).max(10);
+    // Never wider than 60 units: one day is a bar, not a wall.
+    let bar = (band * 7 / 10).clamp(10, 600);
+    let mut year = "";
     let every = (count as usize).div_ceil(16).max(1);
     for (i, p) in periods.iter().enumerate() {
         let x = P_LEFT + i as i64 * band + (band - bar) / 2;
@@ -327,6 +329,18 @@ pub fn per_period(per: &str, periods: &[Period], lang: &str) -> String {
                 n(P_BOTTOM + 170),
                 escape(short_period(&p.period))
             );
+            // Weeks: the year under the first week of each year shown.
+            let y = p.period.get(..4).unwrap_or_default();
+            if per == "week" && y != year {
+                let _ = write!(
+                    o,
+                    "<text class=\"muted\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                    n(mid),
+                    n(P_BOTTOM + 320),
+                    escape(y)
+                );
+                year = y;
+            }
         }
     }
     o.push_str("</svg>\n");
@@ -835,6 +849,23 @@ mod tests {
         assert_eq!(axis(33), (40, 10));
         assert_eq!(axis(157), (200, 50));
         assert_eq!(axis(1234), (1500, 500));
+    }
+
+    #[test]
+    fn weeks_name_their_year_once_and_one_day_is_not_a_wall() {
+        let weeks: Vec<Period> = ["2021-W51", "2021-W52", "2022-W01", "2022-W02"]
+            .iter()
+            .map(|w| day(w, 1, 0, 2, 0, 0))
+            .collect();
+        let fig = per_period("week", &weeks, "en");
+        well_formed(&fig).unwrap();
+        assert!(fig.contains("<title id=\"chart-periods-t\">Mails per week by kind</title>"));
+        assert_eq!(fig.matches(">2021</text>").count(), 1, "{fig}");
+        assert_eq!(fig.matches(">2022</text>").count(), 1, "{fig}");
+        assert!(fig.contains(">W52</text>") && fig.contains(">W01</text>"));
+        let one = per_period("day", &[day("2022-03-13", 4, 0, 0, 0, 0)], "en");
+        assert!(one.contains(" width=\"60\" "), "{one}");
+        assert!(!per_period("day", &week_days(), "en").contains(">2022</text>"));
     }
 
     #[test]
