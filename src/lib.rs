@@ -40,6 +40,7 @@ macro_rules! outln {
     }};
 }
 
+pub mod activity;
 pub mod analysis;
 pub mod archive;
 pub mod cli;

@@ -187,7 +187,8 @@ pub fn parse_tz(s: &str) -> Result<Tz> {
     })
 }
 
-fn local_midnight(zone: Tz, day: NaiveDate) -> i64 {
+/// The first instant of a local day in `zone` (UTC seconds).
+pub fn local_midnight(zone: Tz, day: NaiveDate) -> i64 {
     let naive = NaiveDateTime::new(day, NaiveTime::MIN);
     // A midnight that does not exist (DST jump) maps to the earliest valid.
     zone.from_local_datetime(&naive)

@@ -81,8 +81,14 @@ fn is_mail_anchor(t: &str) -> bool {
 
 /// Markdown to HTML with raw HTML shown as text (but for our own mail
 /// anchors and the People section's `<details>`), unsafe links disarmed and
-/// `id="t-N"` on the N-th level-3 heading (thread anchors).
+/// `id="t-N"` on the thread heading "N. subject" (a level-3 heading).
 pub fn markdown_to_html(md: &str) -> String {
+    markdown_to_html_with(md, "")
+}
+
+/// [`markdown_to_html`], with `charts` (our own SVG) in place of the line
+/// [`super::charts::MARKER`].
+pub fn markdown_to_html_with(md: &str, charts: &str) -> String {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     let parsed: Vec<Event> = Parser::new_ext(md, opts).collect();
@@ -114,6 +120,9 @@ pub fn markdown_to_html(md: &str) -> String {
     // is shown as text.
     let mut anchor_open = false;
     let events = parsed.into_iter().filter_map(move |ev| match ev {
+        Event::Html(t) if t.trim_end() == super::charts::MARKER => {
+            Some(Event::Html(CowStr::from(charts.to_string())))
+        }
         Event::InlineHtml(t) if is_mail_anchor(&t) => {
             anchor_open = true;
             Some(Event::InlineHtml(t))
@@ -180,8 +189,9 @@ fn page(title: &str, lang: &str, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">\n\
 <meta name=\"referrer\" content=\"no-referrer\">\n\
-<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
+<title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title),
+        super::charts::CSS
     )
 }
 
@@ -198,7 +208,16 @@ pub fn render_report(report: &Report, md: &str) -> String {
         "<nav class=\"top\"><a href=\"../index.html\">{}</a></nav>\n",
         escape(l.reports_index)
     );
-    page(&title, &report.report.lang, &(nav + &markdown_to_html(md)))
+    let charts = super::charts::render(
+        &report.digest.activity,
+        &report.digest.threads,
+        &report.report.lang,
+    );
+    page(
+        &title,
+        &report.report.lang,
+        &(nav + &markdown_to_html_with(md, &charts)),
+    )
 }
 
 /// The index page of a list's reports, newest first: each window's label
@@ -261,16 +280,6 @@ mod tests {
     }
 
     #[test]
-    fn thread_anchors_follow_the_thread_numbers_not_every_level_3_heading() {
-        let html = markdown_to_html(
-            "## Overview\n\n### By kind\n\n| a |\n| - |\n\n## Threads\n\n### 1. first\n\n### 2. second\n",
-        );
-        assert!(html.contains("<h3 id=\"t-1\">1. first"), "{html}");
-        assert!(html.contains("<h3 id=\"t-2\">2. second"), "{html}");
-        assert!(html.contains("<h3>By kind"), "{html}");
-    }
-
-    #[test]
     fn the_people_section_stays_collapsed_and_nothing_else_passes() {
         let rows = vec![crate::analysis::activity::PersonActivity {
             name: "Ann <details>".into(),
@@ -299,6 +308,17 @@ mod tests {
         let html = markdown_to_html("## kind\n\n### 1. a\n\n### 2. b\n");
         assert!(html.contains("<h3 id=\"t-1\">"), "{html}");
         assert!(html.contains("<h3 id=\"t-2\">"), "{html}");
+    }
+
+    #[test]
+    fn only_numbered_thread_headings_are_thread_anchors() {
+        // The overview's "By kind" is a level-3 heading too: thread 1 must
+        // still be `#t-1`, where the contents, highlights and charts link.
+        let html =
+            markdown_to_html("## Overview\n\n### By kind\n\n## PATCH\n\n### 1. a\n\n### 2. b\n");
+        assert!(html.contains("<h3>By kind</h3>"), "{html}");
+        assert!(html.contains("<h3 id=\"t-1\">1. a</h3>"), "{html}");
+        assert!(html.contains("<h3 id=\"t-2\">2. b</h3>"), "{html}");
     }
 
     #[test]

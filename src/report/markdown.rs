@@ -592,6 +592,10 @@ pub fn render(report: &Report) -> String {
         }
         o.push('\n');
     }
+    // The HTML puts its charts here; the numbers are in the JSON.
+    if !d.activity.is_empty() {
+        let _ = writeln!(o, "{}\n", super::charts::MARKER);
+    }
     o.push_str(&super::people::render(
         &super::people::of_digest(d),
         &h.lang,

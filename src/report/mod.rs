@@ -4,6 +4,7 @@
 //! atomically to `OUT/LIST/YYYY/STEM.{md,html,json}` (see [`window_stem`]),
 //! plus an `OUT/LIST/index.html` of every report.
 
+pub mod charts;
 pub mod feed;
 pub mod highlights;
 pub mod html;
@@ -208,6 +209,7 @@ struct ReportJson<'a> {
     window: &'a crate::window::Window,
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
+    activity: &'a crate::activity::Activity,
     highlights: &'a [highlights::Highlight],
     /// Per person, what they did in the window ([`people`]).
     people: Vec<crate::analysis::activity::PersonActivity>,
@@ -231,6 +233,7 @@ impl Report {
             window: &self.digest.window,
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
+            activity: &self.digest.activity,
             highlights: &self.highlights,
             people: people::of_digest(&self.digest),
             threads: self

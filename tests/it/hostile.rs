@@ -260,11 +260,23 @@ fn hrefs(dom: &str) -> Vec<String> {
         .collect()
 }
 
+/// Our charts' `<svg>` elements: at most three, each `<svg class="chart"`.
+fn assert_only_our_svg(lower: &str) {
+    let svgs = lower.matches("<svg").count();
+    assert!(svgs <= 3, "{svgs} <svg> elements");
+    assert_eq!(
+        lower.matches("<svg class=\"chart\" ").count(),
+        svgs,
+        "an <svg> that is not a chart of ours"
+    );
+}
+
 /// The rendered page holds no active or loading content of anyone's but
-/// ours: one `<style>` (the embedded CSS), no script, image, frame, link,
-/// object, event handler, `javascript:` or canary URL.
+/// ours: one `<style>` (the embedded CSS), our charts' SVG, no script,
+/// image, frame, link, object, event handler, `javascript:` or canary URL.
 fn assert_inert_dom(dom: &str, canary_port: u16) {
     let lower = dom.to_ascii_lowercase();
+    assert_only_our_svg(&lower);
     for bad in [
         "<script",
         "<img",
@@ -272,7 +284,10 @@ fn assert_inert_dom(dom: &str, canary_port: u16) {
         "<link",
         "<object",
         "<embed",
-        "<svg",
+        "<foreignobject",
+        "<image",
+        "<use",
+        "<animate",
         "<math",
         "<video",
         "<audio",
@@ -673,9 +688,10 @@ fn hostile_corpus_is_indexed_reported_and_rendered_inert() {
     }
     // The HTML as written: no markup from the mails.
     let html_lower = f.html.to_ascii_lowercase();
-    for bad in ["<script", "<img", "<iframe", "<link", "<object", "<svg"] {
+    for bad in ["<script", "<img", "<iframe", "<link", "<object"] {
         assert!(!html_lower.contains(bad), "{bad} in the HTML file");
     }
+    assert_only_our_svg(&html_lower);
     assert!(!html_lower.contains("href=\"javascript"));
     assert!(
         f.html.len() < 4 << 20,

@@ -22,6 +22,7 @@ mod hostile;
 mod net_errors;
 mod people_report;
 mod prompt_real;
+mod report_charts;
 mod report_cli;
 mod stats_per;
 mod summaries_replay;
