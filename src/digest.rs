@@ -56,10 +56,6 @@ pub struct Digest {
     pub totals: Totals,
     pub threads: Vec<ThreadView>,
     pub quality: Quality,
-    /// The numbers of the report's charts (filled by the report command;
-    /// in the report's JSON, not in `threads --json`).
-    #[serde(skip)]
-    pub activity: crate::activity::Activity,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -694,7 +690,6 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         totals,
         threads: views,
         quality,
-        activity: Default::default(),
     }
 }
 

@@ -40,7 +40,6 @@ macro_rules! outln {
     }};
 }
 
-pub mod activity;
 pub mod analysis;
 pub mod archive;
 pub mod cli;
@@ -60,6 +59,7 @@ pub mod report;
 pub mod summarize;
 pub mod thread;
 pub mod tid;
+pub mod volume;
 pub mod walk;
 pub mod watch;
 pub mod window;

@@ -222,7 +222,7 @@ fn build(
     let report_dir = plan.out.join(&plan.list).join(year_dir);
     let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
     let mut digest = digest::build(archive, &window, &opts)?;
-    digest.activity = crate::activity::build(archive, &window, &digest.threads)?;
+    let activity = crate::volume::build(archive, &window, &digest.threads)?;
     let watched = plan
         .watch
         .as_ref()
@@ -278,6 +278,7 @@ fn build(
             summaries,
             highlights,
             watched,
+            activity,
         },
         failed,
     ))

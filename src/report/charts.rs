@@ -1,5 +1,5 @@
 //! Charts without scripts: pure functions from a report's numbers
-//! ([`crate::activity`]) to inline SVG, which the report's
+//! ([`crate::volume`]) to inline SVG, which the report's
 //! Content-Security-Policy allows (it is markup, not a script or an image
 //! request). Colours come from CSS classes ([`CSS`], with a dark variant)
 //! and text is `currentColor`, so both themes read well. Each chart is a
@@ -15,8 +15,8 @@
 use std::fmt::Write;
 
 use super::html::escape;
-use crate::activity::{Activity, MailRole, Period, TrendWeek};
 use crate::digest::ThreadView;
+use crate::volume::{Activity, MailRole, Period, TrendWeek};
 
 /// Where the Markdown report wants the charts; the HTML replaces this
 /// comment (a line of its own) with them. Mail text can never produce it:

@@ -209,7 +209,7 @@ pub fn render_report(report: &Report, md: &str) -> String {
         escape(l.reports_index)
     );
     let charts = super::charts::render(
-        &report.digest.activity,
+        &report.activity,
         &report.digest.threads,
         &report.report.lang,
     );

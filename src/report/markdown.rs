@@ -593,7 +593,7 @@ pub fn render(report: &Report) -> String {
         o.push('\n');
     }
     // The HTML puts its charts here; the numbers are in the JSON.
-    if !d.activity.is_empty() {
+    if !report.activity.is_empty() {
         let _ = writeln!(o, "{}\n", super::charts::MARKER);
     }
     o.push_str(&super::people::render(

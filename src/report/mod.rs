@@ -197,6 +197,9 @@ pub struct Report {
     /// The threads that match the configured watch list, when there is one.
     #[serde(skip)]
     pub watched: Option<Vec<crate::watch::Watched>>,
+    /// The numbers of the charts ([`crate::volume`]).
+    #[serde(skip)]
+    pub activity: crate::volume::Activity,
 }
 
 /// JSON form: the digest with each thread's summary inside the thread.
@@ -209,7 +212,7 @@ struct ReportJson<'a> {
     window: &'a crate::window::Window,
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
-    activity: &'a crate::activity::Activity,
+    activity: &'a crate::volume::Activity,
     highlights: &'a [highlights::Highlight],
     /// Per person, what they did in the window ([`people`]).
     people: Vec<crate::analysis::activity::PersonActivity>,
@@ -233,7 +236,7 @@ impl Report {
             window: &self.digest.window,
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
-            activity: &self.digest.activity,
+            activity: &self.activity,
             highlights: &self.highlights,
             people: people::of_digest(&self.digest),
             threads: self

@@ -164,8 +164,8 @@ fn html_report_has_inline_svg_charts_and_no_script() {
     assert_eq!(html.matches("role=\"img\"").count(), 3);
     assert_eq!(
         html.matches("<details>").count(),
-        3,
-        "a table of each chart"
+        4,
+        "a table of each chart, and the People table"
     );
     // The subject with markup is text in the SVG, never markup.
     assert!(
