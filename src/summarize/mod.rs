@@ -1080,8 +1080,9 @@ fn plan_and_key(
     (plan, key)
 }
 
-/// The earlier summary of `t` remembered in the store for `context`
-/// (none with rolling summaries off, or when the store cannot say).
+/// The earlier summary of `t` remembered in the store for `context`, when
+/// it makes the prompt smaller (none with rolling summaries off, or when
+/// the store cannot say).
 fn stored_earlier(
     t: &ThreadView,
     settings: &Settings,
@@ -1092,10 +1093,12 @@ fn stored_earlier(
     if !settings.rolling {
         return None;
     }
-    rolling::find(db?, t, context).unwrap_or_else(|e| {
-        progress.note(&e);
-        None
-    })
+    rolling::find(db?, t, context)
+        .unwrap_or_else(|e| {
+            progress.note(&e);
+            None
+        })
+        .filter(|e| rolling::saves_tokens(t, e))
 }
 
 /// The earlier summaries the replayed reports recorded for `t` that can

@@ -255,6 +255,19 @@ pub fn block(thread: &ThreadView, earlier: &Earlier) -> String {
     )
 }
 
+/// `earlier` makes the prompt of `thread` smaller: its block is shorter
+/// than the mails it stands for (a long summary of one short mail is not).
+pub fn saves_tokens(thread: &ThreadView, earlier: &Earlier) -> bool {
+    let input = prompt::thread_input(thread);
+    let covered: usize = input
+        .mails
+        .iter()
+        .filter(|m| m.n <= earlier.mails)
+        .map(|m| m.tokens + 1)
+        .sum();
+    prompt::estimate_tokens(&block(thread, earlier)) < covered
+}
+
 /// The material of `thread` with `earlier` standing for its first mails:
 /// the facts, then the HISTORY SUMMARY, then the mails after them.
 pub fn thread_input(thread: &ThreadView, earlier: &Earlier) -> ThreadInput {
@@ -462,5 +475,16 @@ mod tests {
                 }
                 .fits(&t)
         );
+        // Two tiny mails cost less than a long summary of them.
+        let wordy = Earlier {
+            text: "word ".repeat(400),
+            ..e.clone()
+        };
+        assert!(!saves_tokens(&t, &wordy));
+        let mut long = t.clone();
+        for m in &mut long.messages {
+            m.body = "a sentence of review text that goes on\n".repeat(40);
+        }
+        assert!(saves_tokens(&long, &e));
     }
 }
