@@ -167,6 +167,16 @@ fn backfill_gives_week_two_the_summary_of_week_one_instead_of_its_mails() {
     let again = tempfile::tempdir().unwrap();
     report(data.path(), again.path(), &llm.url(), &BACKFILL, &[]);
     assert_eq!(llm.chats(), chats, "every summary is cached");
+
+    // The server gone: the cache still has week 2's rolling summary (found
+    // through week 1's), so the report is the same.
+    let url = llm.url();
+    drop(llm);
+    let down = tempfile::tempdir().unwrap();
+    let o = report(data.path(), down.path(), &url, &W10, &[]);
+    let md = |o: &Output| std::fs::read_to_string(&written(o, ".md")[0]).unwrap();
+    let first = std::fs::read_to_string(out.path().join("t/2022/t-2022-03-13.md")).unwrap();
+    assert_eq!(md(&o), first);
 }
 
 #[test]
