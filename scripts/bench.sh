@@ -21,7 +21,8 @@
 # summary caches: requests, total prompt tokens, the largest request, the
 # requests that carried a HISTORY SUMMARY, and the costliest thread (its
 # requests over all the weeks). BENCH_ROLLING_LOGS=DIR keeps the logs
-# (tokens, characters, rolling, subject per request). Debug build.
+# (tokens, characters, rolling, subject per request; DIR/off.tsv, DIR/on.tsv)
+# and every prompt (DIR/prompts/NNNN.txt, no-rolling first). Debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--rolling" ]; then
@@ -39,7 +40,9 @@ if [ "${1:-}" = "--rolling" ]; then
   "$BIN" -q --data-dir "$TMP/on" sync kvmarm --url "file://$CORPUS"
   cp -r "$TMP/on" "$TMP/off"
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  python3 scripts/prompt-recorder.py --port "$PORT" --log "$TMP/log.tsv" 2>/dev/null &
+  dump=()
+  [ -n "${BENCH_ROLLING_LOGS:-}" ] && dump=(--dump "$BENCH_ROLLING_LOGS/prompts")
+  python3 scripts/prompt-recorder.py --port "$PORT" --log "$TMP/log.tsv" "${dump[@]}" 2>/dev/null &
   REC_PID=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null && break; sleep 0.2; done
   printf 'kvmarm backfill %s..%s (en, num_ctx 8192): prompt tokens as lore-digest estimates them\n' "$SINCE" "$UNTIL"

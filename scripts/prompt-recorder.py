@@ -3,17 +3,19 @@
 a fixed, cited summary of realistic length (about 150 words). No model: for measuring what
 lore-digest sends (scripts/bench.sh --rolling). Python 3 standard library only.
 
-    python3 scripts/prompt-recorder.py --port P --log FILE
+    python3 scripts/prompt-recorder.py --port P --log FILE [--dump DIR]
 
 GET /v1/models lists one model, "recorder" (context 32768). POST /v1/chat/completions appends
 one line to FILE: estimated prompt tokens, characters, whether the prompt carries a HISTORY
 SUMMARY (a rolling summary), and the thread's subject, tab-separated. Tokens are estimated
 as lore-digest estimates them (src/summarize/prompt.rs): one per non-ASCII character, one per
-2.8 ASCII bytes rounded up, per message, plus 8 per message for the chat template.
+2.8 ASCII bytes rounded up, per message, plus 8 per message for the chat template. With --dump,
+each request's messages are also written to DIR/NNNN.txt.
 """
 
 import argparse
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +48,8 @@ LOCK = threading.Lock()
 
 class Handler(BaseHTTPRequestHandler):
     log_path = None
+    dump = None
+    count = 0
 
     def log_message(self, *args):
         pass
@@ -77,8 +81,14 @@ class Handler(BaseHTTPRequestHandler):
         user = "\n".join(m.get("content") or "" for m in msgs if m.get("role") == "user")
         subject = next((l[len("Subject: "):] for l in user.splitlines() if l.startswith("Subject: ")), "?")
         rolling = "HISTORY SUMMARY" in user
-        with LOCK, open(self.log_path, "a", encoding="utf-8") as f:
-            f.write(f"{tokens}\t{chars}\t{int(rolling)}\t{subject}\n")
+        with LOCK:
+            with open(self.log_path, "a", encoding="utf-8") as f:
+                f.write(f"{tokens}\t{chars}\t{int(rolling)}\t{subject}\n")
+            if Handler.dump:
+                Handler.count += 1
+                path = os.path.join(Handler.dump, f"{Handler.count:04d}.txt")
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write("\n\n".join(m.get("content") or "" for m in msgs))
         self.reply(200, {
             "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
             "model": body.get("model"),
@@ -92,8 +102,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--dump")
     a = ap.parse_args()
     Handler.log_path = a.log
+    if a.dump:
+        os.makedirs(a.dump, exist_ok=True)
+        Handler.dump = a.dump
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     print(f"prompt-recorder on 127.0.0.1:{a.port}", file=sys.stderr, flush=True)
     srv.serve_forever()
