@@ -14,7 +14,7 @@
 #
 #        scripts/bench.sh --rolling [SINCE [UNTIL]]   (default 2022-02-14 2022-03-13)
 # Rolling summaries: prompt tokens of a kvmarm backfill (weekly reports from
-# SINCE to UNTIL, English, default num_ctx) with rolling summaries and with
+# SINCE to UNTIL, English or $BENCH_ROLLING_LANG, default num_ctx) with rolling summaries and with
 # --no-rolling, against scripts/prompt-recorder.py (an OpenAI-compatible
 # server that answers every request with a fixed cited summary of about 150
 # words and logs each prompt's estimated tokens). Prints for both, from fresh
@@ -28,6 +28,7 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--rolling" ]; then
   SINCE=${2:-2022-02-14}
   UNTIL=${3:-2022-03-13}
+  RLANG=${BENCH_ROLLING_LANG:-en}
   CORPUS=$(realpath ../shared/corpora/kvmarm-columbia.git 2>/dev/null || true)
   if [ -z "$CORPUS" ] || [ ! -d "$CORPUS" ]; then
     echo "bench: ../shared/corpora/kvmarm-columbia.git not found" >&2
@@ -45,14 +46,14 @@ if [ "${1:-}" = "--rolling" ]; then
   python3 scripts/prompt-recorder.py --port "$PORT" --log "$TMP/log.tsv" "${dump[@]}" 2>/dev/null &
   REC_PID=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null && break; sleep 0.2; done
-  printf 'kvmarm backfill %s..%s (en, num_ctx 8192): prompt tokens as lore-digest estimates them\n' "$SINCE" "$UNTIL"
+  printf 'kvmarm backfill %s..%s (%s, num_ctx 8192): prompt tokens as lore-digest estimates them\n' "$SINCE" "$UNTIL" "$RLANG"
   printf '%-12s %8s %10s %8s %8s %12s\n' mode requests tokens largest rolling costliest-thread
   for mode in off on; do
     flag=()
     [ "$mode" = off ] && flag=(--no-rolling)
     : > "$TMP/log.tsv"
     "$BIN" -q --data-dir "$TMP/$mode" report kvmarm --backfill --since "$SINCE" --until "$UNTIL" \
-      --lang en --backend openai --llm-url "http://127.0.0.1:$PORT/v1" --model recorder \
+      --lang "$RLANG" --backend openai --llm-url "http://127.0.0.1:$PORT/v1" --model recorder \
       --format json --out "$TMP/out-$mode" "${flag[@]}" >/dev/null
     awk -F'\t' -v m="$([ "$mode" = on ] && echo rolling || echo no-rolling)" \
       '{ n++; t += $1; if ($1 > max) max = $1; r += $3; th[$4] += $1 }
