@@ -19,7 +19,9 @@
 //!
 //! Flow of [`summarize`]: probe the servers (model name and digest; several
 //! servers must serve the same model, see `choose_servers`), build
-//! each thread's prompt ([`prompt`]) and cache key ([`cache`]), look the
+//! each thread's prompt ([`prompt`]; with the summary of an earlier state
+//! of the thread in place of its first history mails when the store has
+//! one, see [`rolling`]) and cache key ([`cache`]), look the
 //! keys up, send what is missing concurrently (`jobs` in flight per server,
 //! each request to the least busy server that has not failed lately, a
 //! timeout per request, another server or retries with backoff for
