@@ -11,8 +11,58 @@
 # full indexing next to `git cat-file --batch-all-objects --batch` summed over
 # the epochs. Archives go to a temporary folder, or are kept and reused in
 # $BENCH_SCALE_DIR when set (a million messages take minutes to make).
+#
+#        scripts/bench.sh --rolling [SINCE [UNTIL]]   (default 2022-02-14 2022-03-13)
+# Rolling summaries: prompt tokens of a kvmarm backfill (weekly reports from
+# SINCE to UNTIL, English or $BENCH_ROLLING_LANG, default num_ctx) with rolling summaries and with
+# --no-rolling, against scripts/prompt-recorder.py (an OpenAI-compatible
+# server that answers every request with a fixed cited summary of about 150
+# words and logs each prompt's estimated tokens). Prints for both, from fresh
+# summary caches: requests, total prompt tokens, the largest request, the
+# requests that carried a HISTORY SUMMARY, and the costliest thread (its
+# requests over all the weeks). BENCH_ROLLING_LOGS=DIR keeps the logs
+# (tokens, characters, rolling, subject per request; DIR/off.tsv, DIR/on.tsv)
+# and every prompt (DIR/prompts/NNNN.txt, no-rolling first). Debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--rolling" ]; then
+  SINCE=${2:-2022-02-14}
+  UNTIL=${3:-2022-03-13}
+  RLANG=${BENCH_ROLLING_LANG:-en}
+  CORPUS=$(realpath ../shared/corpora/kvmarm-columbia.git 2>/dev/null || true)
+  if [ -z "$CORPUS" ] || [ ! -d "$CORPUS" ]; then
+    echo "bench: ../shared/corpora/kvmarm-columbia.git not found" >&2
+    exit 1
+  fi
+  cargo build --quiet
+  BIN=$PWD/target/debug/lore-digest
+  TMP=$(mktemp -d)
+  trap 'rm -rf "$TMP"; [ -n "${REC_PID:-}" ] && kill "$REC_PID" 2>/dev/null; true' EXIT
+  "$BIN" -q --data-dir "$TMP/on" sync kvmarm --url "file://$CORPUS"
+  cp -r "$TMP/on" "$TMP/off"
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  dump=()
+  [ -n "${BENCH_ROLLING_LOGS:-}" ] && dump=(--dump "$BENCH_ROLLING_LOGS/prompts")
+  python3 scripts/prompt-recorder.py --port "$PORT" --log "$TMP/log.tsv" "${dump[@]}" 2>/dev/null &
+  REC_PID=$!
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null && break; sleep 0.2; done
+  printf 'kvmarm backfill %s..%s (%s, num_ctx 8192): prompt tokens as lore-digest estimates them\n' "$SINCE" "$UNTIL" "$RLANG"
+  printf '%-12s %8s %10s %8s %8s %12s\n' mode requests tokens largest rolling costliest-thread
+  for mode in off on; do
+    flag=()
+    [ "$mode" = off ] && flag=(--no-rolling)
+    : > "$TMP/log.tsv"
+    "$BIN" -q --data-dir "$TMP/$mode" report kvmarm --backfill --since "$SINCE" --until "$UNTIL" \
+      --lang "$RLANG" --backend openai --llm-url "http://127.0.0.1:$PORT/v1" --model recorder \
+      --format json --out "$TMP/out-$mode" "${flag[@]}" >/dev/null
+    awk -F'\t' -v m="$([ "$mode" = on ] && echo rolling || echo no-rolling)" \
+      '{ n++; t += $1; if ($1 > max) max = $1; r += $3; th[$4] += $1 }
+       END { for (s in th) if (th[s] > tmax) tmax = th[s];
+             printf "%-12s %8d %10d %8d %8d %12d\n", m, n, t, max, r, tmax }' "$TMP/log.tsv"
+    [ -n "${BENCH_ROLLING_LOGS:-}" ] && mkdir -p "$BENCH_ROLLING_LOGS" && cp "$TMP/log.tsv" "$BENCH_ROLLING_LOGS/$mode.tsv"
+  done
+  exit 0
+fi
 if [ ! -x /usr/bin/time ]; then
   echo "bench: installing GNU time" >&2
   apt-get update -qq && apt-get install -y -qq time >/dev/null

@@ -118,6 +118,11 @@ pub struct ReportArgs {
     /// Ask the model again even for threads whose summary is cached.
     #[arg(long)]
     pub refresh_summaries: bool,
+    /// Give the model every history mail of a thread, not the summary of an
+    /// earlier window in place of the mails it covers (rolling summaries, on
+    /// by default; also `rolling = false` in [defaults]).
+    #[arg(long)]
+    pub no_rolling: bool,
     /// Take each thread's summary from these earlier JSON reports when its
     /// cache key matches (same mails, model digest, prompt version and
     /// options), before the cache and the model: replays a report without
@@ -570,5 +575,6 @@ fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(S
         s.timeout = std::time::Duration::from_secs(t.max(1));
     }
     s.refresh = a.refresh_summaries;
+    s.rolling = !a.no_rolling && d.rolling.unwrap_or(true);
     Ok((s, ollama_from_env))
 }

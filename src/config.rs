@@ -55,6 +55,8 @@ pub struct Defaults {
     pub timeout_secs: Option<u64>,
     /// `mark`, `strict` or `off` (see `report --grounding`).
     pub grounding: Option<String>,
+    /// Rolling summaries (default true; see `report --no-rolling`).
+    pub rolling: Option<bool>,
 }
 
 /// A server address or a list of them.

@@ -405,6 +405,9 @@ fn regenerate_command(
     if plan.only_watched {
         c.push("--only-watched".into());
     }
+    if model_backend && !st.rolling {
+        c.push("--no-rolling".into());
+    }
     if plan.grounding != Mode::Mark {
         c.extend(["--grounding".into(), plan.grounding.as_str().to_string()]);
     }

@@ -34,6 +34,12 @@ pub fn make(
         };
     let outcome = summarize::summarize_with(digest, s, &store, replay, progress);
     let (summaries, counts) = ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
+    // Remembered for later windows' rolling summaries, but not a model
+    // answer the grounding check rejected.
+    let rejected: Vec<bool> = summaries.iter().map(|x| x.model_text.is_some()).collect();
+    if let Err(e) = summarize::rolling::remember_outcome(&store, digest, &outcome, &rejected) {
+        progress.note(&e);
+    }
     let mut notices = Vec::new();
     if let Some(n) = &outcome.notice {
         // An endpoint as given may carry user:password: never in a report.
@@ -158,6 +164,7 @@ pub fn ground_one(
         shown: None,
         cache_key: x.key.clone(),
         parts: x.key.as_ref().map(|_| x.parts),
+        history_summary: x.earlier.clone(),
     };
     if mode == Mode::Off {
         checked.grounding.problems.clear();
@@ -254,6 +261,14 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         let parts = s.get("parts").and_then(|p| p.as_u64()).unwrap_or(1) as u32;
         r.answers
             .insert(key.to_string(), (answer.to_string(), parts.max(1)));
+        if let (Some(id), Some(h)) = (
+            t.get("id").and_then(|i| i.as_str()),
+            s.get("history_summary"),
+        ) {
+            let e = serde_json::from_value(h.clone())
+                .map_err(|e| bad(&format!("thread {id}: summary.history_summary: {e}")))?;
+            r.earlier.entry(id.to_string()).or_default().push(e);
+        }
     }
     Ok(r)
 }

@@ -126,6 +126,11 @@ pub struct ThreadSummary {
     /// Requests the model's answer took (with `cache_key`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<u32>,
+    /// The earlier summary the model was given in place of the first
+    /// mails (a rolling summary): what `--summaries-from` needs to make
+    /// the same prompt and key again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_summary: Option<crate::summarize::rolling::Earlier>,
 }
 
 /// How many summaries the grounding check passed, flagged and rejected.

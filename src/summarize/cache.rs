@@ -16,7 +16,10 @@
 //!   sorted, each with its window membership (`W`/`H`);
 //! - a hash of the exact requests planned for the thread (facts and
 //!   condensed mails), so that changed facts (a new Reviewed-by, a newer
-//!   version superseding it) are asked again.
+//!   version superseding it) are asked again;
+//! - for a rolling summary, the hash of the earlier summary it was given
+//!   as HISTORY SUMMARY (see `rolling`; absent otherwise, so the keys of
+//!   other summaries are as before).
 //!
 //! The window membership is part of the key on purpose: a summary says
 //! what happened in the window and what earlier discussion established, so
@@ -150,6 +153,8 @@ pub struct KeyParts<'a> {
     pub messages: Vec<(&'a str, bool)>,
     /// Hash of the planned requests.
     pub input_hash: String,
+    /// Hash of the earlier summary given as HISTORY SUMMARY, if any.
+    pub earlier: Option<String>,
 }
 
 /// The cache key (64 hex digits).
@@ -170,6 +175,9 @@ pub fn key(p: &KeyParts<'_>) -> String {
         p.input_hash,
         mids.len()
     );
+    if let Some(e) = &p.earlier {
+        text.push_str(&format!("earlier={e}\n"));
+    }
     for (mid, w) in mids {
         text.push_str(mid);
         text.push('\t');
@@ -379,6 +387,7 @@ mod tests {
             seed: 42,
             messages: vec![("b@x", true), ("a@x", false)],
             input_hash: "i1".into(),
+            earlier: None,
         }
     }
 
@@ -403,12 +412,23 @@ mod tests {
             Box::new(|p| p.num_predict = 512),
             Box::new(|p| p.seed = 7),
             Box::new(|p| p.input_hash = "i2".into()),
+            Box::new(|p| p.earlier = Some("e1".into())),
         ];
         for (i, change) in changes.iter().enumerate() {
             let mut p = parts();
             change(&mut p);
             assert_ne!(key(&p), base, "change {i}");
         }
+    }
+
+    #[test]
+    fn keys_without_an_earlier_summary_are_as_before() {
+        // The key of `parts()` before rolling summaries: caches made then
+        // still answer.
+        assert_eq!(
+            key(&parts()),
+            "6b1c0890c1dd698a8f4bf2ac3c5db10e8cffda30c61b6a69a1cecafc66ba850d"
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@
 //!
 //! Flow of [`summarize`]: probe the servers (model name and digest; several
 //! servers must serve the same model, see `choose_servers`), build
-//! each thread's prompt ([`prompt`]) and cache key ([`cache`]), look the
+//! each thread's prompt ([`prompt`]; with the summary of an earlier state
+//! of the thread in place of its first history mails when the store has
+//! one, see [`rolling`]) and cache key ([`cache`]), look the
 //! keys up, send what is missing concurrently (`jobs` in flight per server,
 //! each request to the least busy server that has not failed lately, a
 //! timeout per request, another server or retries with backoff for
@@ -36,6 +38,7 @@ pub mod hash;
 pub mod ollama;
 pub mod openai;
 pub mod prompt;
+pub mod rolling;
 pub mod sanitize;
 
 use std::fmt;
@@ -141,6 +144,9 @@ pub struct Settings {
     pub refresh: bool,
     /// Ollama only: stream the answer (NDJSON) instead of one JSON reply.
     pub stream: bool,
+    /// Rolling summaries: a thread whose earlier state has a summary gets
+    /// it in place of the history mails it covers (see [`rolling`]).
+    pub rolling: bool,
 }
 
 impl Settings {
@@ -164,6 +170,7 @@ impl Settings {
             backoff: Duration::from_secs(2),
             refresh: false,
             stream: false,
+            rolling: true,
         }
     }
 
@@ -277,6 +284,10 @@ pub struct Summary {
     /// `--summaries-from` matches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The earlier summary the prompt carried as HISTORY SUMMARY (a
+    /// rolling summary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<rolling::Earlier>,
 }
 
 /// The answers of an earlier report (`--summaries-from`): the model they
@@ -298,6 +309,9 @@ pub struct Replay {
     pub endpoint: String,
     /// Cache key → (answer, parts).
     pub answers: std::collections::HashMap<String, (String, u32)>,
+    /// Thread id → the earlier summaries its prompts carried (rolling
+    /// summaries), so that the same prompt and key are made again.
+    pub earlier: std::collections::HashMap<String, Vec<rolling::Earlier>>,
 }
 
 /// The model that made (or would have made) the summaries.
@@ -340,6 +354,10 @@ pub struct Outcome {
     /// [`Settings::options`].
     pub options: Vec<String>,
     pub lang: String,
+    /// The [`rolling::context`] of the model answers (None without a
+    /// model): what the report's summaries are remembered under.
+    #[serde(skip)]
+    pub rolling_context: Option<String>,
 }
 
 impl Outcome {
@@ -357,6 +375,7 @@ impl Outcome {
             backend: settings.backend.as_str().to_string(),
             options: settings.options(),
             lang: lang.to_string(),
+            rolling_context: None,
         }
     }
 }
@@ -368,6 +387,7 @@ fn extractive_summary(thread: &ThreadView, lang: &str) -> Summary {
         error: None,
         parts: 0,
         key: None,
+        earlier: None,
     }
 }
 
@@ -378,6 +398,7 @@ fn unavailable(thread: &ThreadView, lang: &str, error: &str) -> Summary {
         error: Some(sanitize::clean_error(error)),
         parts: 0,
         key: None,
+        earlier: None,
     }
 }
 
@@ -410,24 +431,53 @@ pub fn summarize_with(
     run(digest, settings, db, replay, progress)
 }
 
-/// A thread's answer in the replayed reports: (source index, key, text,
-/// parts), the key computed for each source's model.
+/// A thread's answer in the replayed reports.
+#[derive(Debug, Clone)]
+struct ReplayHit {
+    /// Index of the report in the replay list.
+    source: usize,
+    key: String,
+    text: String,
+    parts: u32,
+    /// The HISTORY SUMMARY its prompt carried.
+    earlier: Option<rolling::Earlier>,
+}
+
+impl ReplayHit {
+    fn summary(self) -> Summary {
+        Summary {
+            text: self.text,
+            source: SummarySource::Cache,
+            error: None,
+            parts: self.parts,
+            key: Some(self.key),
+            earlier: self.earlier,
+        }
+    }
+}
+
+/// A thread's answer in the replayed reports, the key computed for each
+/// source's model, with each earlier summary the reports recorded for the
+/// thread as HISTORY SUMMARY, else with none.
 fn replay_hit(
     t: &ThreadView,
     settings: &Settings,
-    lang: &str,
+    lang: &'static str,
     prompt_version: &str,
     replay: &[Replay],
-) -> Option<(usize, String, String, u32)> {
+) -> Option<ReplayHit> {
     if replay.is_empty() {
         return None;
     }
-    let input = prompt::thread_input(t);
+    let mut candidates: Vec<Option<&rolling::Earlier>> = replayed_earlier(t, settings, replay)
+        .into_iter()
+        .map(Some)
+        .collect();
+    candidates.push(None);
     replay.iter().enumerate().find_map(|(i, r)| {
         if r.backend != settings.backend.as_str() || r.prompt_version != prompt_version {
             return None;
         }
-        let plan = prompt::plan(&input, lang, budget_for(settings, r.context_length));
         let base = KeyBase {
             backend: &r.backend,
             model: &r.model,
@@ -435,10 +485,17 @@ fn replay_hit(
             prompt_version,
             lang,
         };
-        let key = cache::key(&key_parts(t, settings, &base, plan_hash(&plan)));
-        r.answers
-            .get(&key)
-            .map(|(text, parts)| (i, key, text.clone(), *parts))
+        let budget = budget_for(settings, r.context_length);
+        candidates.iter().find_map(|earlier| {
+            let (_, key) = plan_and_key(t, settings, &base, budget, *earlier);
+            r.answers.get(&key).map(|(text, parts)| ReplayHit {
+                source: i,
+                key,
+                text: text.clone(),
+                parts: *parts,
+                earlier: earlier.cloned(),
+            })
+        })
     })
 }
 
@@ -505,6 +562,8 @@ struct Job {
     index: usize,
     plan: Plan,
     key: String,
+    /// The HISTORY SUMMARY its prompt carries.
+    earlier: Option<rolling::Earlier>,
 }
 
 /// How long a server that failed a request is passed over while another
@@ -982,7 +1041,84 @@ fn key_parts<'a>(
             .map(|m| (m.message_id.as_str(), m.in_window))
             .collect(),
         input_hash,
+        earlier: None,
     }
+}
+
+/// The [`rolling::context`] of a model and these settings.
+fn rolling_context(settings: &Settings, base: &KeyBase<'_>) -> String {
+    rolling::context(&KeyParts {
+        backend: base.backend,
+        model: base.model,
+        model_digest: base.digest,
+        prompt_version: base.prompt_version,
+        lang: base.lang,
+        num_ctx: settings.num_ctx as usize,
+        num_predict: settings.num_predict as usize,
+        seed: settings.effective_seed(),
+        messages: Vec::new(),
+        input_hash: String::new(),
+        earlier: None,
+    })
+}
+
+/// A thread's plan and cache key for one model, with `earlier` as the
+/// HISTORY SUMMARY standing for its first mails when given.
+fn plan_and_key(
+    t: &ThreadView,
+    settings: &Settings,
+    base: &KeyBase<'_>,
+    budget: Budget,
+    earlier: Option<&rolling::Earlier>,
+) -> (Plan, String) {
+    let input = match earlier {
+        Some(e) => rolling::thread_input(t, e),
+        None => prompt::thread_input(t),
+    };
+    let plan = prompt::plan(&input, base.lang, budget);
+    let mut kp = key_parts(t, settings, base, plan_hash(&plan));
+    kp.earlier = earlier.map(rolling::Earlier::hash);
+    let key = cache::key(&kp);
+    (plan, key)
+}
+
+/// The earlier summary of `t` remembered in the store for `context`, when
+/// it makes the prompt smaller (none with rolling summaries off, or when
+/// the store cannot say).
+fn stored_earlier(
+    t: &ThreadView,
+    settings: &Settings,
+    db: Option<&rusqlite::Connection>,
+    context: &str,
+    progress: &Progress,
+) -> Option<rolling::Earlier> {
+    if !settings.rolling {
+        return None;
+    }
+    rolling::find(db?, t, context)
+        .unwrap_or_else(|e| {
+            progress.note(&e);
+            None
+        })
+        .filter(|e| rolling::saves_tokens(t, e))
+}
+
+/// The earlier summaries the replayed reports recorded for `t` that can
+/// stand for its first mails (none with rolling summaries off).
+fn replayed_earlier<'r>(
+    t: &ThreadView,
+    settings: &Settings,
+    replay: &'r [Replay],
+) -> Vec<&'r rolling::Earlier> {
+    if !settings.rolling {
+        return Vec::new();
+    }
+    replay
+        .iter()
+        .filter_map(|r| r.earlier.get(&t.id))
+        .flatten()
+        .filter(|e| e.fits(t))
+        .collect()
 }
 
 /// The text and part count of a thread's answer, or why it failed.
@@ -1044,7 +1180,7 @@ fn run(
 
     // Earlier reports first: when they answer every thread for one model,
     // no server is needed.
-    let replayed: Vec<Option<(usize, String, String, u32)>> = threads
+    let replayed: Vec<Option<ReplayHit>> = threads
         .iter()
         .map(|t| replay_hit(t, settings, lang, &out.prompt_version, replay))
         .collect();
@@ -1052,23 +1188,28 @@ fn run(
         let (x, y) = (&replay[a], &replay[b]);
         (&x.model, &x.digest, x.context_length) == (&y.model, &y.digest, y.context_length)
     };
-    if let Some(Some((first, ..))) = replayed.first()
+    if let Some(Some(ReplayHit { source: first, .. })) = replayed.first()
         && replayed
             .iter()
-            .all(|h| h.as_ref().is_some_and(|(i, ..)| one_model(*first, *i)))
+            .all(|h| h.as_ref().is_some_and(|h| one_model(*first, h.source)))
     {
-        out.model = Some(replay_model(&replay[*first]));
+        let r = &replay[*first];
+        out.model = Some(replay_model(r));
+        out.rolling_context = Some(rolling_context(
+            settings,
+            &KeyBase {
+                backend: &r.backend,
+                model: &r.model,
+                digest: &r.digest,
+                prompt_version: &out.prompt_version,
+                lang,
+            },
+        ));
         out.cache_hits = n;
         out.summaries = replayed
             .into_iter()
             .flatten()
-            .map(|(_, key, text, parts)| Summary {
-                text,
-                source: SummarySource::Cache,
-                error: None,
-                parts,
-                key: Some(key),
-            })
+            .map(ReplayHit::summary)
             .collect();
         bar.inc(n as u64);
         return out;
@@ -1109,23 +1250,15 @@ fn run(
             let err = e.to_string();
             let mut replay_used = None;
             for (t, r) in threads.iter().zip(&replayed) {
-                if let Some((i, key, text, parts)) = r {
-                    replay_used.get_or_insert(*i);
+                if let Some(h) = r {
+                    replay_used.get_or_insert(h.source);
                     out.cache_hits += 1;
-                    out.summaries.push(Summary {
-                        text: text.clone(),
-                        source: SummarySource::Cache,
-                        error: None,
-                        parts: *parts,
-                        key: Some(key.clone()),
-                    });
+                    out.summaries.push(h.clone().summary());
                     bar.inc(1);
                     continue;
                 }
                 let hit = match (&cache, &last, settings.refresh) {
                     (Some(c), Some((name, dig)), false) => {
-                        let input = prompt::thread_input(t);
-                        let plan = prompt::plan(&input, lang, budget_for(settings, None));
                         let base = KeyBase {
                             backend: backend_name,
                             model: name,
@@ -1133,21 +1266,28 @@ fn run(
                             prompt_version: &prompt_version,
                             lang,
                         };
-                        let kp = key_parts(t, settings, &base, plan_hash(&plan));
-                        let key = cache::key(&kp);
-                        c.get(&key).ok().flatten().map(|h| (h, key))
+                        let context = rolling_context(settings, &base);
+                        let earlier = stored_earlier(t, settings, Some(db), &context, progress);
+                        let budget = budget_for(settings, None);
+                        let (_, key) = plan_and_key(t, settings, &base, budget, earlier.as_ref());
+                        c.get(&key)
+                            .ok()
+                            .flatten()
+                            .map(|h| (h, key, earlier, context))
                     }
                     _ => None,
                 };
                 let s = match hit {
-                    Some((h, key)) => {
+                    Some((h, key, earlier, context)) => {
                         out.cache_hits += 1;
+                        out.rolling_context.get_or_insert(context);
                         Summary {
                             text: h.text,
                             source: SummarySource::Cache,
                             error: None,
                             parts: h.parts,
                             key: Some(key),
+                            earlier,
                         }
                     }
                     None if fallback => extractive_summary(t, lang),
@@ -1161,6 +1301,8 @@ fn run(
             }
             if let Some(i) = replay_used {
                 out.model = Some(replay_model(&replay[i]));
+                // Summaries of two models are not remembered under one.
+                out.rolling_context = None;
             } else if out.cache_hits > 0
                 && let Some((name, dig)) = last
             {
@@ -1214,23 +1356,50 @@ fn run(
         prompt_version: &prompt_version,
         lang,
     };
+    let context = rolling_context(settings, &base);
+    out.rolling_context = Some(context.clone());
+    let rolling_db = match (settings.rolling, &cache) {
+        (true, Some(_)) => rolling::open(db)
+            .map_err(|e| progress.note(&e))
+            .ok()
+            .map(|_| db),
+        _ => None,
+    };
     for (i, t) in threads.iter().enumerate() {
-        let input = prompt::thread_input(t);
-        let plan = prompt::plan(&input, lang, budget);
-        let kp = key_parts(t, settings, &base, plan_hash(&plan));
-        let key = cache::key(&kp);
+        let earlier = stored_earlier(t, settings, rolling_db, &context, progress);
+        let (plan, key) = plan_and_key(t, settings, &base, budget, earlier.as_ref());
         if key_meta.is_none() {
-            key_meta = Some(kp);
+            key_meta = Some(key_parts(t, settings, &base, String::new()));
         }
-        if let Some((text, parts)) = replay.iter().find_map(|r| r.answers.get(&key)) {
+        // An answer of the replayed reports, with the HISTORY SUMMARY
+        // found here or one they recorded.
+        let replayed = (!replay.is_empty())
+            .then(|| {
+                let mut candidates = vec![(earlier.clone(), key.clone())];
+                for e in replayed_earlier(t, settings, replay) {
+                    if earlier.as_ref() != Some(e) {
+                        let (_, k) = plan_and_key(t, settings, &base, budget, Some(e));
+                        candidates.push((Some(e.clone()), k));
+                    }
+                }
+                candidates.into_iter().find_map(|(e, k)| {
+                    replay
+                        .iter()
+                        .find_map(|r| r.answers.get(&k))
+                        .map(|(text, parts)| Summary {
+                            text: text.clone(),
+                            source: SummarySource::Cache,
+                            error: None,
+                            parts: *parts,
+                            key: Some(k),
+                            earlier: e,
+                        })
+                })
+            })
+            .flatten();
+        if let Some(s) = replayed {
             out.cache_hits += 1;
-            slots[i] = Some(Summary {
-                text: text.clone(),
-                source: SummarySource::Cache,
-                error: None,
-                parts: *parts,
-                key: Some(key),
-            });
+            slots[i] = Some(s);
             bar.inc(1);
             continue;
         }
@@ -1254,6 +1423,7 @@ fn run(
                     error: None,
                     parts: h.parts,
                     key: Some(key),
+                    earlier,
                 });
                 bar.inc(1);
             }
@@ -1272,6 +1442,7 @@ fn run(
                 index: i,
                 plan,
                 key,
+                earlier,
             }),
         }
     }
@@ -1329,10 +1500,10 @@ fn run(
         let Some(t) = threads.get(index) else {
             continue;
         };
-        let key = jobs
+        let (key, earlier) = jobs
             .iter()
             .find(|j| j.index == index)
-            .map(|j| j.key.clone())
+            .map(|j| (j.key.clone(), j.earlier.clone()))
             .unwrap_or_default();
         slots[index] = Some(match r {
             Ok((text, parts)) => {
@@ -1343,6 +1514,7 @@ fn run(
                     error: None,
                     parts,
                     key: Some(key),
+                    earlier,
                 }
             }
             Err(e) => {

@@ -136,7 +136,7 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
 }
 
 /// Make third-party text safe to put between the data markers.
-fn neutralize(s: &str) -> String {
+pub(crate) fn neutralize(s: &str) -> String {
     let s = strip_controls(s);
     s.replace("<<<", "<< <").replace(">>>", "> >>")
 }

@@ -30,6 +30,7 @@ mod summarize_measure;
 mod summarize_ollama;
 mod summarize_openai;
 mod summarize_prompt;
+mod summarize_rolling;
 mod summarize_servers;
 mod support_selftest;
 mod sync_http;
