@@ -145,6 +145,11 @@ pub fn markdown_to_html(md: &str) -> String {
 }
 
 fn page(title: &str, lang: &str, body: &str) -> String {
+    page_with_head(title, lang, "", body)
+}
+
+/// [`page`] with `head` (trusted markup) added to its `<head>`.
+fn page_with_head(title: &str, lang: &str, head: &str, body: &str) -> String {
     let html_lang = if lang.to_ascii_lowercase().starts_with("zh") {
         "zh-CN"
     } else {
@@ -155,7 +160,7 @@ fn page(title: &str, lang: &str, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">\n\
 <meta name=\"referrer\" content=\"no-referrer\">\n\
-<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+<title>{}</title>\n{head}<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     )
 }
@@ -177,14 +182,18 @@ pub fn render_report(report: &Report, md: &str) -> String {
 }
 
 /// The index page of a list's reports, newest first: each window's label
-/// linking to its HTML, then its formats.
+/// linking to its HTML, then its formats; and the Atom feed beside it
+/// (`feed.atom`), linked for readers and for feed readers.
 pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
     let l = labels(lang);
+    let zh = lang.to_ascii_lowercase().starts_with("zh");
+    let feed = if zh { "订阅 (Atom)" } else { "Atom feed" };
     let mut body = format!(
-        "<h1>{} {} — {}</h1>\n<ul>\n",
+        "<h1>{} {} — {}</h1>\n<p><a href=\"feed.atom\" type=\"application/atom+xml\">{}</a></p>\n<ul>\n",
         escape(&list.to_uppercase()),
         escape(l.title),
-        escape(l.reports_index)
+        escape(l.reports_index),
+        escape(feed)
     );
     for r in reports {
         let mut links = Vec::new();
@@ -195,6 +204,9 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
         let mut label = r.label.clone();
         if r.by_date {
             label = format!("{label} ({})", l.by_date);
+        }
+        if r.watched {
+            label = format!("{label} ({})", if zh { "关注" } else { "watched" });
         }
         let main = if r.formats.iter().any(|f| f == "html") {
             format!(
@@ -212,9 +224,14 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
         ));
     }
     body.push_str("</ul>\n");
-    page(
+    let head = format!(
+        "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\" title=\"{}\">\n",
+        escape(&format!("{list} {feed}"))
+    );
+    page_with_head(
         &format!("{} {}", list.to_uppercase(), l.reports_index),
         lang,
+        &head,
         &body,
     )
 }
