@@ -20,6 +20,8 @@ const CSS: &str = r#"
 body { margin: 0 auto; max-width: 60rem; padding: 1rem 1.2rem 4rem; font: 16px/1.6 system-ui, -apple-system,
   "Segoe UI", "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--fg); background: var(--bg);
   overflow-wrap: anywhere; }
+details > summary { cursor: pointer; color: var(--accent); }
+a[id]:target + a { background: var(--code); outline: 1px solid var(--accent); }
 h1 { font-size: 1.6rem; line-height: 1.3; }
 h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
 h3 { margin-top: 2rem; font-size: 1.15rem; line-height: 1.35; }
@@ -77,7 +79,22 @@ fn is_mail_anchor(t: &str) -> bool {
     )
 }
 
-/// Markdown to HTML with raw HTML shown as text, unsafe links disarmed and
+/// One line of the `<details>` that folds a long mail list, exactly as
+/// [`super::maillist`] writes it: `<details>`, `</details>`, or
+/// `<summary>TEXT</summary>` with plain text.
+fn is_details_line(t: &str) -> bool {
+    !t.trim().is_empty()
+        && t.lines().all(|t| {
+            t == "<details>"
+                || t == "</details>"
+                || t.strip_prefix("<summary>")
+                    .and_then(|r| r.strip_suffix("</summary>"))
+                    .is_some_and(|r| !r.contains(['<', '>', '&', '"', '\'']))
+        })
+}
+
+/// Markdown to HTML with raw HTML shown as text (but our mail anchors and
+/// the `<details>` of a long mail list), unsafe links disarmed and
 /// `id="t-N"` on the N-th level-3 heading (thread anchors).
 pub fn markdown_to_html(md: &str) -> String {
     let mut opts = Options::empty();
@@ -96,6 +113,7 @@ pub fn markdown_to_html(md: &str) -> String {
             anchor_open = false;
             Some(Event::InlineHtml(t))
         }
+        Event::Html(t) if is_details_line(&t) => Some(Event::Html(t)),
         Event::Html(t) | Event::InlineHtml(t) => {
             anchor_open = false;
             Some(Event::Text(t))
@@ -257,6 +275,30 @@ mod tests {
         let html = markdown_to_html("## kind\n\n### 1. a\n\n### 2. b\n");
         assert!(html.contains("<h3 id=\"t-1\">"), "{html}");
         assert!(html.contains("<h3 id=\"t-2\">"), "{html}");
+    }
+
+    #[test]
+    fn only_our_details_lines_pass_as_html() {
+        let html =
+            markdown_to_html("<details>\n<summary>All 12 mails</summary>\n\n1. a\n\n</details>\n");
+        assert!(
+            html.contains("<details>\n<summary>All 12 mails</summary>"),
+            "{html}"
+        );
+        assert!(html.contains("</details>"), "{html}");
+        for bad in [
+            "<details open>\n<summary>x</summary>\n",
+            "<details>\n<summary onclick=\"x\">y</summary>\n",
+            "<details>\n<summary><b>y</b></summary>\n",
+            "<details>\n<script>alert(1)</script>\n",
+        ] {
+            let html = markdown_to_html(bad);
+            assert!(html.contains("&lt;"), "{bad}: {html}");
+            assert!(!html.contains("<script"), "{bad}: {html}");
+            assert!(!html.contains("<details open"), "{bad}: {html}");
+            assert!(!html.contains("<b>"), "{bad}: {html}");
+            assert!(!html.contains("<summary onclick"), "{bad}: {html}");
+        }
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub fn fmt_time(t: &str, tz: Tz) -> String {
         .unwrap_or_default()
 }
 
-fn fmt_short(t: &str, tz: Tz) -> String {
+pub(super) fn fmt_short(t: &str, tz: Tz) -> String {
     parse_iso(t)
         .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
         .unwrap_or_default()
@@ -267,7 +267,7 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
 }
 
 /// A link whose target we made (lore URLs): only http(s) is ever emitted.
-fn link(text: &str, url: &str) -> String {
+pub(super) fn link(text: &str, url: &str) -> String {
     if url.starts_with("https://") || url.starts_with("http://") {
         let url = url.replace(['(', ')', ' ', '<', '>'], "");
         format!("[{}]({url})", escape_inline(text))
@@ -757,26 +757,7 @@ fn render_thread(
         let _ = writeln!(o, "{body}");
     }
     let _ = writeln!(o, "#### {}\n", l.messages);
-    for (i, m) in th.messages.iter().enumerate() {
-        let hist = if m.in_window {
-            String::new()
-        } else {
-            format!(" *({})*", l.history_tag)
-        };
-        let indent = "  ".repeat(0);
-        let _ = writeln!(
-            o,
-            "{indent}{}. <a id=\"{}\"></a>`{}`{} {} — {}",
-            i + 1,
-            mail_anchor(n, i + 1),
-            fmt_short(&m.date, tz),
-            hist,
-            link(&m.subject, &m.url),
-            escape_inline(&m.from)
-        );
-    }
-    let _ = lang;
-    o.push('\n');
+    super::maillist::render(o, l, lang, tz, n, th);
 }
 
 /// The Markdown section (empty without highlights): each item with links

@@ -7,6 +7,7 @@ pub mod feed;
 pub mod highlights;
 pub mod html;
 pub mod i18n;
+pub mod maillist;
 pub mod markdown;
 
 use std::path::{Path, PathBuf};
