@@ -18,8 +18,12 @@ const CSS: &str = r#"
 }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 60rem; padding: 1rem 1.2rem 4rem; font: 16px/1.6 system-ui, -apple-system,
-  "Segoe UI", "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--fg); background: var(--bg);
-  overflow-wrap: anywhere; }
+  "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", "Liberation Sans", "Noto Sans CJK SC", "Source Han Sans SC",
+  "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif;
+  color: var(--fg); background: var(--bg); overflow-wrap: anywhere; }
+code, pre, kbd { font-family: ui-monospace, "SFMono-Regular", "Cascadia Mono", Menlo, Consolas, "DejaVu Sans Mono",
+  "Noto Sans Mono", "Liberation Mono", "Noto Sans Mono CJK SC", "Source Han Mono SC", "WenQuanYi Zen Hei Mono",
+  monospace; }
 details > summary { cursor: pointer; color: var(--accent); }
 a[id]:target + a { background: var(--code); outline: 1px solid var(--accent); }
 h1 { font-size: 1.6rem; line-height: 1.3; }

@@ -17,6 +17,10 @@ use crate::summarize::grounding::{Problem, ProblemKind};
 pub const MAX_SUMMARY_CHARS: usize = 6000;
 /// Longest single line of mail-derived text (subject, name).
 pub const MAX_INLINE_CHARS: usize = 300;
+/// The mark of a warning (a notice, a flagged statement, a rejected
+/// summary): text, not an emoji, which many machines (air-gapped servers
+/// above all) have no font for.
+pub const WARN: &str = "**!**";
 
 /// Escape one line of untrusted text for Markdown: no links, images,
 /// emphasis, HTML, entities or code spans; control characters and line
@@ -233,7 +237,7 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
         for (at, why) in &marks {
             if *at > off && *at <= end {
                 let m = l.unverified.replace("{problems}", why);
-                events.push((*at, *at, format!(" ⚠️ *({})*", escape_inline(&m))));
+                events.push((*at, *at, format!(" {WARN} *({})*", escape_inline(&m))));
             }
         }
         events.sort_by_key(|e| (e.0, e.1));
@@ -261,7 +265,7 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
         let m = l
             .unverified
             .replace("{problems}", &problem_list(l, &loose, 3));
-        body.push_str(&format!("\n⚠️ *{}*\n", escape_inline(&m)));
+        body.push_str(&format!("\n{WARN} *{}*\n", escape_inline(&m)));
     }
     body
 }
@@ -553,7 +557,7 @@ pub fn render(report: &Report) -> String {
         );
     }
     for n in &h.notices {
-        let _ = writeln!(o, "- ⚠️ {}", escape_inline(n));
+        let _ = writeln!(o, "- {WARN} {}", escape_inline(n));
     }
     o.push('\n');
     render_watched(&mut o, report);
@@ -624,7 +628,7 @@ pub fn render(report: &Report) -> String {
         if threads.is_empty() {
             continue;
         }
-        let _ = writeln!(o, "---\n\n## 📌 {}\n", kind.label(&h.lang));
+        let _ = writeln!(o, "---\n\n## {}\n", kind.label(&h.lang));
         let _ = writeln!(o, "{}\n", l.n_threads.of(threads.len()));
         for (i, th) in threads {
             n += 1;
@@ -718,7 +722,7 @@ fn render_thread(
         .collect();
     let _ = writeln!(
         o,
-        "**📧 {}**: {} {} / {} {} | **👥 {}**: {} | **📅 {}**: {} | {}\n",
+        "**{}**: {} {} / {} {} | **{}**: {} | **{}**: {} | {}\n",
         l.mails,
         l.window_mails,
         th.window_messages,
@@ -744,7 +748,7 @@ fn render_thread(
             .unwrap_or_default();
         let _ = writeln!(
             o,
-            "⚠️ {}\n",
+            "{WARN} {}\n",
             escape_inline(&l.rejected_notice.replace("{problems}", &problems))
         );
     } else {

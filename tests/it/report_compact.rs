@@ -1,7 +1,8 @@
 //! The mail list of a thread in the Markdown and HTML report: the patch
 //! mails of each version of a series as one compact line of numbers (N/M
 //! order, each linked and carrying its mail-number anchor), replies in full,
-//! long lists folded into `<details>`.
+//! long lists folded into `<details>`; and the fixed text of every report
+//! without emoji (text markers, a font stack that covers CJK).
 
 use crate::common;
 
@@ -254,4 +255,78 @@ fn a_long_mail_list_is_folded_into_details_without_script() {
         zh.md
     );
     assert!(zh.html.contains("<summary>全部 19 封邮件</summary>"));
+}
+
+/// Characters of the emoji blocks: Misc Symbols and Pictographs through
+/// Symbols and Pictographs Extended-A, Misc Symbols, Dingbats, and the
+/// emoji presentation selector.
+fn emoji(s: &str) -> Vec<(usize, char)> {
+    s.char_indices()
+        .filter(|(_, c)| matches!(*c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0xFE0F))
+        .collect()
+}
+
+#[test]
+fn no_report_has_emoji_in_its_fixed_text() {
+    // A window past the newest mail adds a notice to the header.
+    for lang in ["en", "zh"] {
+        let mails = series_mails(11);
+        let (t, b) = EpochBuilder::temp();
+        b.add_dated(mails);
+        let data = tempfile::tempdir().unwrap();
+        ok_stdout(cmd(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
+        for week in ["2022-W10", "2022-W11"] {
+            ok_stdout(
+                cmd(data.path())
+                    .args(["report", "t", "--week", week, "--no-llm", "--lang", lang])
+                    .args(["--format", "md,html", "--out"])
+                    .arg(data.path().join("R")),
+            );
+        }
+        let dir = data.path().join("R/t");
+        let mut files = vec![dir.join("index.html")];
+        for stem in ["t-2022-03-13", "t-2022-03-20"] {
+            for ext in ["md", "html"] {
+                files.push(dir.join("2022").join(format!("{stem}.{ext}")));
+            }
+        }
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let found = emoji(&text);
+            assert!(found.is_empty(), "{}: {found:?}", f.display());
+        }
+        drop(t);
+    }
+    // Every fixed text of the renderers (markers of flagged statements and
+    // notices included, which need a model to show).
+    let src = manifest_dir().join("src/report");
+    for e in std::fs::read_dir(&src).unwrap().flatten() {
+        if e.path().extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let found = emoji(&text);
+        assert!(found.is_empty(), "{}: {found:?}", e.path().display());
+    }
+}
+
+#[test]
+fn html_fonts_cover_latin_and_cjk_with_fallbacks() {
+    let o = report(series_mails(0), &["--lang", "zh"]);
+    let css = &o.html[o.html.find("<style>").unwrap()..o.html.find("</style>").unwrap()];
+    for family in [
+        "system-ui",
+        "\"Noto Sans\"",
+        "\"Noto Sans CJK SC\"",
+        "\"Source Han Sans SC\"",
+        "\"PingFang SC\"",
+        "\"Microsoft YaHei\"",
+        "\"WenQuanYi Micro Hei\"",
+        "sans-serif",
+        "ui-monospace",
+        "\"Noto Sans Mono CJK SC\"",
+        "monospace",
+    ] {
+        assert!(css.contains(family), "{family} in {css}");
+    }
 }
