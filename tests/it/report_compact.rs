@@ -93,7 +93,7 @@ fn series_mails(replies: usize) -> Vec<Vec<u8>> {
 
 struct Out {
     _t: tempfile::TempDir,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
     md: String,
     html: String,
     json: Value,
@@ -120,7 +120,7 @@ fn report(mails: Vec<Vec<u8>>, args: &[&str]) -> Out {
         html: read("html"),
         json,
         _t: t,
-        _data: data,
+        data,
     }
 }
 
@@ -255,6 +255,53 @@ fn a_long_mail_list_is_folded_into_details_without_script() {
         zh.md
     );
     assert!(zh.html.contains("<summary>全部 19 封邮件</summary>"));
+}
+
+/// The DOM of `page` (a file, with `fragment`) after headless Chromium
+/// loaded it, or None without Chromium (a failure under CI).
+fn dom_at(page: &Path, fragment: &str) -> Option<String> {
+    let Some(browser) = which("chromium")
+        .or_else(|| which("chromium-browser"))
+        .or_else(|| which("google-chrome"))
+    else {
+        missing("the browser check: chromium not installed (apt-get install chromium)");
+        return None;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+        ])
+        .arg("--virtual-time-budget=3000")
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}{fragment}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_success(&out, "chromium --dump-dom");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_citation_into_a_folded_list_opens_it_in_the_browser() {
+    let o = report(series_mails(11), &["--lang", "en"]);
+    let page = o.data.path().join("R/t/2022/t-2022-03-13.html");
+    let Some(closed) = dom_at(&page, "") else {
+        return;
+    };
+    assert!(closed.contains("<details>"), "folded: {closed:.3000}");
+    let open = dom_at(&page, "#t-1-m-12").unwrap();
+    assert!(open.contains("<details open"), "opened: {open:.3000}");
 }
 
 /// Characters of the emoji blocks: Misc Symbols and Pictographs through
