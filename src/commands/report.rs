@@ -13,7 +13,7 @@ use crate::digest::{self, Digest};
 use crate::error::Result;
 use crate::mirror::Wait;
 use crate::progress::Progress;
-use crate::report::{Format, Header, Lang, Report, SummarizerInfo, public_url, window_stem};
+use crate::report::{Format, Header, Lang, Report, SummarizerInfo, public_url, report_stem};
 use crate::summarize::grounding::Mode;
 use crate::summarize::{Backend, Settings};
 use crate::window::{Window, WindowSpec};
@@ -143,7 +143,7 @@ fn backfill_windows(
             after_newest += 1;
             continue;
         }
-        let (stem, year_dir) = window_stem(list, &w);
+        let (stem, year_dir) = report_stem(list, &w, plan.only_watched);
         let dir = out.join(list).join(year_dir);
         if formats
             .iter()
@@ -218,7 +218,7 @@ fn build(
         kinds: plan.kinds.clone(),
         keep_bodies: true,
     };
-    let (stem, year_dir) = window_stem(&plan.list, &window);
+    let (stem, year_dir) = report_stem(&plan.list, &window, plan.only_watched);
     let report_dir = plan.out.join(&plan.list).join(year_dir);
     let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
     let mut digest = digest::build(archive, &window, &opts)?;
@@ -279,6 +279,7 @@ fn build(
             highlights,
             watched,
             activity,
+            only_watched: plan.only_watched,
         },
         failed,
     ))

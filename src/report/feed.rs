@@ -35,7 +35,11 @@ pub fn entry(out: &Path, list: &str, l: &Listed) -> Entry {
     let href = format!("{}/{}.{ext}", l.rel_dir, l.stem);
     let mut e = Entry {
         id: format!("tag:{TAG_AUTHORITY}:{list}/{}/{}", l.rel_dir, l.stem),
-        title: format!("{list} {}", l.label),
+        title: if l.watched {
+            format!("{list} {} (watched)", l.label)
+        } else {
+            format!("{list} {}", l.label)
+        },
         updated: crate::clock::iso(l.end),
         href,
         summary: String::new(),
@@ -162,6 +166,7 @@ mod tests {
             end: 1647216000,
             label: "2022-W10".into(),
             by_date: false,
+            watched: false,
             stem: "kvmarm-2022-W10".into(),
             rel_dir: "2022".into(),
             formats: formats.iter().map(|s| s.to_string()).collect(),

@@ -20,8 +20,14 @@ const CSS: &str = r#"
 }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 60rem; padding: 1rem 1.2rem 4rem; font: 16px/1.6 system-ui, -apple-system,
-  "Segoe UI", "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--fg); background: var(--bg);
-  overflow-wrap: anywhere; }
+  "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", "Liberation Sans", "Noto Sans CJK SC", "Source Han Sans SC",
+  "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif;
+  color: var(--fg); background: var(--bg); overflow-wrap: anywhere; }
+code, pre, kbd { font-family: ui-monospace, "SFMono-Regular", "Cascadia Mono", Menlo, Consolas, "DejaVu Sans Mono",
+  "Noto Sans Mono", "Liberation Mono", "Noto Sans Mono CJK SC", "Source Han Mono SC", "WenQuanYi Zen Hei Mono",
+  monospace; }
+details > summary { cursor: pointer; color: var(--accent); }
+a[id]:target + a { background: var(--code); outline: 1px solid var(--accent); }
 h1 { font-size: 1.6rem; line-height: 1.3; }
 h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
 h3 { margin-top: 2rem; font-size: 1.15rem; line-height: 1.35; }
@@ -79,9 +85,23 @@ fn is_mail_anchor(t: &str) -> bool {
     )
 }
 
-/// Markdown to HTML with raw HTML shown as text (but for our own mail
-/// anchors and the People section's `<details>`), unsafe links disarmed and
-/// `id="t-N"` on the thread heading "N. subject" (a level-3 heading).
+/// One line of the `<details>` that folds a long mail list, exactly as
+/// [`super::maillist`] writes it: `<details>`, `</details>`, or
+/// `<summary>TEXT</summary>` with plain text.
+fn is_details_line(t: &str) -> bool {
+    !t.trim().is_empty()
+        && t.lines().all(|t| {
+            t == "<details>"
+                || t == "</details>"
+                || t.strip_prefix("<summary>")
+                    .and_then(|r| r.strip_suffix("</summary>"))
+                    .is_some_and(|r| !r.contains(['<', '>', '&', '"', '\'']))
+        })
+}
+
+/// Markdown to HTML with raw HTML shown as text (but our mail anchors and
+/// the `<details>` of a long mail list or of the People section), unsafe
+/// links disarmed and `id="t-N"` on the thread heading "N. subject".
 pub fn markdown_to_html(md: &str) -> String {
     markdown_to_html_with(md, "")
 }
@@ -131,8 +151,7 @@ pub fn markdown_to_html_with(md: &str, charts: &str) -> String {
             anchor_open = false;
             Some(Event::InlineHtml(t))
         }
-        // The People section's `<details>`/`<summary>` (HTML blocks).
-        Event::Html(t) if super::people::is_section_tag(&t) => Some(Event::Html(t)),
+        Event::Html(t) if is_details_line(&t) => Some(Event::Html(t)),
         Event::Html(t) | Event::InlineHtml(t) => {
             anchor_open = false;
             Some(Event::Text(t))
@@ -179,6 +198,11 @@ pub fn markdown_to_html_with(md: &str, charts: &str) -> String {
 }
 
 fn page(title: &str, lang: &str, body: &str) -> String {
+    page_with_head(title, lang, "", body)
+}
+
+/// [`page`] with `head` (trusted markup) added to its `<head>`.
+fn page_with_head(title: &str, lang: &str, head: &str, body: &str) -> String {
     let html_lang = if lang.to_ascii_lowercase().starts_with("zh") {
         "zh-CN"
     } else {
@@ -189,7 +213,7 @@ fn page(title: &str, lang: &str, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">\n\
 <meta name=\"referrer\" content=\"no-referrer\">\n\
-<title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+<title>{}</title>\n{head}<style>{CSS}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title),
         super::charts::CSS
     )
@@ -221,14 +245,18 @@ pub fn render_report(report: &Report, md: &str) -> String {
 }
 
 /// The index page of a list's reports, newest first: each window's label
-/// linking to its HTML, then its formats.
+/// linking to its HTML, then its formats; and the Atom feed beside it
+/// (`feed.atom`), linked for readers and for feed readers.
 pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
     let l = labels(lang);
+    let zh = lang.to_ascii_lowercase().starts_with("zh");
+    let feed = if zh { "订阅 (Atom)" } else { "Atom feed" };
     let mut body = format!(
-        "<h1>{} {} — {}</h1>\n<ul>\n",
+        "<h1>{} {} — {}</h1>\n<p><a href=\"feed.atom\" type=\"application/atom+xml\">{}</a></p>\n<ul>\n",
         escape(&list.to_uppercase()),
         escape(l.title),
-        escape(l.reports_index)
+        escape(l.reports_index),
+        escape(feed)
     );
     for r in reports {
         let mut links = Vec::new();
@@ -239,6 +267,9 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
         let mut label = r.label.clone();
         if r.by_date {
             label = format!("{label} ({})", l.by_date);
+        }
+        if r.watched {
+            label = format!("{label} ({})", if zh { "关注" } else { "watched" });
         }
         let main = if r.formats.iter().any(|f| f == "html") {
             format!(
@@ -256,9 +287,14 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
         ));
     }
     body.push_str("</ul>\n");
-    page(
+    let head = format!(
+        "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\" title=\"{}\">\n",
+        escape(&format!("{list} {feed}"))
+    );
+    page_with_head(
         &format!("{} {}", list.to_uppercase(), l.reports_index),
         lang,
+        &head,
         &body,
     )
 }
@@ -319,6 +355,30 @@ mod tests {
         assert!(html.contains("<h3>By kind</h3>"), "{html}");
         assert!(html.contains("<h3 id=\"t-1\">1. a</h3>"), "{html}");
         assert!(html.contains("<h3 id=\"t-2\">2. b</h3>"), "{html}");
+    }
+
+    #[test]
+    fn only_our_details_lines_pass_as_html() {
+        let html =
+            markdown_to_html("<details>\n<summary>All 12 mails</summary>\n\n1. a\n\n</details>\n");
+        assert!(
+            html.contains("<details>\n<summary>All 12 mails</summary>"),
+            "{html}"
+        );
+        assert!(html.contains("</details>"), "{html}");
+        for bad in [
+            "<details open>\n<summary>x</summary>\n",
+            "<details>\n<summary onclick=\"x\">y</summary>\n",
+            "<details>\n<summary><b>y</b></summary>\n",
+            "<details>\n<script>alert(1)</script>\n",
+        ] {
+            let html = markdown_to_html(bad);
+            assert!(html.contains("&lt;"), "{bad}: {html}");
+            assert!(!html.contains("<script"), "{bad}: {html}");
+            assert!(!html.contains("<details open"), "{bad}: {html}");
+            assert!(!html.contains("<b>"), "{bad}: {html}");
+            assert!(!html.contains("<summary onclick"), "{bad}: {html}");
+        }
     }
 
     #[test]

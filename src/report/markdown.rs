@@ -17,6 +17,10 @@ use crate::summarize::grounding::{Problem, ProblemKind};
 pub const MAX_SUMMARY_CHARS: usize = 6000;
 /// Longest single line of mail-derived text (subject, name).
 pub const MAX_INLINE_CHARS: usize = 300;
+/// The mark of a warning (a notice, a flagged statement, a rejected
+/// summary): text, not an emoji, which many machines (air-gapped servers
+/// above all) have no font for.
+pub const WARN: &str = "**!**";
 
 /// Escape one line of untrusted text for Markdown: no links, images,
 /// emphasis, HTML, entities or code spans; control characters and line
@@ -127,7 +131,7 @@ pub fn fmt_time(t: &str, tz: Tz) -> String {
         .unwrap_or_default()
 }
 
-fn fmt_short(t: &str, tz: Tz) -> String {
+pub(super) fn fmt_short(t: &str, tz: Tz) -> String {
     parse_iso(t)
         .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
         .unwrap_or_default()
@@ -233,7 +237,7 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
         for (at, why) in &marks {
             if *at > off && *at <= end {
                 let m = l.unverified.replace("{problems}", why);
-                events.push((*at, *at, format!(" ⚠️ *({})*", escape_inline(&m))));
+                events.push((*at, *at, format!(" {WARN} *({})*", escape_inline(&m))));
             }
         }
         events.sort_by_key(|e| (e.0, e.1));
@@ -261,13 +265,13 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
         let m = l
             .unverified
             .replace("{problems}", &problem_list(l, &loose, 3));
-        body.push_str(&format!("\n⚠️ *{}*\n", escape_inline(&m)));
+        body.push_str(&format!("\n{WARN} *{}*\n", escape_inline(&m)));
     }
     body
 }
 
 /// A link whose target we made (lore URLs): only http(s) is ever emitted.
-fn link(text: &str, url: &str) -> String {
+pub(super) fn link(text: &str, url: &str) -> String {
     if url.starts_with("https://") || url.starts_with("http://") {
         let url = url.replace(['(', ')', ' ', '<', '>'], "");
         format!("[{}]({url})", escape_inline(text))
@@ -553,7 +557,7 @@ pub fn render(report: &Report) -> String {
         );
     }
     for n in &h.notices {
-        let _ = writeln!(o, "- ⚠️ {}", escape_inline(n));
+        let _ = writeln!(o, "- {WARN} {}", escape_inline(n));
     }
     o.push('\n');
     render_watched(&mut o, report);
@@ -632,7 +636,7 @@ pub fn render(report: &Report) -> String {
         if threads.is_empty() {
             continue;
         }
-        let _ = writeln!(o, "---\n\n## 📌 {}\n", kind.label(&h.lang));
+        let _ = writeln!(o, "---\n\n## {}\n", kind.label(&h.lang));
         let _ = writeln!(o, "{}\n", l.n_threads.of(threads.len()));
         for (i, th) in threads {
             n += 1;
@@ -726,7 +730,7 @@ fn render_thread(
         .collect();
     let _ = writeln!(
         o,
-        "**📧 {}**: {} {} / {} {} | **👥 {}**: {} | **📅 {}**: {} | {}\n",
+        "**{}**: {} {} / {} {} | **{}**: {} | **{}**: {} | {}\n",
         l.mails,
         l.window_mails,
         th.window_messages,
@@ -752,7 +756,7 @@ fn render_thread(
             .unwrap_or_default();
         let _ = writeln!(
             o,
-            "⚠️ {}\n",
+            "{WARN} {}\n",
             escape_inline(&l.rejected_notice.replace("{problems}", &problems))
         );
     } else {
@@ -765,26 +769,7 @@ fn render_thread(
         let _ = writeln!(o, "{body}");
     }
     let _ = writeln!(o, "#### {}\n", l.messages);
-    for (i, m) in th.messages.iter().enumerate() {
-        let hist = if m.in_window {
-            String::new()
-        } else {
-            format!(" *({})*", l.history_tag)
-        };
-        let indent = "  ".repeat(0);
-        let _ = writeln!(
-            o,
-            "{indent}{}. <a id=\"{}\"></a>`{}`{} {} — {}",
-            i + 1,
-            mail_anchor(n, i + 1),
-            fmt_short(&m.date, tz),
-            hist,
-            link(&m.subject, &m.url),
-            escape_inline(&m.from)
-        );
-    }
-    let _ = lang;
-    o.push('\n');
+    super::maillist::render(o, l, lang, tz, n, th);
 }
 
 /// The Markdown section (empty without highlights): each item with links

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod highlights;
 pub mod html;
 pub mod i18n;
+pub mod maillist;
 pub mod markdown;
 pub mod people;
 
@@ -205,6 +206,10 @@ pub struct Report {
     /// The numbers of the charts ([`crate::volume`]).
     #[serde(skip)]
     pub activity: crate::volume::Activity,
+    /// A report of the watched threads only (`--only-watched`): its files
+    /// have names of their own ([`report_stem`]).
+    #[serde(skip)]
+    pub only_watched: bool,
 }
 
 /// JSON form: the digest with each thread's summary inside the thread.
@@ -258,14 +263,27 @@ impl Report {
         s
     }
 
-    /// File stem and year folder: [`window_stem`].
+    /// File stem and year folder: [`report_stem`].
     pub fn file_stem(&self) -> (String, String) {
-        window_stem(&self.digest.list, &self.digest.window)
+        report_stem(&self.digest.list, &self.digest.window, self.only_watched)
     }
 }
 
 /// Suffix of the stem of a window computed by the Date header.
 const BY_DATE: &str = "-by-date";
+/// Suffix of the stem of a report of the watched threads only.
+const WATCHED: &str = "-watched";
+
+/// [`window_stem`], plus `-watched` for a report of the watched threads
+/// only (`--only-watched`), which so never replaces the full report.
+pub fn report_stem(list: &str, w: &crate::window::Window, only_watched: bool) -> (String, String) {
+    let (stem, year) = window_stem(list, w);
+    if only_watched {
+        (format!("{stem}{WATCHED}"), year)
+    } else {
+        (stem, year)
+    }
+}
 
 /// `20220307T1000Z` (or `20220307T100005Z` when the seconds are not zero).
 fn compact_instant(t: i64) -> String {
@@ -340,9 +358,11 @@ pub fn window_stem(list: &str, w: &crate::window::Window) -> (String, String) {
 /// What a report's file name says about its window: (start, end) as UTC
 /// seconds (days at UTC midnight, for ordering), the window's label, and
 /// whether it is by the Date header. None for files that are not reports.
+/// The `-watched` suffix ([`report_stem`]) is taken off first.
 fn parse_stem(list: &str, stem: &str) -> Option<(i64, i64, String, bool)> {
     use chrono::{Datelike, NaiveDate};
     let rest = stem.strip_prefix(list)?.strip_prefix('-')?;
+    let rest = rest.strip_suffix(WATCHED).unwrap_or(rest);
     let (rest, by_date) = match rest.strip_suffix(BY_DATE) {
         Some(r) => (r, true),
         None => (rest, false),
@@ -448,13 +468,16 @@ pub struct Listed {
     pub label: String,
     /// Computed by the Date header.
     pub by_date: bool,
+    /// The watched threads only (`--only-watched`).
+    pub watched: bool,
     pub stem: String,
     pub rel_dir: String,
     pub formats: Vec<String>,
 }
 
 /// Every report of a list under `out`, every kind of window, newest
-/// (latest end, then latest start) first.
+/// (latest end, then latest start) first; a window's full report before its
+/// report of the watched threads.
 pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
     let root = out.join(list);
     let mut found: std::collections::BTreeMap<(String, String), Listed> = Default::default();
@@ -487,6 +510,7 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
                     end,
                     label,
                     by_date,
+                    watched: stem.ends_with(WATCHED),
                     stem: stem.to_string(),
                     rel_dir: year.clone(),
                     formats: Vec::new(),
@@ -499,7 +523,8 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
         l.formats.sort();
     }
     v.sort_by(|a, b| {
-        (b.end, b.start, &b.stem, &b.rel_dir).cmp(&(a.end, a.start, &a.stem, &a.rel_dir))
+        (b.end, b.start, a.watched, &b.stem, &b.rel_dir)
+            .cmp(&(a.end, a.start, b.watched, &a.stem, &a.rel_dir))
     });
     Ok(v)
 }
@@ -612,6 +637,13 @@ mod tests {
         // A range with a start is named by a digest of the ranges.
         w.ranges.as_mut().unwrap()[0].from = Some("fedcba".into());
         assert_ne!(window_stem("kvmarm", &w).0, stem);
+        // A report of the watched threads only: the window's label, a name
+        // of its own.
+        let week = resolve(&week, Tz::UTC, TimeField::Received, 1647302400);
+        let (watched, _) = report_stem("kvmarm", &week, true);
+        assert_eq!(watched, "kvmarm-2022-03-13-watched");
+        assert_eq!(report_stem("kvmarm", &week, false).0, "kvmarm-2022-03-13");
+        assert_eq!(parse_stem("kvmarm", &watched).unwrap().2, "2022-W10");
         for junk in [
             "kvmarm-",
             "kvmarm-notes",

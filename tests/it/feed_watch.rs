@@ -291,7 +291,7 @@ fn watched_threads_are_listed_with_why_in_markdown_and_json() {
         &["--week", "2022-W10", "--only-watched"],
     );
     assert_success(&out, "--only-watched");
-    let j = read_json(&dir.join("t-2022-03-13.json"));
+    let j = read_json(&dir.join("t-2022-03-13-watched.json"));
     let subjects: Vec<&str> = j["threads"]
         .as_array()
         .unwrap()
@@ -316,6 +316,84 @@ fn watched_threads_are_listed_with_why_in_markdown_and_json() {
     let out = report(data.path(), None, &["--week", "2022-W10", "--only-watched"]);
     assert!(!out.status.success());
     assert!(stderr_of(&out).contains("[watch]"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn only_watched_report_has_its_own_file_beside_the_full_one() {
+    let (_t, _b, data) = setup();
+    let config = data.path().join("watch.toml");
+    let out = report(data.path(), Some(&config), &["--week", "2022-W10"]);
+    assert_success(&out, "full report");
+    let out = report(
+        data.path(),
+        Some(&config),
+        &["--week", "2022-W10", "--only-watched"],
+    );
+    assert_success(&out, "--only-watched");
+    let dir = data.path().join("R/t/2022");
+    for ext in ["md", "html", "json"] {
+        let p = dir.join(format!("t-2022-03-13-watched.{ext}"));
+        assert!(p.exists(), "{} written", p.display());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(&p.display().to_string()), "{stdout}");
+    }
+    // The full report is still there, with every thread.
+    let full = read_json(&dir.join("t-2022-03-13.json"));
+    assert_eq!(full["threads"].as_array().unwrap().len(), 4);
+    assert!(
+        !full["report"]["regenerate"]
+            .as_str()
+            .unwrap()
+            .contains("--only-watched")
+    );
+    let watched = read_json(&dir.join("t-2022-03-13-watched.json"));
+    assert_eq!(watched["threads"].as_array().unwrap().len(), 3);
+
+    // The index lists both, the full report first, the other labelled.
+    let index = std::fs::read_to_string(data.path().join("R/t/index.html")).unwrap();
+    let full_at = index
+        .find("<a href=\"2022/t-2022-03-13.html\">2022-W10</a>")
+        .unwrap_or_else(|| panic!("{index}"));
+    let watched_at = index
+        .find("<a href=\"2022/t-2022-03-13-watched.html\">2022-W10 (watched)</a>")
+        .unwrap_or_else(|| panic!("{index}"));
+    assert!(full_at < watched_at, "{index}");
+
+    // The feed has an entry for each, with ids and titles of their own.
+    let feed_path = data.path().join("R/t/feed.atom");
+    let feed = std::fs::read_to_string(&feed_path).unwrap();
+    assert_eq!(feed.matches("<entry>").count(), 2, "{feed}");
+    assert!(
+        feed.contains("<id>tag:lore-digest,2024:t/2022/t-2022-03-13-watched</id>"),
+        "{feed}"
+    );
+    assert!(
+        feed.contains("<title>t 2022-W10 (watched)</title>"),
+        "{feed}"
+    );
+    assert!(feed.contains("<title>t 2022-W10</title>"), "{feed}");
+    if let Some(f) = parse_feed(&feed_path) {
+        assert_eq!(f["bozo"], false, "{}", f["bozo_exception"]);
+        assert_eq!(f["entries"][0]["link"], "2022/t-2022-03-13.html");
+        assert_eq!(f["entries"][1]["link"], "2022/t-2022-03-13-watched.html");
+    }
+}
+
+#[test]
+fn index_page_links_the_atom_feed() {
+    let (_t, _b, data) = setup();
+    let out = report(data.path(), None, &["--week", "2022-W10"]);
+    assert_success(&out, "report");
+    let index = std::fs::read_to_string(data.path().join("R/t/index.html")).unwrap();
+    let (head, body) = index.split_once("</head>").unwrap();
+    assert!(
+        head.contains("<link rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\""),
+        "{head}"
+    );
+    assert!(
+        body.contains("<a href=\"feed.atom\""),
+        "a visible link: {body}"
+    );
 }
 
 #[test]

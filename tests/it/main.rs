@@ -24,6 +24,7 @@ mod people_report;
 mod prompt_real;
 mod report_charts;
 mod report_cli;
+mod report_compact;
 mod stats_per;
 mod summaries_replay;
 mod summarize_measure;

@@ -236,7 +236,7 @@ fn english_report_has_the_same_structure() {
         ])
         .arg(&out));
     let md = std::fs::read_to_string(report_path(&out, "md")).unwrap();
-    assert!(md.contains("## 📊 Overview"), "{md}");
+    assert!(md.contains("## Overview"), "{md}");
     assert!(md.contains("## Data quality"));
     assert!(!md.contains("总体统计"));
 }
