@@ -14,7 +14,7 @@
 
 use std::fmt::Write;
 
-use super::html::escape;
+use super::markup::{anchor, escape_html as escape};
 use crate::digest::ThreadView;
 use crate::volume::{Activity, MailRole, Period, TrendWeek};
 
@@ -401,7 +401,7 @@ const B_BAR_LEFT: i64 = 3900;
 const B_BAR_MAX: i64 = 2800;
 
 /// Horizontal bars of the busiest threads (from [`busiest_threads`]), each
-/// linking to its section (`#t-N`, see [`super::markdown::anchor`]). Empty
+/// linking to its section (`#t-N`, see [`anchor`]). Empty
 /// without threads.
 pub fn busiest(top: &[Busy], lang: &str) -> String {
     let w = words(lang);
@@ -424,7 +424,7 @@ pub fn busiest(top: &[Busy], lang: &str) -> String {
         let _ = write!(
             o,
             "<a href=\"#{}\"><title>{}</title><text x=\"0\" y=\"{}\">{}. {}</text><rect class=\"busy\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"18\"/><text x=\"{}\" y=\"{}\">{}</text></a>",
-            super::markdown::anchor(b.number),
+            anchor(b.number),
             escape(&b.subject),
             n(y + 150),
             b.number,
@@ -450,7 +450,7 @@ pub fn busiest(top: &[Busy], lang: &str) -> String {
             o,
             "<tr><td>{}</td><td class=\"l\"><a href=\"#{}\">{}</a></td><td>{}</td></tr>",
             b.number,
-            super::markdown::anchor(b.number),
+            anchor(b.number),
             escape(&b.subject),
             b.messages
         );

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use chrono_tz::Tz;
 
 use super::i18n::Labels;
-use super::markdown::{escape_inline, fmt_short, link, mail_anchor};
+use super::markup::{escape_inline, fmt_short, link, mail_anchor};
 use crate::digest::{MessageView, ThreadView};
 
 /// Lists of more entries than this (a patch block counts as one) are

@@ -4,10 +4,11 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::TimeZone;
 use chrono_tz::Tz;
 
 use super::i18n::{Labels, labels};
+use super::markup::{anchor, escape_inline, link, mail_anchor, parse_iso};
 use super::{Report, ThreadSummary};
 use crate::analysis::Kind;
 use crate::digest::{GivenTrailer, ThreadView};
@@ -15,40 +16,10 @@ use crate::summarize::grounding::{Problem, ProblemKind};
 
 /// Longest summary shown (characters); model output beyond is cut.
 pub const MAX_SUMMARY_CHARS: usize = 6000;
-/// Longest single line of mail-derived text (subject, name).
-pub const MAX_INLINE_CHARS: usize = 300;
 /// The mark of a warning (a notice, a flagged statement, a rejected
 /// summary): text, not an emoji, which many machines (air-gapped servers
 /// above all) have no font for.
 pub const WARN: &str = "**!**";
-
-/// Escape one line of untrusted text for Markdown: no links, images,
-/// emphasis, HTML, entities or code spans; control characters and line
-/// breaks become spaces; very long text is cut.
-pub fn escape_inline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for (n, c) in s.chars().enumerate() {
-        if n >= MAX_INLINE_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' | '!' | '#'
-            | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            // Bidi overrides and other invisible format characters.
-            '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{FEFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Escape multi-line untrusted text (a summary): each line is escaped as
 /// inline text; simple list items ("- ", "* ", "1. ") stay lists; every
@@ -131,33 +102,11 @@ pub fn fmt_time(t: &str, tz: Tz) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn fmt_short(t: &str, tz: Tz) -> String {
-    parse_iso(t)
-        .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
-
-fn parse_iso(t: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(t)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-}
-
 fn fmt_instant(t: i64, tz: Tz) -> String {
     tz.timestamp_opt(t, 0)
         .single()
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
-}
-
-/// Anchor of the n-th thread (1-based).
-pub fn anchor(n: usize) -> String {
-    format!("t-{n}")
-}
-
-/// Anchor of mail `k` (1-based, as cited) of the n-th thread.
-pub fn mail_anchor(n: usize, k: usize) -> String {
-    format!("t-{n}-m-{k}")
 }
 
 /// "person not in the thread “Will Deacon”; no mail cited", at most `max`
@@ -271,15 +220,6 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
 }
 
 /// A link whose target we made (lore URLs): only http(s) is ever emitted.
-pub(super) fn link(text: &str, url: &str) -> String {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        let url = url.replace(['(', ')', ' ', '<', '>'], "");
-        format!("[{}]({url})", escape_inline(text))
-    } else {
-        escape_inline(text)
-    }
-}
-
 /// A patch a trailer was given to: version, N and "N/M".
 type PatchNo = (u32, u32, String);
 
@@ -834,7 +774,7 @@ mod tests {
     #[test]
     fn long_text_is_cut() {
         let long = "x".repeat(10_000);
-        assert!(escape_inline(&long).chars().count() <= MAX_INLINE_CHARS + 1);
+        assert!(escape_inline(&long).chars().count() <= super::super::markup::MAX_INLINE_CHARS + 1);
         assert!(escape_block(&long).chars().count() <= MAX_SUMMARY_CHARS + 2);
     }
 }

@@ -11,6 +11,7 @@ pub mod html;
 pub mod i18n;
 pub mod maillist;
 pub mod markdown;
+pub mod markup;
 pub mod people;
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::markdown::escape_inline;
+use super::markup::escape_inline;
 use crate::analysis::activity::{self, ActivityMail, PersonActivity};
 use crate::digest::Digest;
 
