@@ -222,6 +222,7 @@ fn build(
     let report_dir = plan.out.join(&plan.list).join(year_dir);
     let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
     let mut digest = digest::build(archive, &window, &opts)?;
+    crate::summarize::fill_previous_review(&mut digest);
     let watched = plan
         .watch
         .as_ref()

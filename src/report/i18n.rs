@@ -91,6 +91,19 @@ pub struct Labels {
     pub unverified: &'static str,
     /// Problem kinds: citation, name, version, identifier, expansion, uncited.
     pub problem_kinds: [&'static str; 6],
+    /// A trailer written in the posted patch (given to an earlier
+    /// version); `{version}` is the previous version.
+    pub carried_from: &'static str,
+    /// The same when the previous version is not in the archive.
+    pub carried: &'static str,
+    /// Heading of a changelog; `{version}` is the version.
+    pub changes_in: &'static str,
+    /// Where a changelog was written: a patch's notes, `{part}` is `2/5`.
+    pub patch_notes: &'static str,
+    /// Heading of the replies to the previous version `{version}`.
+    pub previous_review: &'static str,
+    /// Items not shown: `{n}`.
+    pub n_more: &'static str,
 }
 
 pub const ZH: Labels = Labels {
@@ -178,6 +191,12 @@ pub const ZH: Labels = Labels {
         "线程中没有此缩写全称",
         "未注明出处",
     ],
+    carried_from: "沿用自 v{version}",
+    carried: "补丁中已带",
+    changes_in: "v{version} 的改动",
+    patch_notes: "补丁 {part} 的说明",
+    previous_review: "v{version} 的评审",
+    n_more: "另有 {n} 条",
 };
 
 pub const EN: Labels = Labels {
@@ -265,6 +284,12 @@ pub const EN: Labels = Labels {
         "expansion not in the thread",
         "no mail cited",
     ],
+    carried_from: "carried from v{version}",
+    carried: "carried in the patch",
+    changes_in: "Changes in v{version}",
+    patch_notes: "notes of patch {part}",
+    previous_review: "Review of v{version}",
+    n_more: "{n} more",
 };
 
 impl Counted {

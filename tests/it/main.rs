@@ -22,6 +22,7 @@ mod hostile;
 mod net_errors;
 mod prompt_real;
 mod report_cli;
+mod review_across;
 mod stats_per;
 mod summaries_replay;
 mod summarize_measure;
