@@ -169,7 +169,13 @@ struct Acc {
 impl Acc {
     fn push(&mut self, version: u32, text: &str) {
         let text = short(text);
-        if text.is_empty() {
+        // A link alone ("v2: https://lore…") says where a version is, not
+        // what changed.
+        let bare = text.trim_matches(|c| matches!(c, '<' | '>' | '(' | ')' | '[' | ']'));
+        if text.is_empty()
+            || (!bare.contains(char::is_whitespace)
+                && (bare.starts_with("https://") || bare.starts_with("http://")))
+        {
             return;
         }
         let i = match self.out.iter().position(|v| v.version == version) {
@@ -469,6 +475,14 @@ mod tests {
             "{:?}",
             extract(body, true, 2)
         );
+    }
+
+    #[test]
+    fn links_alone_are_not_items() {
+        let body = "Changes in v3:\n - fix the race\n\n\
+                    v2: https://lore.kernel.org/r/v2@x/\n\
+                    v1: <https://lore.kernel.org/r/v1@x/>\n";
+        assert_eq!(extract(body, true, 3), [vc(3, &["fix the race"])]);
     }
 
     #[test]

@@ -104,8 +104,9 @@ pub(super) fn previous_threads(
 }
 
 /// The replies to a previous version's thread by people other than its
-/// author (not patch mails, not bots by name or subject), in time order:
-/// the first [`MAX_PREVIOUS_REVIEW`] and how many more.
+/// author (not patch mails, not bots by name or subject): at most
+/// [`MAX_PREVIOUS_REVIEW`], each person's first reply before anyone's
+/// second, in time order; and how many more there are.
 pub(super) fn previous_replies(universe: &[Message], th: &thread::Thread) -> (Vec<usize>, usize) {
     let root = &universe[th.root];
     let author_addr = root.from_addr.trim().to_lowercase();
@@ -125,10 +126,28 @@ pub(super) fn previous_replies(universe: &[Message], th: &thread::Thread) -> (Ve
                 && analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, "").is_none()
         })
         .collect();
-    replies.sort_by_key(|&i| (universe[i].ds, universe[i].epoch, universe[i].seq));
-    let more = replies.len().saturating_sub(MAX_PREVIOUS_REVIEW);
-    replies.truncate(MAX_PREVIOUS_REVIEW);
-    (replies, more)
+    let time = |i: usize| (universe[i].ds, universe[i].epoch, universe[i].seq);
+    replies.sort_by_key(|&i| time(i));
+    // Rank: the how-many-th reply of its sender.
+    let mut count: HashMap<String, usize> = HashMap::new();
+    let mut ranked: Vec<(usize, usize)> = replies
+        .iter()
+        .map(|&i| {
+            let who = universe[i].from_addr.trim().to_lowercase();
+            let n = count.entry(who).or_default();
+            *n += 1;
+            (*n, i)
+        })
+        .collect();
+    ranked.sort_by_key(|&(n, i)| (n, time(i)));
+    let more = ranked.len().saturating_sub(MAX_PREVIOUS_REVIEW);
+    let mut listed: Vec<usize> = ranked
+        .into_iter()
+        .take(MAX_PREVIOUS_REVIEW)
+        .map(|(_, i)| i)
+        .collect();
+    listed.sort_by_key(|&i| time(i));
+    (listed, more)
 }
 
 /// The listed replies to the previous version, from the mails and the
@@ -295,4 +314,87 @@ pub(super) fn changelog(msgs: &[MessageView]) -> Vec<Changelog> {
 /// A cover letter: `[PATCH 0/N]`.
 fn is_cover(m: &MessageView) -> bool {
     matches!(m.subject_info.part, Some((0, _)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: u64, mid: &str, from: &str, subject: &str, parent: Option<&str>) -> Message {
+        let t = 1_646_611_200 + seq as i64 * 60;
+        Message {
+            id: seq as i64,
+            epoch: 0,
+            seq,
+            commit: format!("{seq:040x}"),
+            blob: format!("b{seq:039x}"),
+            message_id: mid.into(),
+            extra_message_ids: Vec::new(),
+            mid_synthetic: false,
+            date: Some(t),
+            date_offset: Some(0),
+            ds: t,
+            received: t,
+            commit_time: t,
+            from_name: from.split('@').next().unwrap().to_string(),
+            from_addr: from.into(),
+            subject: subject.into(),
+            in_reply_to: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            references: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            list_id: None,
+            size: 100,
+            problems: 0,
+            deleted_by: None,
+        }
+    }
+
+    #[test]
+    fn previous_review_lists_each_reviewer_before_anyones_second_reply() {
+        let mut u = vec![msg(0, "c@x", "alice@x", "[PATCH v2 0/3] widget", None)];
+        // Bob answers eleven times first, then Carol once; Alice (the
+        // author) answers too, and her patches are not replies.
+        for k in 1..=11 {
+            u.push(msg(
+                k,
+                &format!("b{k}@x"),
+                "bob@x",
+                "Re: [PATCH v2 0/3] widget",
+                Some("c@x"),
+            ));
+        }
+        u.push(msg(
+            12,
+            "a@x",
+            "alice@x",
+            "Re: [PATCH v2 0/3] widget",
+            Some("b1@x"),
+        ));
+        u.push(msg(
+            13,
+            "p1@x",
+            "alice@x",
+            "[PATCH v2 1/3] widget",
+            Some("c@x"),
+        ));
+        u.push(msg(
+            14,
+            "carol@x",
+            "carol@x",
+            "Re: [PATCH v2 1/3] widget",
+            Some("p1@x"),
+        ));
+        let threads = thread::build(&u);
+        assert_eq!(threads.threads.len(), 1);
+        let (listed, more) = previous_replies(&u, &threads.threads[0]);
+        let mids: Vec<&str> = listed.iter().map(|&i| u[i].message_id.as_str()).collect();
+        assert_eq!(listed.len(), MAX_PREVIOUS_REVIEW);
+        assert_eq!(more, 2, "12 replies by others, 10 listed");
+        assert!(mids.contains(&"carol@x"), "{mids:?}");
+        assert!(
+            !mids.contains(&"a@x") && !mids.contains(&"p1@x"),
+            "{mids:?}"
+        );
+        assert_eq!(mids[0], "b1@x", "time order");
+        assert_eq!(*mids.last().unwrap(), "carol@x", "time order");
+    }
 }

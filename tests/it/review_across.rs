@@ -242,7 +242,12 @@ fn a_new_version_shows_carried_trailers_its_changelog_and_the_previous_review() 
     assert!(md.contains("Acked-by: Marc Maintainer (carried)"), "{md}");
 
     let (_jz, mdz) = report(data.path(), out.path(), "zh", &["--no-llm"]);
-    for s in ["沿用自 v2", "**v3 的改动**", "**v2 的评审**", "（沿用）"] {
+    for s in [
+        "Marc Maintainer *(沿用自 v2)* (2/2)",
+        "**v3 的改动** ([封面信](https://lore.kernel.org/t/v3-0@x/))",
+        "**v2 的评审**",
+        "Acked-by：Marc Maintainer（沿用）",
+    ] {
         assert!(mdz.contains(s), "{s}\n{mdz}");
     }
 }

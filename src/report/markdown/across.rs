@@ -40,9 +40,10 @@ pub(super) fn lines(l: &Labels, t: &ThreadView) -> Vec<String> {
     let a = &t.series.across;
     for c in a.changelog.iter().take(MAX_ENTRIES) {
         let heading = l.changes_in.replace("{version}", &c.version.to_string());
-        let source = match &c.part {
-            Some(p) if !c.cover_letter => l.patch_notes.replace("{part}", p),
-            _ => l.cover_letter.to_string(),
+        let source = match (&c.part, c.cover_letter) {
+            (_, true) => l.changelog_cover.to_string(),
+            (Some(p), false) => l.patch_notes.replace("{part}", p),
+            (None, false) => l.changelog_notes.to_string(),
         };
         let mut items: Vec<String> = c
             .items
