@@ -19,8 +19,8 @@ pub const MAX_PREVIOUS_REVIEW: usize = 10;
 /// What the series says about its versions; flattened into `series`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Across {
-    /// What each version changed, per mail that says so (cover letter
-    /// first, then the patches in order).
+    /// What each version changed, per mail that says so: newest version
+    /// first; for one version, the cover letter first, then the patches.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changelog: Vec<Changelog>,
     /// Replies to the previous version by people other than its author,
@@ -274,9 +274,10 @@ pub(super) fn add_carried(msgs: &[MessageView], review: &mut Review) {
     }
 }
 
-/// The changelog of a thread: of each patch mail (cover letter first,
-/// then the patches in order, as `msgs` has them), the versions its text
-/// describes. The same list from several patches is kept once.
+/// The changelog of a thread: of each patch mail, the versions its text
+/// describes; newest version first, and for one version the cover letter
+/// first, then the patches in order (as `msgs` has them). The same list
+/// from several patches is kept once.
 pub(super) fn changelog(msgs: &[MessageView]) -> Vec<Changelog> {
     let mut out: Vec<Changelog> = Vec::new();
     let mut patches: Vec<&MessageView> = msgs
@@ -308,6 +309,7 @@ pub(super) fn changelog(msgs: &[MessageView]) -> Vec<Changelog> {
             });
         }
     }
+    out.sort_by_key(|c| std::cmp::Reverse(c.version));
     out
 }
 

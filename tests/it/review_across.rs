@@ -23,9 +23,9 @@ const MARC: &str = "Marc Maintainer <maint@example.org>";
 const BOB: &str = "Bob Reviewer <bob@example.org>";
 
 fn mails() -> Vec<Vec<u8>> {
-    let patch = |n: u32, title: &str, trailers: &str| {
+    let patch = |n: u32, title: &str, trailers: &str, notes: &str| {
         format!(
-            "{title} does what it says.\n\n{trailers}Signed-off-by: Alice Author <alice@example.org>\n---\n \
+            "{title} does what it says.\n\n{trailers}Signed-off-by: Alice Author <alice@example.org>\n---\n{notes} \
              arch/arm64/kvm/g{n}.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n\
              diff --git a/arch/arm64/kvm/g{n}.c b/arch/arm64/kvm/g{n}.c\n--- a/arch/arm64/kvm/g{n}.c\n\
              +++ b/arch/arm64/kvm/g{n}.c\n@@ -1 +1 @@\n-a\n+b\n"
@@ -49,7 +49,7 @@ fn mails() -> Vec<Vec<u8>> {
             &at(-6.0),
             Some("v2-0@x"),
             &["v2-0@x"],
-            &patch(1, "Gizmo one", ""),
+            &patch(1, "Gizmo one", "", ""),
         ),
         mail(
             "v2-2@x",
@@ -58,7 +58,7 @@ fn mails() -> Vec<Vec<u8>> {
             &at(-6.0),
             Some("v2-0@x"),
             &["v2-0@x"],
-            &patch(2, "Gizmo two", ""),
+            &patch(2, "Gizmo two", "", ""),
         ),
         mail(
             "v2-r1@x",
@@ -99,7 +99,7 @@ fn mails() -> Vec<Vec<u8>> {
             None,
             &[],
             "This series adds gizmo support.\n\nChanges since v2:\n - use a spinlock for the gizmo lock (Olga)\n \
-             - collected tags\n\nAlice Author (2):\n  one\n  two\n",
+             - collected tags\n\nChanges since v1:\n - split the series\n\nAlice Author (2):\n  one\n  two\n",
         ),
         mail(
             "v3-1@x",
@@ -112,6 +112,7 @@ fn mails() -> Vec<Vec<u8>> {
                 1,
                 "Gizmo one",
                 "Reviewed-by: Bob Reviewer <bob@example.org>\nAcked-by: Alice Author <alice@example.org>\n",
+                "v3: renamed the gizmo lock helper\n\n",
             ),
         ),
         mail(
@@ -125,6 +126,7 @@ fn mails() -> Vec<Vec<u8>> {
                 2,
                 "Gizmo two",
                 "Acked-by: Marc Maintainer <maint@example.org>\n",
+                "",
             ),
         ),
         mail(
@@ -203,9 +205,10 @@ fn a_new_version_shows_carried_trailers_its_changelog_and_the_previous_review() 
     assert_eq!(reviewed[0]["message_id"], "v3-r1@x");
     assert!(reviewed[0].get("carried").is_none());
 
-    // The changelog of the cover letter.
+    // The changelog of the cover letter and of patch 1/2's notes, newest
+    // version first.
     let cl = t["series"]["changelog"].as_array().unwrap();
-    assert_eq!(cl.len(), 1, "{cl:?}");
+    assert_eq!(cl.len(), 3, "{cl:?}");
     assert_eq!(cl[0]["version"], 3);
     assert_eq!(cl[0]["cover_letter"], true);
     assert_eq!(cl[0]["message_id"], "v3-0@x");
@@ -213,6 +216,15 @@ fn a_new_version_shows_carried_trailers_its_changelog_and_the_previous_review() 
         cl[0]["items"],
         serde_json::json!(["use a spinlock for the gizmo lock (Olga)", "collected tags"])
     );
+    assert_eq!(cl[1]["version"], 3);
+    assert_eq!(cl[1]["cover_letter"], false);
+    assert_eq!(cl[1]["part"], "1/2");
+    assert_eq!(
+        cl[1]["items"],
+        serde_json::json!(["renamed the gizmo lock helper"])
+    );
+    assert_eq!(cl[2]["version"], 2);
+    assert_eq!(cl[2]["items"], serde_json::json!(["split the series"]));
 
     // The review of v2: Olga and Marc, not Alice's own answer.
     let pr = t["series"]["previous_review"].as_array().unwrap();
@@ -232,6 +244,8 @@ fn a_new_version_shows_carried_trailers_its_changelog_and_the_previous_review() 
     for s in [
         "Marc Maintainer *(carried from v2)* (2/2)",
         "**Changes in v3** ([cover letter](https://lore.kernel.org/t/v3-0@x/)): use a spinlock for the gizmo lock (Olga) · collected tags",
+        "**Changes in v3** ([notes of patch 1/2](https://lore.kernel.org/t/v3-1@x/)): renamed the gizmo lock helper",
+        "**Changes in v2** ([cover letter](https://lore.kernel.org/t/v3-0@x/)): split the series",
         "**Review of v2**:",
         "  - [Olga Oldreviewer](https://lore.kernel.org/t/v2-r1@x/) (2022-03-02): “The gizmo lock is taken with interrupts enabled, please use a spinlock.”",
         "  - [Marc Maintainer](https://lore.kernel.org/t/v2-r3@x/) (2022-03-03) Acked-by: “Looks fine to me.”",
@@ -292,6 +306,8 @@ fn the_model_gets_the_changelog_and_previous_review_as_facts_and_may_name_the_re
     let facts = user.split("\n#").next().unwrap();
     for s in [
         "Changes in v3 (from the cover letter, #1): use a spinlock for the gizmo lock (Olga); collected tags",
+        "Changes in v3 (from the notes of patch 1/2, #2): renamed the gizmo lock helper",
+        "Changes in v2 (from the cover letter, #1): split the series",
         "Review of v2 (replies in the previous version's thread",
         "Review of v2: Olga Oldreviewer (2022-03-02): \"The gizmo lock is taken with interrupts enabled, please use a spinlock.\"",
         "Review of v2: Marc Maintainer (2022-03-03, Acked-by): \"Looks fine to me.\"",
