@@ -52,10 +52,11 @@ fn heading(line: &str) -> Option<(Named, String)> {
     // "Changes v2 -> v3:", "Changelog v3:", "Changes since last version:".
     static CHANGES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(&format!(
-            r"(?ix)^(?:[*\#]+\s*)?(?:changes|changelog|change\s*log|changes\s+made)
+            r"(?ix)^(?:[*\#]+\s*)?(?:(?:a\s+(?:few|number\s+of)|some|main|major|notable)\s+)?
+              (?:changes|changelog|change\s*log|changes\s+made)
               (?:\s+(in|for|since|from|between|compared\s+to|against|wrt\.?|vs\.?|over))?
               \s*(?:the\s+)?
-              (?:{VER}(?:{ARROW}{VER})?|((?:last|previous|prior)\s+(?:version|revision|posting|series|spin|iteration)))?
+              (?:{VER}(?:{ARROW}{VER})?|((?:last|previous|prior)\s+(?:version|revision|posting|series|spin|iteration)|\[\d{{1,2}}\]))?
               \s*(?:\([^)]*\))?\s*(?:[:：]\s*(.*)|\s*$)"
         ))
         .unwrap()
@@ -142,7 +143,7 @@ fn is_stop(line: &str) -> bool {
             r"(?x)^(?:
                 diff\ --git\ | Index:\ | ---\ a/ | \+\+\+\ b/ | --\ ?$
               | \s*\d+\ files?\ changed
-              | \s?\S+\s+\|\s+(?:\d+\s*\+*-*|Bin\b)
+              | \s?\S+\s+\|\s+(?:\d+\s+[+\-]+|Bin\b.*)\s*$
               | base-commit: | prerequisite-patch-id: | change-id:
               | The\ following\ changes\ since\ commit
               | \S[^:()]{1,60}\ \(\d+\):\s*$
@@ -474,6 +475,24 @@ mod tests {
             extract(body, true, 2).is_empty(),
             "{:?}",
             extract(body, true, 2)
+        );
+    }
+
+    #[test]
+    fn a_table_in_the_cover_letter_does_not_end_the_scan() {
+        let body = "Results:\n\n config | 10 | 20 |\n ept=N  | 12\n\n\
+                    Changes in v2:\n - faster\n\n arch/arm64/kvm/mmu.c | 12 +++++-------\n\
+                    - not an item\n";
+        assert_eq!(extract(body, true, 2), [vc(2, &["faster"])]);
+    }
+
+    #[test]
+    fn a_number_of_changes_since_a_reference_are_the_mails_own() {
+        let body = "First drop.\n\nA number of changes since [1]:\n\n- one thing\n  wrapped\n\n\
+                    - another\n\n[1] https://lore.kernel.org/r/x@y\n";
+        assert_eq!(
+            extract(body, true, 6),
+            [vc(6, &["one thing wrapped", "another"])]
         );
     }
 
