@@ -20,6 +20,9 @@ use crate::mail::problem;
 use crate::thread;
 use crate::window::{RangeOut, Window};
 
+mod across;
+pub use across::{Across, Changelog, MAX_PREVIOUS_REVIEW, PreviousReply};
+
 /// Threads with more window mails than this are "big".
 pub const BIG_THREAD: usize = 20;
 /// A Date header further than this from the received time is reported.
@@ -154,6 +157,10 @@ pub struct GivenTrailer {
     pub patch: String,
     pub message_id: String,
     pub in_window: bool,
+    /// Written in the patch mail itself (`message_id`) by its sender, as
+    /// given to an earlier version, rather than given in a reply.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub carried: bool,
 }
 
 /// An applied/queued/merged notice, or a NAK.
@@ -203,6 +210,9 @@ pub struct Series {
     /// The b4 commands that fetch the thread's newest version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub b4: Option<B4>,
+    /// Changelog and review of the previous version.
+    #[serde(flatten)]
+    pub across: Across,
 }
 
 /// How to fetch a series with b4: by the Message-ID of its newest version's
@@ -481,11 +491,23 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         thread::build(&universe)
     };
 
-    // Bodies of every mail shown, read in parallel.
-    let shown: Vec<usize> = touched_threads(&universe, &threads, &in_window)
+    // Bodies of every mail shown, and of the listed replies to the
+    // previous versions of the shown series, read in parallel.
+    let touched = touched_threads(&universe, &threads, &in_window);
+    let mut shown: Vec<usize> = touched
         .iter()
         .flat_map(|&t| threads.threads[t].members.iter().copied())
         .collect();
+    if keep_bodies {
+        let previous = across::previous_threads(&universe, &threads);
+        let listed: BTreeSet<usize> = touched
+            .iter()
+            .filter_map(|t| previous.get(t))
+            .flat_map(|&p| across::previous_replies(&universe, &threads.threads[p]).0)
+            .collect();
+        let have: HashSet<usize> = shown.iter().copied().collect();
+        shown.extend(listed.into_iter().filter(|i| !have.contains(i)));
+    }
     let epochs = epoch_paths(archive)?;
     let items: Vec<(u32, &str)> = shown
         .iter()
@@ -601,6 +623,18 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         })
     };
 
+    // The review of each shown thread's previous version (before the
+    // bodies are taken: a previous version may be shown too).
+    let previous = across::previous_threads(&universe, &threads);
+    let mut previous_review: HashMap<usize, (Vec<PreviousReply>, usize)> = HashMap::new();
+    for &t in &touched {
+        if let Some(&p) = previous.get(&t) {
+            let (listed, more) = across::previous_replies(&universe, &threads.threads[p]);
+            let replies = across::previous_review(&universe, &listed, &bodies, &opts.link_base);
+            previous_review.insert(t, (replies, more));
+        }
+    }
+
     let mut views = Vec::new();
     for &t in &touched {
         let th = &threads.threads[t];
@@ -651,7 +685,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         let kind = opts
             .kinds
             .classify(&root_subject_info, &root.subject, root_body);
-        views.push(thread_view(
+        let mut view = thread_view(
             th,
             root,
             kind,
@@ -661,7 +695,14 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
             &prev_of,
             &next_of,
             &thread_ref,
-        ));
+        );
+        if view.series.previous_version.is_some()
+            && let Some((replies, more)) = previous_review.remove(&t)
+        {
+            view.series.across.previous_review = replies;
+            view.series.across.previous_review_more = more;
+        }
+        views.push(view);
     }
 
     // Order: by kind, then by window activity, then latest activity.
@@ -916,6 +957,7 @@ fn thread_view(
                     patch,
                     message_id: m.message_id.clone(),
                     in_window: m.in_window,
+                    carried: false,
                 });
             }
         }
@@ -948,6 +990,10 @@ fn thread_view(
             review.naks.push(notice(line, None));
         }
     }
+
+    // Trailers carried in the patches themselves (given to an earlier
+    // version), after those given in replies.
+    across::add_carried(&msgs, &mut review);
 
     // Trailers in the order of the patches they were given to (cover
     // letter first); for one patch, in time order.
@@ -1004,6 +1050,10 @@ fn thread_view(
             tags,
             previous_version,
             superseded_by,
+            across: Across {
+                changelog: across::changelog(&msgs),
+                ..Across::default()
+            },
         },
         review,
         messages: msgs,

@@ -1,14 +1,15 @@
 //! Analysis of threads: what a subject says ([`parse_subject`]), the kind of
 //! a thread ([`KindRules`], default table `data/kinds.toml`), facts of a
 //! mail body ([`body_text`], [`mail_facts`], [`is_bot`]) and of a patch
-//! series ([`series_facts`], [`link_versions`]) and who sent a mail
-//! ([`people::identify`]: one identity per person), and what each person
-//! did in a window ([`activity::count`]).
+//! series ([`series_facts`], [`link_versions`], [`changelog::extract`]),
+//! who sent a mail ([`people::identify`]: one identity per person), and
+//! what each person did in a window ([`activity::count`]).
 //!
 //! Pure functions: no I/O besides parsing the bytes they are given.
 
 pub mod activity;
 mod body;
+pub mod changelog;
 mod kinds;
 pub mod people;
 mod series;

@@ -223,6 +223,7 @@ fn build(
     let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
     let mut digest = digest::build(archive, &window, &opts)?;
     let activity = crate::volume::build(archive, &window, &digest.threads)?;
+    crate::summarize::fill_previous_review(&mut digest);
     let watched = plan
         .watch
         .as_ref()

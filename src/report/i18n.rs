@@ -91,6 +91,22 @@ pub struct Labels {
     pub unverified: &'static str,
     /// Problem kinds: citation, name, version, identifier, expansion, uncited.
     pub problem_kinds: [&'static str; 6],
+    /// A trailer written in the posted patch (given to an earlier
+    /// version); `{version}` is the previous version.
+    pub carried_from: &'static str,
+    /// The same when the previous version is not in the archive.
+    pub carried: &'static str,
+    /// Heading of a changelog; `{version}` is the version.
+    pub changes_in: &'static str,
+    /// Where a changelog was written: the cover letter, a patch's notes
+    /// (`{part}` is `2/5`), the notes of a patch without a number.
+    pub changelog_cover: &'static str,
+    pub patch_notes: &'static str,
+    pub changelog_notes: &'static str,
+    /// Heading of the replies to the previous version `{version}`.
+    pub previous_review: &'static str,
+    /// Items not shown: `{n}`.
+    pub n_more: &'static str,
 }
 
 pub const ZH: Labels = Labels {
@@ -178,6 +194,14 @@ pub const ZH: Labels = Labels {
         "线程中没有此缩写全称",
         "未注明出处",
     ],
+    carried_from: "沿用自 v{version}",
+    carried: "补丁中已带",
+    changes_in: "v{version} 的改动",
+    changelog_cover: "封面信",
+    patch_notes: "补丁 {part} 的说明",
+    changelog_notes: "补丁说明",
+    previous_review: "v{version} 的评审",
+    n_more: "另有 {n} 条",
 };
 
 pub const EN: Labels = Labels {
@@ -265,6 +289,14 @@ pub const EN: Labels = Labels {
         "expansion not in the thread",
         "no mail cited",
     ],
+    carried_from: "carried from v{version}",
+    carried: "carried in the patch",
+    changes_in: "Changes in v{version}",
+    changelog_cover: "cover letter",
+    patch_notes: "notes of patch {part}",
+    changelog_notes: "patch notes",
+    previous_review: "Review of v{version}",
+    n_more: "{n} more",
 };
 
 impl Counted {

@@ -14,6 +14,8 @@ use crate::analysis::Kind;
 use crate::digest::{GivenTrailer, ThreadView};
 use crate::summarize::grounding::{Problem, ProblemKind};
 
+mod across;
+
 /// Longest summary shown (characters); model output beyond is cut.
 pub const MAX_SUMMARY_CHARS: usize = 6000;
 /// The mark of a warning (a notice, a flagged statement, a rejected
@@ -223,15 +225,22 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
 /// A patch a trailer was given to: version, N and "N/M".
 type PatchNo = (u32, u32, String);
 
-/// Who gave a trailer, and for which patches (by N/M, cover letter first).
-fn trailer_list(l: &Labels, items: &[GivenTrailer]) -> String {
-    // name -> patches
+/// Who gave a trailer, and for which patches (by N/M, cover letter first);
+/// trailers carried in the patches apart, marked so (`previous`: the
+/// previous version, when in the archive).
+fn trailer_list(l: &Labels, items: &[GivenTrailer], previous: Option<u32>) -> String {
+    // name (+ mark) -> patches
     let mut by: Vec<(String, Vec<PatchNo>)> = Vec::new();
     for t in items {
         let who = if t.name.is_empty() {
             t.email.clone()
         } else {
             t.name.clone()
+        };
+        let who = if t.carried {
+            across::carried_mark(l, &who, previous)
+        } else {
+            escape_inline(&who)
         };
         let info = crate::analysis::parse_subject(&t.patch);
         let patch = info
@@ -250,15 +259,14 @@ fn trailer_list(l: &Labels, items: &[GivenTrailer]) -> String {
             by[i].1.push(p);
         }
     }
-    let _ = l;
     by.iter_mut()
         .map(|(who, ps)| {
             ps.sort();
             if ps.is_empty() {
-                escape_inline(who)
+                who.clone()
             } else {
                 let ps: Vec<&str> = ps.iter().map(|p| p.2.as_str()).collect();
-                format!("{} ({})", escape_inline(who), ps.join(", "))
+                format!("{who} ({})", ps.join(", "))
             }
         })
         .collect::<Vec<_>>()
@@ -341,9 +349,11 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
         ("Reported-by", &r.reported_by),
     ] {
         if !items.is_empty() {
-            out.push(format!("**{label}**: {}", trailer_list(l, items)));
+            let previous = t.series.previous_version.as_ref().map(|p| p.version);
+            out.push(format!("**{label}**: {}", trailer_list(l, items, previous)));
         }
     }
+    out.extend(across::lines(l, t));
     // Identical notices (the same words from the same person, as when
     // each patch of a series is answered "Applied, thanks") once.
     let mut seen: Vec<String> = Vec::new();

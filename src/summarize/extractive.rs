@@ -9,7 +9,8 @@ use regex::Regex;
 
 use super::condense::{condense, paragraphs};
 use super::prompt::{norm_lang, root_index};
-use crate::digest::{GivenTrailer, MessageView, ThreadView};
+use crate::analysis::MailFacts;
+use crate::digest::{Digest, GivenTrailer, MessageView, ThreadView};
 
 /// Longest abstract, in characters.
 const ABSTRACT_CHARS: usize = 400;
@@ -243,7 +244,11 @@ fn sentences(p: &str) -> Vec<String> {
 /// salutations, attributions or copied headers, no sign-offs, no
 /// bracketed notes).
 fn own_paragraphs(m: &MessageView) -> Vec<String> {
-    let c = condense(&m.body, &m.facts);
+    own_paragraphs_of(&m.body, &m.facts)
+}
+
+fn own_paragraphs_of(body: &str, facts: &MailFacts) -> Vec<String> {
+    let c = condense(body, facts);
     let lines: Vec<&str> = c.text.lines().collect();
     let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
@@ -296,7 +301,17 @@ fn strip_vocative(s: &str, names: &[String]) -> String {
 /// no salutation, attribution or bot boilerplate. `names`: words of the
 /// participants' names, lower-cased.
 fn first_sentence(m: &MessageView, names: &[String]) -> Option<String> {
-    for para in own_paragraphs(m) {
+    first_sentences(&m.body, &m.facts, names, 1).pop()
+}
+
+/// The first substantive sentence (see [`first_sentence`]) of each of the
+/// first `max` own paragraphs of a mail that have one.
+fn first_sentences(body: &str, facts: &MailFacts, names: &[String], max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for para in own_paragraphs_of(body, facts) {
+        if out.len() >= max {
+            break;
+        }
         let mut s = String::new();
         let mut notice = false;
         for sent in sentences(&para) {
@@ -317,15 +332,38 @@ fn first_sentence(m: &MessageView, names: &[String]) -> Option<String> {
             }
         }
         if s.chars().filter(|c| c.is_alphabetic()).count() >= 3 {
-            return Some(cut_at_word(&s, SENTENCE_CHARS));
+            out.push(cut_at_word(&s, SENTENCE_CHARS));
+            continue;
         }
         // A paragraph of notice text only: what follows in an applied
         // notice is its detail (the patch title, the tree), not news.
-        if notice && m.facts.applied.is_some() {
-            return None;
+        if notice && facts.applied.is_some() {
+            break;
         }
     }
-    None
+    out
+}
+
+/// Fill in the `lines` of the listed replies to each thread's previous
+/// version: the first substantive sentences of their first two own
+/// paragraphs, as "who said what" quotes them.
+pub fn fill_previous_review(digest: &mut Digest) {
+    for t in &mut digest.threads {
+        let mut names = name_words(t);
+        for r in &t.series.across.previous_review {
+            for w in r.from.split_whitespace() {
+                let w = w
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase();
+                if w.chars().count() >= 2 && !names.contains(&w) {
+                    names.push(w);
+                }
+            }
+        }
+        for r in &mut t.series.across.previous_review {
+            r.lines = first_sentences(&r.body, &r.facts, &names, 2);
+        }
+    }
 }
 
 /// A paragraph where the description of a series ends: its changelog,
@@ -377,19 +415,26 @@ fn abstract_of(m: &MessageView) -> Option<String> {
     })
 }
 
+/// The people of a trailer list, once each; "(carried)" after those whose
+/// trailers were all carried in the patches from an earlier version.
 fn names(list: &[GivenTrailer], w: &Words) -> String {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<(String, bool)> = Vec::new();
     for t in list {
         let n = if t.name.trim().is_empty() {
             t.email.clone()
         } else {
             t.name.clone()
         };
-        if !seen.contains(&n) {
-            seen.push(n);
+        match seen.iter_mut().find(|(s, _)| *s == n) {
+            Some(p) => p.1 &= t.carried,
+            None => seen.push((n, t.carried)),
         }
     }
-    seen.join(w.list_sep())
+    let carried = if w.zh { "（沿用）" } else { " (carried)" };
+    seen.into_iter()
+        .map(|(n, c)| if c { format!("{n}{carried}") } else { n })
+        .collect::<Vec<_>>()
+        .join(w.list_sep())
 }
 
 /// Most mails one extractive statement cites.

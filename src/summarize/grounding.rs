@@ -650,6 +650,11 @@ impl ThreadMaterial {
         for n in r.applied.iter().chain(&r.naks) {
             names.push(n.by.clone());
         }
+        // The reviewers of the previous version, named in the facts.
+        for p in &t.series.across.previous_review {
+            names.push(p.from.clone());
+            names.push(p.email.clone());
+        }
         ThreadMaterial::new(t.messages.len(), &texts, &names)
     }
 

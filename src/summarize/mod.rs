@@ -55,7 +55,7 @@ use crate::digest::{Digest, ThreadView};
 use crate::progress::Progress;
 
 pub use backend::CallError;
-pub use extractive::extractive;
+pub use extractive::{extractive, fill_previous_review};
 pub use prompt::{estimate_tokens, prompt_version};
 
 use backend::{ModelBackend, Probe};

@@ -22,9 +22,11 @@ use super::hash::sha256_hex;
 use crate::analysis::TrailerKind;
 use crate::digest::{GivenTrailer, MessageView, ThreadView};
 
+mod across;
+
 /// Version of the prompt-building code (facts format, mail headers, caps,
 /// split rules); part of the prompt version.
-pub const PROMPT_FORMAT_VERSION: u32 = 2;
+pub const PROMPT_FORMAT_VERSION: u32 = 3;
 
 /// Tokens a chat template adds per message (role markers).
 pub const MESSAGE_OVERHEAD: usize = 8;
@@ -211,9 +213,10 @@ fn trailer_lines(
     number_of: &dyn Fn(&str) -> Option<usize>,
     out: &mut Vec<String>,
 ) {
-    // Group by person: "Reviewed-by: Bob (on 2/3, 3/3; WINDOW; #5, #6)".
+    // Group by person: "Reviewed-by: Bob (on 2/3, 3/3; WINDOW; #5, #6)";
+    // trailers carried in the patches apart.
     #[allow(clippy::type_complexity)]
-    let mut people: Vec<(String, Vec<String>, bool, bool, Vec<usize>)> = Vec::new();
+    let mut people: Vec<(String, Vec<String>, bool, bool, Vec<usize>, bool)> = Vec::new();
     for t in list {
         let who = if t.name.is_empty() {
             t.email.clone()
@@ -230,7 +233,7 @@ fn trailer_lines(
             }
         };
         let n = number_of(&t.message_id);
-        match people.iter_mut().find(|p| p.0 == who) {
+        match people.iter_mut().find(|p| p.0 == who && p.5 == t.carried) {
             Some(p) => {
                 if !p.1.contains(&what) {
                     p.1.push(what);
@@ -249,10 +252,11 @@ fn trailer_lines(
                 t.in_window,
                 !t.in_window,
                 n.into_iter().collect(),
+                t.carried,
             )),
         }
     }
-    for (who, what, win, hist, mut mails) in people {
+    for (who, what, win, hist, mut mails, carried) in people {
         let when = match (hist, win) {
             (true, true) => "HISTORY+WINDOW",
             (true, false) => "HISTORY",
@@ -264,8 +268,13 @@ fn trailer_lines(
         } else {
             format!("; {}", cite_list(&mails))
         };
+        let carried = if carried {
+            "carried in the posted patch, given to an earlier version; "
+        } else {
+            ""
+        };
         out.push(format!(
-            "{}: {} (on {}; {}{mails})",
+            "{}: {} ({carried}on {}; {}{mails})",
             kind.as_str(),
             neutralize(&who),
             neutralize(&what.join(", ")),
@@ -375,6 +384,7 @@ pub fn facts(thread: &ThreadView) -> String {
         &mut lines,
     );
     out.extend(lines);
+    out.extend(across::facts(thread, &number_of));
     for a in &r.applied {
         let target = a
             .target
@@ -898,7 +908,7 @@ mod tests {
     fn prompt_versions() {
         let en = prompt_version("en");
         let zh = prompt_version("zh-CN");
-        assert!(en.starts_with("p2-") && en.len() == 15, "{en}");
+        assert!(en.starts_with("p3-") && en.len() == 15, "{en}");
         assert_ne!(en, zh);
         assert_eq!(prompt_version("en-US"), en);
         // Every template has its placeholder and the security rule.

@@ -335,6 +335,7 @@ mod tests {
                 previous_version: None,
                 superseded_by: None,
                 b4: None,
+                across: Default::default(),
             },
             review: Review::default(),
             messages,

@@ -25,6 +25,7 @@ mod prompt_real;
 mod report_charts;
 mod report_cli;
 mod report_compact;
+mod review_across;
 mod stats_per;
 mod summaries_replay;
 mod summarize_measure;

@@ -110,7 +110,9 @@ fn prompts_of_real_threads_are_condensed_labelled_and_within_budget() {
     let w = window::resolve(&spec, chrono_tz::Tz::UTC, TimeField::Received, 0);
     let mut opts = digest::Options::for_list("kvmarm");
     opts.keep_bodies = true;
-    let d = digest::build(&archive, &w, &opts).unwrap();
+    let mut d = digest::build(&archive, &w, &opts).unwrap();
+    // As the report does: the previous version's review with its lines.
+    lore_digest::summarize::fill_previous_review(&mut d);
 
     // A long series with much history (split), a review thread, a question.
     let pick = |needle: &str| {

@@ -54,7 +54,7 @@ fn answers_are_cached_and_refresh_asks_again() {
     assert_eq!(m.digest.as_deref(), Some(OLLAMA_DIGEST));
     assert_eq!(m.server_version.as_deref(), Some("0.6.5"));
     assert_eq!(m.context_length, Some(32768));
-    assert!(o.prompt_version.starts_with("p2-"));
+    assert!(o.prompt_version.starts_with("p3-"));
 
     // Deterministic options on every request, sent to /api/chat.
     for r in server.recorded() {

@@ -1,0 +1,402 @@
+//! Review followed across the versions of a series: trailers carried in
+//! the posted patches (a v3 patch that already says "Acked-by: X" from the
+//! v2 review), the changelog of the cover letter and of the patches' notes
+//! ([`analysis::changelog`]), and the review replies to the previous
+//! version (read through the previous version's thread only).
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::{GivenTrailer, MessageView, Review, link};
+use crate::analysis::{self, MailFacts, TrailerKind};
+use crate::index::Message;
+use crate::thread;
+
+/// Most replies to the previous version listed (the rest are counted).
+pub const MAX_PREVIOUS_REVIEW: usize = 10;
+
+/// What the series says about its versions; flattened into `series`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Across {
+    /// What each version changed, per mail that says so: newest version
+    /// first; for one version, the cover letter first, then the patches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changelog: Vec<Changelog>,
+    /// Replies to the previous version by people other than its author,
+    /// in time order, at most [`MAX_PREVIOUS_REVIEW`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_review: Vec<PreviousReply>,
+    /// Further replies to the previous version, not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub previous_review_more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The changes of one version, as one mail of the thread lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changelog {
+    pub version: u32,
+    pub items: Vec<String>,
+    pub message_id: String,
+    pub url: String,
+    /// From the cover letter (else from a patch's notes below `---`).
+    pub cover_letter: bool,
+    /// The patch (`2/5`) whose notes it is; none for the cover letter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+}
+
+/// A reply to the previous version of the series.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviousReply {
+    pub from: String,
+    pub email: String,
+    pub subject: String,
+    pub message_id: String,
+    pub url: String,
+    pub date: String,
+    /// The first substantive own lines of the reply (no salutation, quote
+    /// or attribution): filled in from the body by the report (see
+    /// `summarize::extractive::fill_previous_review`); empty without it.
+    pub lines: Vec<String>,
+    /// Trailers the reply gave.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trailers: Vec<TrailerKind>,
+    #[serde(skip)]
+    pub body: String,
+    #[serde(skip)]
+    pub facts: MailFacts,
+}
+
+/// For each thread that has an earlier version of its series in
+/// `universe`: the index of that version's thread (as the digest links
+/// versions: same root title and author, see [`analysis::link_versions`]).
+pub(super) fn previous_threads(
+    universe: &[Message],
+    threads: &thread::Threads,
+) -> HashMap<usize, usize> {
+    let mut versioned = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (k, t) in threads.threads.iter().enumerate() {
+        index.insert(t.id.as_str(), k);
+        let root = &universe[t.root];
+        let info = analysis::parse_subject(&root.subject);
+        if info.is_patch_mail() || info.patch {
+            versioned.push((
+                t.id.clone(),
+                info.series_key.clone(),
+                root.from_addr.to_lowercase(),
+                info.effective_version(),
+                root.ds,
+            ));
+        }
+    }
+    analysis::link_versions(&versioned)
+        .iter()
+        .filter_map(|(older, newer)| {
+            Some((*index.get(newer.as_str())?, *index.get(older.as_str())?))
+        })
+        .collect()
+}
+
+/// The replies to a previous version's thread by people other than its
+/// author (not patch mails, not bots by name or subject): at most
+/// [`MAX_PREVIOUS_REVIEW`], each person's first reply before anyone's
+/// second, in time order; and how many more there are.
+pub(super) fn previous_replies(universe: &[Message], th: &thread::Thread) -> (Vec<usize>, usize) {
+    let root = &universe[th.root];
+    let author_addr = root.from_addr.trim().to_lowercase();
+    let author_name = root.from_name.trim().to_lowercase();
+    let mut replies: Vec<usize> = th
+        .members
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let m = &universe[i];
+            let addr = m.from_addr.trim().to_lowercase();
+            let name = m.from_name.trim().to_lowercase();
+            i != th.root
+                && !analysis::parse_subject(&m.subject).is_patch_mail()
+                && (addr.is_empty() || addr != author_addr)
+                && (name.is_empty() || name != author_name)
+                && analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, "").is_none()
+        })
+        .collect();
+    let time = |i: usize| (universe[i].ds, universe[i].epoch, universe[i].seq);
+    replies.sort_by_key(|&i| time(i));
+    // Rank: the how-many-th reply of its sender.
+    let mut count: HashMap<String, usize> = HashMap::new();
+    let mut ranked: Vec<(usize, usize)> = replies
+        .iter()
+        .map(|&i| {
+            let who = universe[i].from_addr.trim().to_lowercase();
+            let n = count.entry(who).or_default();
+            *n += 1;
+            (*n, i)
+        })
+        .collect();
+    ranked.sort_by_key(|&(n, i)| (n, time(i)));
+    let more = ranked.len().saturating_sub(MAX_PREVIOUS_REVIEW);
+    let mut listed: Vec<usize> = ranked
+        .into_iter()
+        .take(MAX_PREVIOUS_REVIEW)
+        .map(|(_, i)| i)
+        .collect();
+    listed.sort_by_key(|&i| time(i));
+    (listed, more)
+}
+
+/// The listed replies to the previous version, from the mails and the
+/// bodies read (by index into `universe`).
+pub(super) fn previous_review(
+    universe: &[Message],
+    replies: &[usize],
+    bodies: &HashMap<usize, super::Body>,
+    link_base: &str,
+) -> Vec<PreviousReply> {
+    replies
+        .iter()
+        .map(|&i| {
+            let m = &universe[i];
+            let (body, facts) = bodies
+                .get(&i)
+                .map(|b| (b.0.clone(), b.1.clone()))
+                .unwrap_or_default();
+            let mut trailers: Vec<TrailerKind> = facts
+                .trailers
+                .iter()
+                .map(|t| t.kind)
+                .filter(|k| is_review_kind(*k))
+                .collect();
+            trailers.dedup();
+            PreviousReply {
+                from: if m.from_name.trim().is_empty() {
+                    m.from_addr.clone()
+                } else {
+                    m.from_name.clone()
+                },
+                email: m.from_addr.clone(),
+                subject: m.subject.clone(),
+                message_id: m.message_id.clone(),
+                url: link(link_base, &m.message_id),
+                date: crate::clock::iso(m.ds),
+                lines: Vec::new(),
+                trailers,
+                body,
+                facts,
+            }
+        })
+        .collect()
+}
+
+fn is_review_kind(k: TrailerKind) -> bool {
+    matches!(
+        k,
+        TrailerKind::ReviewedBy
+            | TrailerKind::AckedBy
+            | TrailerKind::TestedBy
+            | TrailerKind::ReportedBy
+    )
+}
+
+/// Who a trailer names, for telling people apart: the address, else the
+/// name, lower-cased.
+fn person_key(name: &str, email: &str) -> String {
+    if email.trim().is_empty() {
+        name.trim().to_lowercase()
+    } else {
+        email.trim().to_lowercase()
+    }
+}
+
+/// Add to `review` the trailers carried in the thread's own patch mails
+/// and cover letter (Reviewed-by, Acked-by, Tested-by, Reported-by naming
+/// someone other than the mail's sender), marked `carried`. A person's
+/// trailer of one kind for one patch counts once: one given in a reply
+/// wins.
+pub(super) fn add_carried(msgs: &[MessageView], review: &mut Review) {
+    let mut seen: HashSet<(TrailerKind, String, String)> = HashSet::new();
+    for list in [
+        &review.reviewed_by,
+        &review.acked_by,
+        &review.tested_by,
+        &review.reported_by,
+    ] {
+        for t in list {
+            seen.insert((t.kind, person_key(&t.name, &t.email), t.patch.clone()));
+        }
+    }
+    for m in msgs {
+        if !m.subject_info.is_patch_mail() || m.bot.is_some() {
+            continue;
+        }
+        let own_addrs = [
+            m.from_addr.trim().to_lowercase(),
+            m.sender.email.trim().to_lowercase(),
+        ];
+        let own_names = [
+            m.from_name.trim().to_lowercase(),
+            m.sender.name.trim().to_lowercase(),
+        ];
+        for t in &m.facts.trailers {
+            let list = match t.kind {
+                TrailerKind::ReviewedBy => &mut review.reviewed_by,
+                TrailerKind::AckedBy => &mut review.acked_by,
+                TrailerKind::TestedBy => &mut review.tested_by,
+                TrailerKind::ReportedBy => &mut review.reported_by,
+                _ => continue,
+            };
+            let email = t.email.trim().to_lowercase();
+            let name = t.name.trim().to_lowercase();
+            if (!email.is_empty() && own_addrs.contains(&email))
+                || (!name.is_empty() && own_names.contains(&name))
+            {
+                continue;
+            }
+            let key = (t.kind, person_key(&t.name, &t.email), m.subject.clone());
+            if !seen.insert(key) {
+                continue;
+            }
+            list.push(GivenTrailer {
+                kind: t.kind,
+                name: t.name.clone(),
+                email: t.email.clone(),
+                patch: m.subject.clone(),
+                message_id: m.message_id.clone(),
+                in_window: m.in_window,
+                carried: true,
+            });
+        }
+    }
+}
+
+/// The changelog of a thread: of each patch mail, the versions its text
+/// describes; newest version first, and for one version the cover letter
+/// first, then the patches in order (as `msgs` has them). The same list
+/// from several patches is kept once.
+pub(super) fn changelog(msgs: &[MessageView]) -> Vec<Changelog> {
+    let mut out: Vec<Changelog> = Vec::new();
+    let mut patches: Vec<&MessageView> = msgs
+        .iter()
+        .filter(|m| m.subject_info.is_patch_mail() && m.bot.is_none() && !m.body.is_empty())
+        .collect();
+    // Cover letters first (stable: patches keep their order).
+    patches.sort_by_key(|m| !is_cover(m));
+    for m in patches {
+        let cover = is_cover(m);
+        let version = m.subject_info.effective_version();
+        for v in analysis::changelog::extract(&m.body, cover, version) {
+            if out
+                .iter()
+                .any(|c| c.version == v.version && c.items == v.items)
+            {
+                continue;
+            }
+            out.push(Changelog {
+                version: v.version,
+                items: v.items,
+                message_id: m.message_id.clone(),
+                url: m.url.clone(),
+                cover_letter: cover,
+                part: match m.subject_info.part {
+                    Some((n, t)) if n > 0 => Some(format!("{n}/{t}")),
+                    _ => None,
+                },
+            });
+        }
+    }
+    out.sort_by_key(|c| std::cmp::Reverse(c.version));
+    out
+}
+
+/// A cover letter: `[PATCH 0/N]`.
+fn is_cover(m: &MessageView) -> bool {
+    matches!(m.subject_info.part, Some((0, _)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: u64, mid: &str, from: &str, subject: &str, parent: Option<&str>) -> Message {
+        let t = 1_646_611_200 + seq as i64 * 60;
+        Message {
+            id: seq as i64,
+            epoch: 0,
+            seq,
+            commit: format!("{seq:040x}"),
+            blob: format!("b{seq:039x}"),
+            message_id: mid.into(),
+            extra_message_ids: Vec::new(),
+            mid_synthetic: false,
+            date: Some(t),
+            date_offset: Some(0),
+            ds: t,
+            received: t,
+            commit_time: t,
+            from_name: from.split('@').next().unwrap().to_string(),
+            from_addr: from.into(),
+            subject: subject.into(),
+            in_reply_to: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            references: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            list_id: None,
+            size: 100,
+            problems: 0,
+            deleted_by: None,
+        }
+    }
+
+    #[test]
+    fn previous_review_lists_each_reviewer_before_anyones_second_reply() {
+        let mut u = vec![msg(0, "c@x", "alice@x", "[PATCH v2 0/3] widget", None)];
+        // Bob answers eleven times first, then Carol once; Alice (the
+        // author) answers too, and her patches are not replies.
+        for k in 1..=11 {
+            u.push(msg(
+                k,
+                &format!("b{k}@x"),
+                "bob@x",
+                "Re: [PATCH v2 0/3] widget",
+                Some("c@x"),
+            ));
+        }
+        u.push(msg(
+            12,
+            "a@x",
+            "alice@x",
+            "Re: [PATCH v2 0/3] widget",
+            Some("b1@x"),
+        ));
+        u.push(msg(
+            13,
+            "p1@x",
+            "alice@x",
+            "[PATCH v2 1/3] widget",
+            Some("c@x"),
+        ));
+        u.push(msg(
+            14,
+            "carol@x",
+            "carol@x",
+            "Re: [PATCH v2 1/3] widget",
+            Some("p1@x"),
+        ));
+        let threads = thread::build(&u);
+        assert_eq!(threads.threads.len(), 1);
+        let (listed, more) = previous_replies(&u, &threads.threads[0]);
+        let mids: Vec<&str> = listed.iter().map(|&i| u[i].message_id.as_str()).collect();
+        assert_eq!(listed.len(), MAX_PREVIOUS_REVIEW);
+        assert_eq!(more, 2, "12 replies by others, 10 listed");
+        assert!(mids.contains(&"carol@x"), "{mids:?}");
+        assert!(
+            !mids.contains(&"a@x") && !mids.contains(&"p1@x"),
+            "{mids:?}"
+        );
+        assert_eq!(mids[0], "b1@x", "time order");
+        assert_eq!(*mids.last().unwrap(), "carol@x", "time order");
+    }
+}
