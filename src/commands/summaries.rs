@@ -33,7 +33,21 @@ pub fn make(
             }
         };
     let outcome = summarize::summarize_with(digest, s, &store, replay, progress);
-    let (summaries, counts) = ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
+    let (summaries, counts, people) =
+        ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
+    let synthesis = outcome.model.as_ref().and_then(|model| {
+        let ask = super::synthesis::Ask {
+            digest,
+            summaries: &summaries,
+            settings: s,
+            model,
+            store: &store,
+            replay,
+            people: &people,
+            mode,
+        };
+        super::synthesis::highlights(&ask, progress)
+    });
     let mut notices = Vec::new();
     if let Some(n) = &outcome.notice {
         // An endpoint as given may carry user:password: never in a report.
@@ -80,6 +94,7 @@ pub fn make(
         info,
         notices,
         grounding: counts,
+        synthesis,
     })
 }
 
@@ -90,6 +105,8 @@ pub struct Made {
     pub notices: Vec<String>,
     /// Verdict counts; None with `--grounding off`.
     pub grounding: Option<GroundingCounts>,
+    /// The model's highlights, when a model made summaries.
+    pub synthesis: Option<crate::report::highlights::Synthesis>,
 }
 
 fn source_name(s: SummarySource) -> &'static str {
@@ -111,7 +128,7 @@ fn ground_all(
     mode: Mode,
     lang: &str,
     progress: &Progress,
-) -> (Vec<ThreadSummary>, Option<GroundingCounts>) {
+) -> (Vec<ThreadSummary>, Option<GroundingCounts>, KnownPeople) {
     let people = if mode == Mode::Off {
         KnownPeople::default()
     } else {
@@ -134,7 +151,7 @@ fn ground_all(
         .zip(&digest.threads)
         .map(|(x, t)| ground_one(x, t, mode, &people, lang, &mut counts))
         .collect();
-    (out, (mode != Mode::Off).then_some(counts))
+    (out, (mode != Mode::Off).then_some(counts), people)
 }
 
 /// The summary of one thread as the report shows it.
@@ -254,6 +271,14 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         let parts = s.get("parts").and_then(|p| p.as_u64()).unwrap_or(1) as u32;
         r.answers
             .insert(key.to_string(), (answer.to_string(), parts.max(1)));
+    }
+    // The model's highlights: their key cannot match a thread's.
+    let synthesis = |name: &str| {
+        j.pointer(&format!("/highlights_synthesis/{name}"))
+            .and_then(|v| v.as_str())
+    };
+    if let (Some(key), Some(text)) = (synthesis("cache_key"), synthesis("text")) {
+        r.answers.insert(key.to_string(), (text.to_string(), 1));
     }
     Ok(r)
 }

@@ -557,7 +557,7 @@ pub fn render(report: &Report) -> String {
     }
     o.push('\n');
     render_watched(&mut o, report);
-    o.push_str(&render_highlights(&report.highlights, d, &h.lang));
+    o.push_str(&render_highlights(report, l, &h.lang));
 
     // Overview
     let t = &d.totals;
@@ -780,17 +780,52 @@ fn render_thread(
 }
 
 /// The Markdown section (empty without highlights): each item with links
-/// to its threads (`[T3](#t-3)`, numbered as the report's threads).
-fn render_highlights(
-    items: &[super::highlights::Highlight],
-    d: &crate::digest::Digest,
-    lang: &str,
-) -> String {
+/// to its threads (`[T3](#t-3)`, numbered as the report's threads). The
+/// model's items keep their citations in place, as links, and a flagged
+/// item is marked; when the model's were not shown, a notice says why.
+fn render_highlights(report: &Report, l: &Labels, lang: &str) -> String {
+    let (items, d) = (&report.highlights, &report.digest);
     if items.is_empty() {
         return String::new();
     }
     let mut o = format!("## {}\n\n", super::highlights::heading(lang));
-    for h in items {
+    let synthesis = report.synthesis.as_ref();
+    if let Some(n) = synthesis.and_then(|s| s.notice.as_ref()) {
+        let _ = writeln!(o, "⚠️ {}\n", escape_inline(n));
+    }
+    let inline = synthesis.is_some_and(|s| s.items.is_some());
+    for (k, h) in items.iter().enumerate() {
+        if inline {
+            use crate::summarize::synthesis::{Segment, segments};
+            o.push_str("- ");
+            for seg in segments(&h.text) {
+                match seg {
+                    Segment::Text(t) => o.push_str(&escape_inline(t)),
+                    Segment::Cite(ns) => {
+                        let links: Vec<String> = ns
+                            .iter()
+                            .map(|&n| {
+                                if (1..=d.threads.len()).contains(&n) {
+                                    format!("[T{n}](#{})", anchor(n))
+                                } else {
+                                    format!("\\[T{n}\\]")
+                                }
+                            })
+                            .collect();
+                        o.push_str(&links.join(" "));
+                    }
+                }
+            }
+            let problems = synthesis.map(|s| s.problems_of(k)).unwrap_or_default();
+            if !problems.is_empty() {
+                let why = l
+                    .unverified
+                    .replace("{problems}", &problem_list(l, &problems, 3));
+                let _ = write!(o, " ⚠️ *({})*", escape_inline(&why));
+            }
+            o.push('\n');
+            continue;
+        }
         let links: Vec<String> = h
             .threads
             .iter()

@@ -191,6 +191,9 @@ pub struct Report {
     /// The report's highlights ([`highlights`]).
     #[serde(skip)]
     pub highlights: Vec<highlights::Highlight>,
+    /// The model's highlights, when a model made summaries.
+    #[serde(skip)]
+    pub synthesis: Option<highlights::Synthesis>,
     /// The threads that match the configured watch list, when there is one.
     #[serde(skip)]
     pub watched: Option<Vec<crate::watch::Watched>>,
@@ -207,6 +210,10 @@ struct ReportJson<'a> {
     epochs: &'a [crate::window::RangeOut],
     totals: &'a crate::digest::Totals,
     highlights: &'a [highlights::Highlight],
+    /// `model` or `facts`: where the highlights shown come from.
+    highlights_source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    highlights_synthesis: Option<&'a highlights::Synthesis>,
     threads: Vec<ThreadJson<'a>>,
     quality: &'a crate::digest::Quality,
 }
@@ -228,6 +235,8 @@ impl Report {
             epochs: &self.digest.epochs,
             totals: &self.digest.totals,
             highlights: &self.highlights,
+            highlights_source: highlights::source(self.synthesis.as_ref()),
+            highlights_synthesis: self.synthesis.as_ref(),
             threads: self
                 .digest
                 .threads
