@@ -29,13 +29,18 @@ pub struct Ask<'a> {
     pub mode: Mode,
 }
 
-/// The model's highlights, or None when no summary shown is the model's
-/// (nothing to synthesize: the highlights from facts stand alone).
+/// The model's highlights, or None when the model gave no thread an answer
+/// (every request failed: the server is not reachable, and the highlights
+/// from facts stand alone). Summaries the check rejected and unusable
+/// answers still show that the model answers.
 pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
-    let from_model = |s: &ThreadSummary| {
-        matches!(s.source.as_str(), "model" | "cache") && s.model_text.is_none()
+    let answered = |s: &ThreadSummary| {
+        matches!(s.source.as_str(), "model" | "cache")
+            || s.error
+                .as_deref()
+                .is_some_and(|e| e.contains("unusable answer"))
     };
-    if !a.summaries.iter().any(from_model) {
+    if !a.summaries.iter().any(answered) {
         return None;
     }
     let s = a.settings;

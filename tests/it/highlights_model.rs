@@ -281,7 +281,7 @@ fn replay_from_json_with_a_dead_server_reproduces_the_model_highlights() {
 }
 
 #[test]
-fn no_synthesis_without_model_summaries() {
+fn no_synthesis_without_a_model() {
     let (_r, b) = common::EpochBuilder::temp();
     b.add_dated(standard_mails());
     let data = synced(b.path());
@@ -302,4 +302,30 @@ fn no_synthesis_without_model_summaries() {
     assert_eq!(j["highlights_source"], "facts");
     assert!(j.get("highlights_synthesis").is_none());
     assert!(!j["highlights"].as_array().unwrap().is_empty());
+}
+
+fn uncited_summaries(user: &str) -> String {
+    if user.contains("THREAD SUMMARIES") {
+        good(user)
+    } else {
+        "People talked about it at length. Nobody said which mail.\nIt went on for a while."
+            .to_string()
+    }
+}
+
+#[test]
+fn rejected_thread_summaries_still_get_model_highlights() {
+    let (_r, b) = common::EpochBuilder::temp();
+    b.add_dated(standard_mails());
+    let llm = FakeLlm::start_answering(Api::OpenAi, Arc::new(uncited_summaries));
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let (j, _, _) = read(&report(data.path(), out.path(), &llm.url(), &[]));
+    let n = j["threads"].as_array().unwrap().len();
+    assert_eq!(j["report"]["grounding"]["rejected"], n, "{}", j["report"]);
+    assert_eq!(
+        j["highlights_source"], "model",
+        "{}",
+        j["highlights_synthesis"]
+    );
 }
