@@ -329,3 +329,33 @@ fn rejected_thread_summaries_still_get_model_highlights() {
         j["highlights_synthesis"]
     );
 }
+
+fn one_foreign_identifier(user: &str) -> String {
+    let w = t_of(user, "lazy widgets");
+    format!(
+        "{}\n- The series also renames widget_frobnicate() [T{w}].",
+        good(user)
+    )
+}
+
+#[test]
+fn a_flagged_synthesis_is_shown_with_the_item_marked() {
+    let (_r, b) = common::EpochBuilder::temp();
+    b.add_dated(standard_mails());
+    let llm = model(one_foreign_identifier);
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let (j, md, _) = read(&report(data.path(), out.path(), &llm.url(), &[]));
+    let syn = &j["highlights_synthesis"];
+    assert_eq!(syn["grounding"]["verdict"], "flagged", "{syn}");
+    assert_eq!(j["highlights_source"], "model");
+    assert_eq!(j["highlights"].as_array().unwrap().len(), 4);
+    let line = md
+        .lines()
+        .find(|l| l.contains("widget\\_frobnicate()"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        line.contains("⚠️ *(unverified: identifier not in the thread “widget\\_frobnicate()”)*"),
+        "{line}"
+    );
+}
