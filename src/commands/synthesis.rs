@@ -87,6 +87,14 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
         out.notice = Some(n);
         return Some(out);
     };
+    if synthesis::echoes(&text, &request) {
+        let why = "unusable answer: it repeats the prompt instead of synthesizing it";
+        let n = synthesis::notice(lang, Some(why), &[]);
+        progress.note(&n);
+        out.error = Some(why.to_string());
+        out.notice = Some(n);
+        return Some(out);
+    }
     let checked = synthesis::check(&text, &a.digest.threads, a.people, a.mode);
     if a.mode != Mode::Off {
         out.grounding = Some(checked.grounding.clone());
@@ -101,6 +109,7 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
         checked
             .items
             .into_iter()
+            .take(synthesis::MAX_ITEMS)
             .map(|it| Highlight {
                 text: it.text,
                 threads: it

@@ -157,8 +157,8 @@ pub fn key(p: &KeyParts<'_>, r: &Request) -> String {
 }
 
 /// The items of an answer: its lines without list markers, blank lines,
-/// headings and lines that only introduce the list ("Highlights:"); at most
-/// [`MAX_ITEMS`].
+/// headings and lines that only introduce the list ("Highlights:"). All
+/// of them are checked; at most [`MAX_ITEMS`] are shown.
 pub fn items(answer: &str) -> Vec<String> {
     static MARKER: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^\s*(?:[-*•·]|\d{1,2}[.)、])\s+").unwrap());
@@ -167,8 +167,21 @@ pub fn items(answer: &str) -> Vec<String> {
         .map(|l| MARKER.replace(l, "").trim().to_string())
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter(|l| !(l.ends_with(':') || l.ends_with('：')) || !t_citations(l).is_empty())
-        .take(MAX_ITEMS)
         .collect()
+}
+
+/// The answer repeats the request instead of synthesizing it: an item is
+/// one of its `[Tn] subject` lines, or the data markers or a line of the
+/// system prompt are in it (small models do that).
+pub fn echoes(answer: &str, r: &Request) -> bool {
+    let heads: HashSet<&str> = r
+        .user
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("[T"))
+        .collect();
+    items(answer).iter().any(|i| heads.contains(i.as_str()))
+        || super::sanitize::echoes_prompt(answer, &r.system)
 }
 
 /// A `[T3]` / `[T2, T5]` citation: byte range and the numbers.
@@ -381,7 +394,7 @@ mod tests {
         let a = "Highlights:\n\n- one [T1]\n* two [T2]\n3. three [T3]\n# Heading\n• four\n";
         assert_eq!(items(a), ["one [T1]", "two [T2]", "three [T3]", "four"]);
         let many: String = (1..=10).map(|i| format!("- item {i} [T1]\n")).collect();
-        assert_eq!(items(&many).len(), MAX_ITEMS);
+        assert_eq!(items(&many).len(), 10);
     }
 
     #[test]
@@ -423,6 +436,13 @@ mod tests {
             ..p.clone()
         };
         assert_ne!(k, key(&q, &r));
+    }
+
+    #[test]
+    fn an_answer_made_of_the_prompts_thread_lines_is_an_echo() {
+        let r = request(&[("KVM: fix", "Topic: a fix [#1].")], "en", 8192, 800);
+        assert!(echoes("The summary is:\n\n[T1] KVM: fix\n", &r));
+        assert!(!echoes("- A fix was posted [T1].\n", &r));
     }
 
     #[test]

@@ -359,3 +359,43 @@ fn a_flagged_synthesis_is_shown_with_the_item_marked() {
         "{line}"
     );
 }
+
+/// What SmolLM2 answered on kvmarm 2022-03-08: the prompt's thread lines
+/// again, with thread numbers past the report's.
+fn echo_of_the_prompt(user: &str) -> String {
+    let heads: Vec<&str> = user.lines().filter(|l| l.starts_with("[T")).collect();
+    format!("The summary of the report is:\n\n{}", heads.join("\n\n"))
+}
+
+fn past_the_seventh_item(user: &str) -> String {
+    let w = t_of(user, "lazy widgets");
+    let more: String = (0..5)
+        .map(|_| format!("\n- The lazy widgets series was discussed [T{w}]."))
+        .collect();
+    format!("{}{more}\n- A mystery series was merged [T99].", good(user))
+}
+
+#[test]
+fn an_echo_of_the_prompt_or_a_bad_citation_past_the_seventh_item_gives_way_to_facts() {
+    for (synthesis, expect) in [
+        (
+            echo_of_the_prompt as fn(&str) -> String,
+            "repeats the prompt",
+        ),
+        (past_the_seventh_item, "T99"),
+    ] {
+        let (_r, b) = common::EpochBuilder::temp();
+        b.add_dated(standard_mails());
+        let llm = model(synthesis);
+        let data = synced(b.path());
+        let out = tempfile::tempdir().unwrap();
+        let (j, md, _) = read(&report(data.path(), out.path(), &llm.url(), &[]));
+        assert_eq!(
+            j["highlights_source"], "facts",
+            "{}",
+            j["highlights_synthesis"]
+        );
+        let section = &md[md.find("## Highlights").unwrap()..md.find("Overview").unwrap()];
+        assert!(section.contains(expect), "{section}");
+    }
+}
