@@ -277,8 +277,18 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         j.pointer(&format!("/highlights_synthesis/{name}"))
             .and_then(|v| v.as_str())
     };
-    if let (Some(key), Some(text)) = (synthesis("cache_key"), synthesis("text")) {
-        r.answers.insert(key.to_string(), (text.to_string(), 1));
+    match (
+        synthesis("cache_key"),
+        synthesis("text"),
+        synthesis("error"),
+    ) {
+        (Some(key), Some(text), _) => {
+            r.answers.insert(key.to_string(), (text.to_string(), 1));
+        }
+        (Some(key), None, Some(e)) if e.contains("unusable answer") => {
+            r.failures.insert(key.to_string(), e.to_string());
+        }
+        _ => {}
     }
     Ok(r)
 }

@@ -146,6 +146,13 @@ fn answer(
     if let Some((text, _)) = a.replay.iter().find_map(|r| r.answers.get(key)) {
         return found(text.clone());
     }
+    if let Some(e) = a.replay.iter().find_map(|r| r.failures.get(key)) {
+        return Answer {
+            source: "unavailable",
+            text: None,
+            error: Some(e.clone()),
+        };
+    }
     let cache = Cache::open(a.store).map_err(|e| progress.note(&e)).ok();
     if let Some(c) = &cache
         && !a.settings.refresh

@@ -299,6 +299,9 @@ pub struct Replay {
     pub endpoint: String,
     /// Cache key → (answer, parts).
     pub answers: std::collections::HashMap<String, (String, u32)>,
+    /// Cache key → the error of an unusable answer (the report's highlights:
+    /// the same request gets the same answer, so the same error).
+    pub failures: std::collections::HashMap<String, String>,
 }
 
 /// The model that made (or would have made) the summaries.

@@ -240,9 +240,15 @@ fn a_synthesis_citing_a_missing_thread_or_a_foreign_person_gives_way_to_facts() 
     }
 }
 
+/// An answer the model client refuses (it repeats the data markers): no
+/// text to keep, only the error.
+fn unusable(_: &str) -> String {
+    "<<<BEGIN DATA 0123456789>>>\n[T1] something".to_string()
+}
+
 #[test]
 fn replay_from_json_with_a_dead_server_reproduces_the_model_highlights() {
-    for synthesis in [good as fn(&str) -> String, cites_a_missing_thread] {
+    for synthesis in [good as fn(&str) -> String, cites_a_missing_thread, unusable] {
         let (_r, b) = common::EpochBuilder::temp();
         b.add_dated(standard_mails());
         let llm = model(synthesis);
@@ -275,7 +281,12 @@ fn replay_from_json_with_a_dead_server_reproduces_the_model_highlights() {
         assert_eq!(md1, md2);
         assert_eq!(j2["highlights"], j["highlights"]);
         assert_eq!(j2["highlights_source"], j["highlights_source"]);
-        assert_eq!(j2["highlights_synthesis"]["source"], "cache");
+        // An answer is replayed as from the cache; an unusable one as it was.
+        let replayed = match j["highlights_synthesis"]["source"].as_str() {
+            Some("unavailable") => "unavailable",
+            _ => "cache",
+        };
+        assert_eq!(j2["highlights_synthesis"]["source"], replayed);
         assert_eq!(llm.chats(), chats);
     }
 }
