@@ -779,6 +779,20 @@ fn render_thread(
     o.push('\n');
 }
 
+/// Inline text that opens a list item: a leading `-`, `+`, `=` or `1.`
+/// escaped, so that it cannot start a rule, a nested list or a heading.
+fn not_a_block(s: &str) -> String {
+    let t = s.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    if t.starts_with(['-', '+', '=']) {
+        format!("\\{t}")
+    } else if digits > 0 && t[digits..].starts_with(['.', ')']) {
+        format!("{}\\{}", &t[..digits], &t[digits..])
+    } else {
+        t.to_string()
+    }
+}
+
 /// The Markdown section (empty without highlights): each item with links
 /// to its threads (`[T3](#t-3)`, numbered as the report's threads). The
 /// model's items keep their citations in place, as links, and a flagged
@@ -798,8 +812,9 @@ fn render_highlights(report: &Report, l: &Labels, lang: &str) -> String {
         if inline {
             use crate::summarize::synthesis::{Segment, segments};
             o.push_str("- ");
-            for seg in segments(&h.text) {
+            for (k, seg) in segments(&h.text).into_iter().enumerate() {
                 match seg {
+                    Segment::Text(t) if k == 0 => o.push_str(&not_a_block(&escape_inline(t))),
                     Segment::Text(t) => o.push_str(&escape_inline(t)),
                     Segment::Cite(ns) => {
                         let links: Vec<String> = ns
@@ -871,6 +886,17 @@ mod tests {
         assert!(!html.contains("<blockquote"), "{html}");
         assert!(html.contains("<li>item one</li>"), "{html}");
         assert!(html.contains("<ol>"), "{html}");
+    }
+
+    #[test]
+    fn a_highlight_cannot_open_a_block() {
+        for t in ["---", "- - -", "===", "+ x", "1. x", "2) y"] {
+            let md = format!("- {}\n", not_a_block(&escape_inline(t)));
+            let html = crate::report::html::markdown_to_html(&md);
+            assert!(!html.contains("<hr"), "{t}: {html}");
+            assert_eq!(html.matches("<li>").count(), 1, "{t}: {html}");
+            assert!(!html.contains("<ol"), "{t}: {html}");
+        }
     }
 
     #[test]
