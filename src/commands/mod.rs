@@ -8,6 +8,7 @@ pub mod report;
 pub mod stats;
 pub mod summaries;
 pub mod sync;
+pub mod synthesis;
 pub mod threads;
 
 use chrono_tz::Tz;

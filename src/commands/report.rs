@@ -245,6 +245,7 @@ fn build(
         info: summarizer,
         notices: more,
         grounding,
+        synthesis,
     } = super::summaries::make(
         archive,
         &digest,
@@ -271,13 +272,18 @@ fn build(
     let authors = crate::report::highlights::series_authors(&digest);
     let seen = archive.addresses_seen_before(&authors, window.field, window.start)?;
     let newcomers = authors.into_iter().filter(|a| !seen.contains(a)).collect();
-    let highlights = crate::report::highlights::build(&digest, &newcomers, lang.as_str());
+    // The model's highlights when they passed the check, else from facts.
+    let highlights = match synthesis.as_ref().and_then(|s| s.items.clone()) {
+        Some(items) => items,
+        None => crate::report::highlights::build(&digest, &newcomers, lang.as_str()),
+    };
     Ok((
         Report {
             report: header,
             digest,
             summaries,
             highlights,
+            synthesis,
             watched,
             activity,
             only_watched: plan.only_watched,

@@ -33,7 +33,21 @@ pub fn make(
             }
         };
     let outcome = summarize::summarize_with(digest, s, &store, replay, progress);
-    let (summaries, counts) = ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
+    let (summaries, counts, people) =
+        ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
+    let synthesis = outcome.model.as_ref().and_then(|model| {
+        let ask = super::synthesis::Ask {
+            digest,
+            summaries: &summaries,
+            settings: s,
+            model,
+            store: &store,
+            replay,
+            people: &people,
+            mode,
+        };
+        super::synthesis::highlights(&ask, progress)
+    });
     // Remembered for later windows' rolling summaries, but not a model
     // answer the grounding check rejected.
     let rejected: Vec<bool> = summaries.iter().map(|x| x.model_text.is_some()).collect();
@@ -86,6 +100,7 @@ pub fn make(
         info,
         notices,
         grounding: counts,
+        synthesis,
     })
 }
 
@@ -96,6 +111,8 @@ pub struct Made {
     pub notices: Vec<String>,
     /// Verdict counts; None with `--grounding off`.
     pub grounding: Option<GroundingCounts>,
+    /// The model's highlights, when a model made summaries.
+    pub synthesis: Option<crate::report::highlights::Synthesis>,
 }
 
 fn source_name(s: SummarySource) -> &'static str {
@@ -117,7 +134,7 @@ fn ground_all(
     mode: Mode,
     lang: &str,
     progress: &Progress,
-) -> (Vec<ThreadSummary>, Option<GroundingCounts>) {
+) -> (Vec<ThreadSummary>, Option<GroundingCounts>, KnownPeople) {
     let people = if mode == Mode::Off {
         KnownPeople::default()
     } else {
@@ -140,7 +157,7 @@ fn ground_all(
         .zip(&digest.threads)
         .map(|(x, t)| ground_one(x, t, mode, &people, lang, &mut counts))
         .collect();
-    (out, (mode != Mode::Off).then_some(counts))
+    (out, (mode != Mode::Off).then_some(counts), people)
 }
 
 /// The summary of one thread as the report shows it.
@@ -269,6 +286,24 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
                 .map_err(|e| bad(&format!("thread {id}: summary.history_summary: {e}")))?;
             r.earlier.entry(id.to_string()).or_default().push(e);
         }
+    }
+    // The model's highlights: their key cannot match a thread's.
+    let synthesis = |name: &str| {
+        j.pointer(&format!("/highlights_synthesis/{name}"))
+            .and_then(|v| v.as_str())
+    };
+    match (
+        synthesis("cache_key"),
+        synthesis("text"),
+        synthesis("error"),
+    ) {
+        (Some(key), Some(text), _) => {
+            r.answers.insert(key.to_string(), (text.to_string(), 1));
+        }
+        (Some(key), None, Some(e)) if e.contains("unusable answer") => {
+            r.failures.insert(key.to_string(), e.to_string());
+        }
+        _ => {}
     }
     Ok(r)
 }

@@ -26,6 +26,55 @@ pub struct Highlight {
     pub threads: Vec<String>,
 }
 
+/// The model's highlights, a synthesis of the thread summaries
+/// ([`crate::summarize::synthesis`]), as the JSON records them
+/// (`highlights_synthesis`): shown instead of the highlights from facts
+/// when the grounding check passes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Synthesis {
+    /// `model` (asked in this run), `cache` (the summary store or
+    /// `--summaries-from`) or `unavailable` (no usable answer).
+    pub source: String,
+    /// The model's answer as it came (what `--summaries-from` replays).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Why there is no answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The check of the answer (items as statements); absent with
+    /// `--grounding off`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<crate::summarize::grounding::Grounding>,
+    pub cache_key: String,
+    /// Why the highlights shown are the ones from facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// The items shown, when the synthesis passed.
+    #[serde(skip)]
+    pub items: Option<Vec<Highlight>>,
+}
+
+impl Synthesis {
+    /// Problems of item `i` (for marks after a flagged item).
+    pub fn problems_of(&self, i: usize) -> Vec<crate::summarize::grounding::Problem> {
+        self.grounding
+            .iter()
+            .flat_map(|g| &g.problems)
+            .filter(|p| p.statement == Some(i))
+            .cloned()
+            .collect()
+    }
+}
+
+/// `model` when the synthesis is shown, else `facts`.
+pub fn source(s: Option<&Synthesis>) -> &'static str {
+    if s.is_some_and(|s| s.items.is_some()) {
+        "model"
+    } else {
+        "facts"
+    }
+}
+
 /// Most items shown.
 pub const MAX: usize = 7;
 /// Busiest discussions are added until there are this many items.

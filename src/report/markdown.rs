@@ -511,7 +511,7 @@ pub fn render(report: &Report) -> String {
     }
     o.push('\n');
     render_watched(&mut o, report);
-    o.push_str(&render_highlights(&report.highlights, d, &h.lang));
+    o.push_str(&render_highlights(report, l, &h.lang));
 
     // Overview
     let t = &d.totals;
@@ -722,18 +722,68 @@ fn render_thread(
     super::maillist::render(o, l, lang, tz, n, th);
 }
 
+/// Inline text that opens a list item: a leading `-`, `+`, `=` or `1.`
+/// escaped, so that it cannot start a rule, a nested list or a heading.
+fn not_a_block(s: &str) -> String {
+    let t = s.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    if t.starts_with(['-', '+', '=']) {
+        format!("\\{t}")
+    } else if digits > 0 && t[digits..].starts_with(['.', ')']) {
+        format!("{}\\{}", &t[..digits], &t[digits..])
+    } else {
+        t.to_string()
+    }
+}
+
 /// The Markdown section (empty without highlights): each item with links
-/// to its threads (`[T3](#t-3)`, numbered as the report's threads).
-fn render_highlights(
-    items: &[super::highlights::Highlight],
-    d: &crate::digest::Digest,
-    lang: &str,
-) -> String {
+/// to its threads (`[T3](#t-3)`, numbered as the report's threads). The
+/// model's items keep their citations in place, as links, and a flagged
+/// item is marked; when the model's were not shown, a notice says why.
+fn render_highlights(report: &Report, l: &Labels, lang: &str) -> String {
+    let (items, d) = (&report.highlights, &report.digest);
     if items.is_empty() {
         return String::new();
     }
     let mut o = format!("## {}\n\n", super::highlights::heading(lang));
-    for h in items {
+    let synthesis = report.synthesis.as_ref();
+    if let Some(n) = synthesis.and_then(|s| s.notice.as_ref()) {
+        let _ = writeln!(o, "{WARN} {}\n", escape_inline(n));
+    }
+    let inline = synthesis.is_some_and(|s| s.items.is_some());
+    for (k, h) in items.iter().enumerate() {
+        if inline {
+            use crate::summarize::synthesis::{Segment, segments};
+            o.push_str("- ");
+            for (k, seg) in segments(&h.text).into_iter().enumerate() {
+                match seg {
+                    Segment::Text(t) if k == 0 => o.push_str(&not_a_block(&escape_inline(t))),
+                    Segment::Text(t) => o.push_str(&escape_inline(t)),
+                    Segment::Cite(ns) => {
+                        let links: Vec<String> = ns
+                            .iter()
+                            .map(|&n| {
+                                if (1..=d.threads.len()).contains(&n) {
+                                    format!("[T{n}](#{})", anchor(n))
+                                } else {
+                                    format!("\\[T{n}\\]")
+                                }
+                            })
+                            .collect();
+                        o.push_str(&links.join(" "));
+                    }
+                }
+            }
+            let problems = synthesis.map(|s| s.problems_of(k)).unwrap_or_default();
+            if !problems.is_empty() {
+                let why = l
+                    .unverified
+                    .replace("{problems}", &problem_list(l, &problems, 3));
+                let _ = write!(o, " {WARN} *({})*", escape_inline(&why));
+            }
+            o.push('\n');
+            continue;
+        }
         let links: Vec<String> = h
             .threads
             .iter()
@@ -779,6 +829,17 @@ mod tests {
         assert!(!html.contains("<blockquote"), "{html}");
         assert!(html.contains("<li>item one</li>"), "{html}");
         assert!(html.contains("<ol>"), "{html}");
+    }
+
+    #[test]
+    fn a_highlight_cannot_open_a_block() {
+        for t in ["---", "- - -", "===", "+ x", "1. x", "2) y"] {
+            let md = format!("- {}\n", not_a_block(&escape_inline(t)));
+            let html = crate::report::html::markdown_to_html(&md);
+            assert!(!html.contains("<hr"), "{t}: {html}");
+            assert_eq!(html.matches("<li>").count(), 1, "{t}: {html}");
+            assert!(!html.contains("<ol"), "{t}: {html}");
+        }
     }
 
     #[test]

@@ -201,6 +201,9 @@ pub struct Report {
     /// The report's highlights ([`highlights`]).
     #[serde(skip)]
     pub highlights: Vec<highlights::Highlight>,
+    /// The model's highlights, when a model made summaries.
+    #[serde(skip)]
+    pub synthesis: Option<highlights::Synthesis>,
     /// The threads that match the configured watch list, when there is one.
     #[serde(skip)]
     pub watched: Option<Vec<crate::watch::Watched>>,
@@ -227,6 +230,10 @@ struct ReportJson<'a> {
     highlights: &'a [highlights::Highlight],
     /// Per person, what they did in the window ([`people`]).
     people: Vec<crate::analysis::activity::PersonActivity>,
+    /// `model` or `facts`: where the highlights shown come from.
+    highlights_source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    highlights_synthesis: Option<&'a highlights::Synthesis>,
     threads: Vec<ThreadJson<'a>>,
     quality: &'a crate::digest::Quality,
 }
@@ -250,6 +257,8 @@ impl Report {
             activity: &self.activity,
             highlights: &self.highlights,
             people: people::of_digest(&self.digest),
+            highlights_source: highlights::source(self.synthesis.as_ref()),
+            highlights_synthesis: self.synthesis.as_ref(),
             threads: self
                 .digest
                 .threads

@@ -602,6 +602,24 @@ impl ThreadMaterial {
     /// Material of a thread of a digest: the facts given to the model,
     /// every subject and body, and its people.
     pub fn of_thread(t: &ThreadView) -> ThreadMaterial {
+        let (texts, names) = Self::pieces(t);
+        ThreadMaterial::new(t.messages.len(), &texts, &names)
+    }
+
+    /// Material of several threads together (what a highlight citing them
+    /// may rest on); `mails`: the valid `[#n]` citations (0: none).
+    pub fn of_threads(ts: &[&ThreadView], mails: usize) -> ThreadMaterial {
+        let (mut texts, mut names) = (Vec::new(), Vec::new());
+        for t in ts {
+            let (x, n) = Self::pieces(t);
+            texts.extend(x);
+            names.extend(n);
+        }
+        ThreadMaterial::new(mails, &texts, &names)
+    }
+
+    /// A thread's texts (facts, subjects, bodies) and people's names.
+    fn pieces(t: &ThreadView) -> (Vec<String>, Vec<String>) {
         let mut texts: Vec<String> = vec![super::prompt::facts(t)];
         let s = &t.series.facts;
         let mut extra = Vec::new();
@@ -655,7 +673,7 @@ impl ThreadMaterial {
             names.push(p.from.clone());
             names.push(p.email.clone());
         }
-        ThreadMaterial::new(t.messages.len(), &texts, &names)
+        (texts, names)
     }
 
     fn is_participant(&self, tokens: &[String]) -> bool {

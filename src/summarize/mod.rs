@@ -40,6 +40,7 @@ pub mod openai;
 pub mod prompt;
 pub mod rolling;
 pub mod sanitize;
+pub mod synthesis;
 
 use std::fmt;
 use std::future::Future;
@@ -312,6 +313,9 @@ pub struct Replay {
     /// Thread id → the earlier summaries its prompts carried (rolling
     /// summaries), so that the same prompt and key are made again.
     pub earlier: std::collections::HashMap<String, Vec<rolling::Earlier>>,
+    /// Cache key → the error of an unusable answer (the report's highlights:
+    /// the same request gets the same answer, so the same error).
+    pub failures: std::collections::HashMap<String, String>,
 }
 
 /// The model that made (or would have made) the summaries.
@@ -1567,6 +1571,48 @@ fn run(
         out.notice = Some(notice_failed(lang, out.failed, n, first));
     }
     out
+}
+
+/// One request besides the thread summaries (the report's highlights, see
+/// [`synthesis`]): to the configured servers with the run's timeout,
+/// retries and failover, naming `model` (the probed name). The error says
+/// whether the model answered unusably (`true`: remember it) or the
+/// request failed.
+pub fn ask_model(
+    settings: &Settings,
+    model: &str,
+    system: &str,
+    user: &str,
+) -> Result<String, (bool, String)> {
+    let failed = |e: CallError| (false, e.to_string());
+    let rt = Rt::new().map_err(failed)?;
+    let servers = make_servers(settings).map_err(failed)?;
+    let n = servers.len();
+    let shared = Shared {
+        servers,
+        jobs: 1,
+        slots: std::sync::Mutex::new(vec![Slot::default(); n]),
+        freed: tokio::sync::Notify::new(),
+        turn: AtomicUsize::new(0),
+        model: model.to_string(),
+        lang: norm_lang(&settings.lang),
+        budget: budget_for(settings, None),
+        timeout: settings.timeout,
+        retries: settings.retries,
+        backoff: settings.backoff,
+        requests: AtomicUsize::new(0),
+        tokens_estimated: AtomicUsize::new(0),
+        tokens_reported: AtomicUsize::new(0),
+        dead: AtomicBool::new(false),
+    };
+    let req = Request {
+        system: system.to_string(),
+        user: user.to_string(),
+        tokens: prompt::request_tokens(system, user),
+        step: prompt::Step::Single,
+    };
+    rt.block_on(shared.call(&req))
+        .map_err(|e| (matches!(e, Failure::Unusable(_)), e.to_string()))
 }
 
 /// The request budget: the configured context, or the model's own when it

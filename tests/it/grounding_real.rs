@@ -175,3 +175,46 @@ fn extractive_summaries_of_a_real_week_are_grounded() {
         }
     }
 }
+
+/// The false alarms of the check on the extractive summaries of every week
+/// of 2022 (`cargo test --test it grounding_real::extractive_false_alarms
+/// -- --ignored --nocapture`): problems by kind and language, printed. The
+/// extractive text cites only mails the thread has, so a `citation`
+/// problem is a bug.
+#[test]
+#[ignore = "measurement: every week of 2022 of the real corpus (minutes)"]
+fn extractive_false_alarms_over_every_week_of_2022() {
+    let Some((_data, archive, _)) = week() else {
+        return;
+    };
+    let people = KnownPeople::from_names(archive.sender_names().unwrap()).with_well_known();
+    let mut by_kind: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    let (mut summaries, mut flagged, mut problems) = (0, 0, 0);
+    for w in 1..=52 {
+        let spec = window::parse_week(&format!("2022-W{w:02}")).unwrap();
+        let win = window::resolve(&spec, chrono_tz::Tz::UTC, TimeField::Received, 0);
+        let d = digest::build(&archive, &win, &digest::Options::for_list("kvmarm")).unwrap();
+        for t in &d.threads {
+            let m = ThreadMaterial::of_thread(t);
+            for lang in ["en", "zh"] {
+                let text = lore_digest::summarize::extractive(t, lang);
+                let c = grounding::check(&text, &m, &people, Mode::Mark);
+                summaries += 1;
+                if !c.grounding.problems.is_empty() {
+                    flagged += 1;
+                }
+                for p in &c.grounding.problems {
+                    problems += 1;
+                    *by_kind.entry((lang, p.kind.as_str())).or_default() += 1;
+                    if p.kind != ProblemKind::Uncited {
+                        eprintln!("{lang} {} {:?}: {}", p.kind.as_str(), p.text, t.subject);
+                    }
+                    assert_ne!(p.kind, ProblemKind::Citation, "{}: {text}", t.subject);
+                }
+            }
+        }
+    }
+    eprintln!(
+        "2022: {summaries} extractive summaries (en+zh), {flagged} with a problem, {problems} problems: {by_kind:?}"
+    );
+}

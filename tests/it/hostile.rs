@@ -1176,7 +1176,11 @@ fn hostile_model_output_cannot_change_the_report() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(prompts(&server).len(), 3, "one request per thread");
+    let (threads, highlights): (Vec<String>, Vec<String>) = prompts(&server)
+        .into_iter()
+        .partition(|p| !p.contains("THREAD SUMMARIES"));
+    assert_eq!(threads.len(), 3, "one request per thread");
+    assert_eq!(highlights.len(), 1, "and one for the highlights");
     let f = read_report(&r1);
     for t in f.json["threads"].as_array().unwrap() {
         assert_eq!(t["summary"]["source"], "model", "{}", t["summary"]);
@@ -1321,7 +1325,11 @@ fn hostile_model_output_cannot_change_the_report() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let prompts = prompts(&selective);
+    // The thread requests (the highlights request comes after them).
+    let prompts: Vec<String> = prompts(&selective)
+        .into_iter()
+        .filter(|p| !p.contains("THREAD SUMMARIES"))
+        .collect();
     assert_eq!(prompts.len(), 3);
     let injected: Vec<&String> = prompts.iter().filter(|p| p.contains(INJECTION)).collect();
     assert_eq!(

@@ -17,6 +17,7 @@ mod feed_watch;
 mod fuzz_regressions;
 mod grounding_real;
 mod grounding_report;
+mod highlights_model;
 mod highlights_report;
 mod hostile;
 mod net_errors;

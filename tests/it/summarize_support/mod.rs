@@ -304,10 +304,17 @@ fn respond_stream(conn: &mut TcpStream, lines: &[Value]) -> std::io::Result<()> 
 
 /// What the fake model answers for a prompt: a correct, cited summary, or
 /// one with a planted error when the thread's subject carries a `GROUND-…`
-/// marker (see [`planted_error`]).
-fn answer_for(user: &str) -> String {
+/// marker (see [`planted_error`]); for the report's highlights, two items
+/// citing the first threads.
+pub fn answer_for(user: &str) -> String {
     let subject = subject_of(user);
-    if user.contains("NOTES ON ") {
+    if user.contains("THREAD SUMMARIES") {
+        let mut a = "- The participants discussed the first thread [T1].".to_string();
+        if user.contains("\n[T2] ") {
+            a.push_str("\n- Work went on in the second thread [T2].");
+        }
+        a
+    } else if user.contains("NOTES ON ") {
         format!(
             "Topic: merged summary of {subject} [#1].\nEarlier discussion: from the notes [#1].\nThis window: from the notes [#2].\nOpen questions and outcome: none stated."
         )
