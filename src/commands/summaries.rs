@@ -268,6 +268,13 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         let Some(key) = s.get("cache_key").and_then(|k| k.as_str()) else {
             continue;
         };
+        if s.get("source").and_then(|v| v.as_str()) == Some("unavailable") {
+            // An unusable answer: the same request gets the same failure.
+            if let Some(e) = s.get("error").and_then(|v| v.as_str()) {
+                r.failures.insert(key.to_string(), e.to_string());
+            }
+            continue;
+        }
         let answer = s
             .get("model_text")
             .or_else(|| s.get("text"))

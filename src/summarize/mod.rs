@@ -445,17 +445,27 @@ struct ReplayHit {
     parts: u32,
     /// The HISTORY SUMMARY its prompt carried.
     earlier: Option<rolling::Earlier>,
+    /// The answer was unusable: why (then `text` is empty), as the
+    /// replayed report showed it.
+    failure: Option<String>,
 }
 
 impl ReplayHit {
-    fn summary(self) -> Summary {
-        Summary {
-            text: self.text,
-            source: SummarySource::Cache,
-            error: None,
-            parts: self.parts,
-            key: Some(self.key),
-            earlier: self.earlier,
+    fn summary(self, t: &ThreadView, lang: &str) -> Summary {
+        match self.failure {
+            Some(err) => Summary {
+                key: Some(self.key),
+                earlier: self.earlier,
+                ..unavailable(t, lang, &err)
+            },
+            None => Summary {
+                text: self.text,
+                source: SummarySource::Cache,
+                error: None,
+                parts: self.parts,
+                key: Some(self.key),
+                earlier: self.earlier,
+            },
         }
     }
 }
@@ -492,12 +502,23 @@ fn replay_hit(
         let budget = budget_for(settings, r.context_length);
         candidates.iter().find_map(|earlier| {
             let (_, key) = plan_and_key(t, settings, &base, budget, *earlier);
-            r.answers.get(&key).map(|(text, parts)| ReplayHit {
+            if let Some((text, parts)) = r.answers.get(&key) {
+                return Some(ReplayHit {
+                    source: i,
+                    key,
+                    text: text.clone(),
+                    parts: *parts,
+                    earlier: earlier.cloned(),
+                    failure: None,
+                });
+            }
+            r.failures.get(&key).map(|err| ReplayHit {
                 source: i,
                 key,
-                text: text.clone(),
-                parts: *parts,
+                text: String::new(),
+                parts: 0,
                 earlier: earlier.cloned(),
+                failure: Some(err.clone()),
             })
         })
     })
@@ -1210,11 +1231,17 @@ fn run(
             },
         ));
         out.cache_hits = n;
+        out.failed = replayed
+            .iter()
+            .flatten()
+            .filter(|h| h.failure.is_some())
+            .count();
         out.summaries = replayed
             .into_iter()
-            .flatten()
-            .map(ReplayHit::summary)
+            .zip(threads)
+            .filter_map(|(h, t)| h.map(|h| h.summary(t, lang)))
             .collect();
+        out.notice = failed_notice(&out, lang, n);
         bar.inc(n as u64);
         return out;
     }
@@ -1257,7 +1284,10 @@ fn run(
                 if let Some(h) = r {
                     replay_used.get_or_insert(h.source);
                     out.cache_hits += 1;
-                    out.summaries.push(h.clone().summary());
+                    if h.failure.is_some() {
+                        out.failed += 1;
+                    }
+                    out.summaries.push(h.clone().summary(t, lang));
                     bar.inc(1);
                     continue;
                 }
@@ -1321,6 +1351,9 @@ fn run(
             }
             if out.cache_hits < n {
                 out.notice = Some(notice_unreachable(settings, lang, &err, fallback));
+            } else {
+                // Every thread answered by earlier reports, failures too.
+                out.notice = failed_notice(&out, lang, n);
             }
             return out;
         }
@@ -1387,17 +1420,24 @@ fn run(
                     }
                 }
                 candidates.into_iter().find_map(|(e, k)| {
-                    replay
-                        .iter()
-                        .find_map(|r| r.answers.get(&k))
-                        .map(|(text, parts)| Summary {
+                    if let Some((text, parts)) = replay.iter().find_map(|r| r.answers.get(&k)) {
+                        return Some(Summary {
                             text: text.clone(),
                             source: SummarySource::Cache,
                             error: None,
                             parts: *parts,
                             key: Some(k),
                             earlier: e,
-                        })
+                        });
+                    }
+                    replay.iter().find_map(|r| r.failures.get(&k)).map(|err| {
+                        out.failed += 1;
+                        Summary {
+                            key: Some(k.clone()),
+                            earlier: e.clone(),
+                            ..unavailable(t, lang, err)
+                        }
+                    })
                 })
             })
             .flatten();
@@ -1433,13 +1473,17 @@ fn run(
             }
             (None, Some(err)) => {
                 out.cache_hits += 1;
-                slots[i] = Some(unavailable(
-                    t,
-                    lang,
-                    &format!(
-                        "{err} (remembered from an earlier run; --refresh-summaries asks again)"
-                    ),
-                ));
+                slots[i] = Some(Summary {
+                    key: Some(key),
+                    earlier,
+                    ..unavailable(
+                        t,
+                        lang,
+                        &format!(
+                            "{err} (remembered from an earlier run; --refresh-summaries asks again)"
+                        ),
+                    )
+                });
                 bar.inc(1);
             }
             (None, None) => jobs.push(Job {
@@ -1524,9 +1568,17 @@ fn run(
             Err(e) => {
                 let e_text = e.to_string();
                 if matches!(e, Failure::Unusable(_)) {
-                    failures.push((key, sanitize::clean_error(&e_text)));
+                    failures.push((key.clone(), sanitize::clean_error(&e_text)));
+                    // The key goes into the JSON with the error, so that
+                    // `--summaries-from` shows the same failure again.
+                    Summary {
+                        key: Some(key),
+                        earlier,
+                        ..unavailable(t, lang, &e_text)
+                    }
+                } else {
+                    unavailable(t, lang, &e_text)
                 }
-                unavailable(t, lang, &e_text)
             }
         });
     }
@@ -1562,15 +1614,20 @@ fn run(
     }
     out.prompt_tokens_estimated = shared.tokens_estimated.load(Ordering::Relaxed);
     out.prompt_tokens_reported = shared.tokens_reported.load(Ordering::Relaxed);
-    if out.failed > 0 {
+    out.notice = failed_notice(&out, lang, n);
+    out
+}
+
+/// The notice of the summaries that failed, naming the first error.
+fn failed_notice(out: &Outcome, lang: &str, n: usize) -> Option<String> {
+    (out.failed > 0).then(|| {
         let first = out
             .summaries
             .iter()
             .find_map(|s| s.error.as_deref())
             .unwrap_or("");
-        out.notice = Some(notice_failed(lang, out.failed, n, first));
-    }
-    out
+        notice_failed(lang, out.failed, n, first)
+    })
 }
 
 /// One request besides the thread summaries (the report's highlights, see

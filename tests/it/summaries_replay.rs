@@ -79,6 +79,23 @@ fn written(o: &Output, ext: &str) -> PathBuf {
     )
 }
 
+/// The file of `ext` a report printed, whatever its exit status (a failed
+/// summary makes it non-zero).
+fn printed(o: &Output, ext: &str) -> PathBuf {
+    let printed = String::from_utf8_lossy(&o.stdout);
+    PathBuf::from(
+        printed
+            .lines()
+            .find(|l| l.ends_with(&format!(".{ext}")))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no .{ext}: {printed}\n{}",
+                    String::from_utf8_lossy(&o.stderr)
+                )
+            }),
+    )
+}
+
 #[test]
 fn replay_from_json_is_byte_identical_without_model_or_cache() {
     let (_r, b) = archive();
@@ -162,4 +179,58 @@ fn replay_answers_only_matching_threads_and_the_model_the_rest() {
     );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("edited.json"));
+}
+
+#[test]
+fn replay_reproduces_an_unusable_answer_byte_for_byte_without_asking() {
+    // The model answers one thread with nothing usable (an empty answer):
+    // that thread shows its extractive text, marked unavailable, and the
+    // header names the error. Replayed from the JSON with a dead server,
+    // the same error is shown, not the dead server's.
+    let (_r, b) = archive();
+    let llm = FakeLlm::start_answering(
+        Api::OpenAi,
+        std::sync::Arc::new(|user: &str| {
+            if !user.contains("THREAD SUMMARIES") && user.contains("lazy widgets") {
+                String::new()
+            } else {
+                answer_for(user)
+            }
+        }),
+    );
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let first = report(data.path(), out.path(), &llm.url(), &[]);
+    let (md1, json1) = (printed(&first, "md"), printed(&first, "json"));
+    let md1 = std::fs::read_to_string(md1).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json1).unwrap()).unwrap();
+    let failed = j["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["summary"]["source"] == "unavailable")
+        .unwrap_or_else(|| panic!("one thread's answer was unusable: {j}"));
+    assert!(failed["summary"]["cache_key"].is_string(), "{failed}");
+    assert!(
+        failed["summary"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unusable answer")),
+        "{failed}"
+    );
+    let chats = llm.chats();
+
+    let data2 = synced(b.path());
+    let out2 = tempfile::tempdir().unwrap();
+    let dead = format!("http://127.0.0.1:{}/v1", dead_port());
+    let again = report(
+        data2.path(),
+        out2.path(),
+        &dead,
+        &["--summaries-from", json1.to_str().unwrap()],
+    );
+    let md2 = std::fs::read_to_string(printed(&again, "md")).unwrap();
+    assert_eq!(md1, md2);
+    assert_eq!(first.status.code(), again.status.code());
+    assert_eq!(llm.chats(), chats, "no request for a replayed report");
 }
