@@ -432,6 +432,10 @@ impl Archive {
             // is stored: reading and SQLite then overlap instead of taking
             // turns. One batch waits in the channel at most, so memory
             // stays bounded by a few batches.
+            // One handle on the epoch's packs: the reader's. Mapping them
+            // twice would count every page read twice in resident memory;
+            // duplicates open the epoch again only when there is one.
+            drop(epoch);
             let reader = Epoch::open(ep.number, &ep.path)?;
             let chunks: Vec<(u64, &[gix::ObjectId])> = {
                 let mut seq = plan.base_seq;
@@ -455,7 +459,7 @@ impl Archive {
                     }
                 });
                 for (&(seq, chunk), mut walked) in chunks.iter().zip(rx) {
-                    self.mark_duplicates(&epoch, &mut walked)?;
+                    self.mark_duplicates(ep.number, &ep.path, &mut walked)?;
                     let upto = seq + chunk.len() as u64;
                     let tip = chunk.last().expect("chunks are not empty").to_string();
                     self.index
@@ -477,7 +481,8 @@ impl Archive {
     /// (not only in trace headers) the later one is flagged
     /// `reused-message-id` for the data-quality appendix. Only messages whose
     /// Message-ID was seen before are read again.
-    fn mark_duplicates(&self, epoch: &Epoch, walked: &mut [WalkedCommit]) -> Result<()> {
+    fn mark_duplicates(&self, number: u32, path: &Path, walked: &mut [WalkedCommit]) -> Result<()> {
+        let mut opened: Option<Epoch> = None;
         use std::collections::HashMap;
         let mids: Vec<&str> = walked
             .iter()
@@ -501,11 +506,15 @@ impl Archive {
             let Some((p_epoch, p_commit, p_blob)) = prior else {
                 first.insert(
                     mail.message_id.clone(),
-                    (epoch.number, w.commit.clone(), w.blob.clone()),
+                    (number, w.commit.clone(), w.blob.clone()),
                 );
                 continue;
             };
-            let old = if p_epoch == epoch.number {
+            let epoch = match opened.take() {
+                Some(e) => e,
+                None => Epoch::open(number, path)?,
+            };
+            let old = if p_epoch == number {
                 epoch.read_blob(&p_blob)?
             } else {
                 let ep = self
@@ -519,6 +528,7 @@ impl Archive {
                 Epoch::open(p_epoch, &ep.path)?.read_blob(&p_blob)?
             };
             let new = epoch.read_blob(&w.blob)?;
+            opened = Some(epoch);
             if crate::mail::content_digest(&old) != crate::mail::content_digest(&new) {
                 mail.problems |= crate::mail::problem::REUSED_MESSAGE_ID;
             }
