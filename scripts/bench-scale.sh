@@ -24,12 +24,13 @@ mkdir -p "$ARCHIVES"
 RESULTS=$TMP/results.tsv
 : > "$RESULTS"
 
-# measure NAME RUNS CMD: runs CMD RUNS times; records wall seconds and peak
-# RSS (KB).
+# measure NAME RUNS CMD: runs CMD RUNS times; records wall seconds, peak
+# RSS (KB) and CPU seconds (user + system, all threads): on a shared machine
+# the CPU time varies much less than the wall time.
 measure() {
   local name=$1 runs=$2 cmd=$3
   for _ in $(seq "$runs"); do
-    if ! /usr/bin/time -f "%e %M" -o "$TMP/t" bash -c "$cmd" >"$TMP/out" 2>&1; then
+    if ! /usr/bin/time -f "%e %M %U %S" -o "$TMP/t" bash -c "$cmd" >"$TMP/out" 2>&1; then
       echo "bench: $name failed:" >&2
       tail -5 "$TMP/out" >&2
       exit 1
@@ -67,21 +68,23 @@ import sys, statistics, collections
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
     name, rest = line.rstrip("\n").split("\t")
-    wall, rss = rest.split()
-    rows.setdefault(name, []).append((float(wall), int(rss)))
+    wall, rss, user, system = rest.split()
+    rows.setdefault(name, []).append((float(wall), int(rss), float(user) + float(system)))
 small, big = sys.argv[2], sys.argv[3]
-med = {k: statistics.median(w for w, _ in v) for k, v in rows.items()}
-peak = {k: max(r for _, r in v) / 1024 for k, v in rows.items()}
-print(f"{'stage':64} {'median s':>9} {'peak MB':>8} {'runs':>5}")
+med = {k: statistics.median(w for w, _, _ in v) for k, v in rows.items()}
+cpu = {k: statistics.median(c for _, _, c in v) for k, v in rows.items()}
+peak = {k: max(r for _, r, _ in v) / 1024 for k, v in rows.items()}
+print(f"{'stage':64} {'median s':>9} {'cpu s':>7} {'peak MB':>8} {'runs':>5}")
 for k, v in rows.items():
-    print(f"{k:64} {med[k]:9.2f} {peak[k]:8.1f} {len(v):5}")
+    print(f"{k:64} {med[k]:9.2f} {cpu[k]:7.2f} {peak[k]:8.1f} {len(v):5}")
 def find(n, prefix):
     return next(k for k in rows if k.startswith(f"{n} msgs: {prefix}"))
 print()
 for what in ["report --week", "threads --week", "sync (nothing new)"]:
     s, b = find(small, what), find(big, what)
-    print(f"{what:20} {big} vs {small} messages: time x{med[b]/med[s]:.2f}, peak memory x{peak[b]/peak[s]:.2f}")
+    print(f"{what:20} {big} vs {small} messages: time x{med[b]/med[s]:.2f} (cpu x{cpu[b]/max(cpu[s], 0.01):.2f}), peak memory x{peak[b]/peak[s]:.2f}")
 for n in (small, big):
     i, c = find(n, "sync (full index)"), find(n, "git cat-file")
-    print(f"full index of {n} messages: {med[i]:.1f} s = x{med[i]/med[c]:.2f} git cat-file ({med[c]:.1f} s), peak {peak[i]:.0f} MB")
+    print(f"full index of {n} messages: {med[i]:.1f} s = x{med[i]/med[c]:.2f} git cat-file ({med[c]:.1f} s), "
+          f"cpu x{cpu[i]/cpu[c]:.2f}, peak {peak[i]:.0f} MB")
 PY

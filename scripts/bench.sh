@@ -6,8 +6,8 @@
 #        scripts/bench.sh --scale [MESSAGES [RUNS]]   (default 1000000, 3)
 # Scale: makes a 50,000-message archive and a MESSAGES one at the same weekly
 # density (about 3,900 mails a week, epochs of 250,000) with
-# ../shared/tools/synth-archive.py, then prints for each the medians and peak
-# memory of `report --week` (no LLM), `threads --week`, a no-op `sync`, and
+# ../shared/tools/synth-archive.py, then prints for each the medians (wall and
+# CPU time) and peak memory of `report --week` (no LLM), `threads --week`, a no-op `sync`, and
 # full indexing next to `git cat-file --batch-all-objects --batch` summed over
 # the epochs. Archives go to a temporary folder, or are kept and reused in
 # $BENCH_SCALE_DIR when set (a million messages take minutes to make).

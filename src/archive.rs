@@ -385,6 +385,9 @@ impl Archive {
 
     /// True when some epoch on disk has commits the index has not seen.
     pub fn index_is_stale(&self) -> Result<bool> {
+        if !self.index.is_complete()? {
+            return Ok(true);
+        }
         let known = self.index.epochs()?;
         for ep in self.mirror.epochs()? {
             let tip = Epoch::open(ep.number, &ep.path)?
@@ -405,6 +408,7 @@ impl Archive {
     /// indexed are read; a rewritten epoch is indexed again from scratch.
     pub fn update_index(&mut self, progress: &Progress) -> Result<IndexStats> {
         let mut stats = IndexStats::default();
+        self.index.begin_bulk()?;
         for ep in self.mirror.epochs()? {
             let epoch = Epoch::open(ep.number, &ep.path)?;
             let known = self.index.epoch(ep.number)?;
@@ -424,18 +428,49 @@ impl Archive {
                 plan.commits.len() as u64,
                 &format!("indexing {} epoch {}", self.mirror.list, ep.number),
             );
-            let mut seq = plan.base_seq;
-            for chunk in plan.commits.chunks(BATCH) {
-                let mut walked = epoch.read(chunk, seq);
-                self.mark_duplicates(&epoch, &mut walked)?;
-                seq += chunk.len() as u64;
-                let tip = chunk.last().expect("chunks are not empty").to_string();
-                self.index
-                    .apply_batch(ep.number, &walked, &tip, seq, &mut stats)?;
-                bar.inc(chunk.len() as u64);
-            }
+            // The next batch is read and parsed (in parallel) while this one
+            // is stored: reading and SQLite then overlap instead of taking
+            // turns. One batch waits in the channel at most, so memory
+            // stays bounded by a few batches.
+            // One handle on the epoch's packs: the reader's. Mapping them
+            // twice would count every page read twice in resident memory;
+            // duplicates open the epoch again only when there is one.
+            drop(epoch);
+            let reader = Epoch::open(ep.number, &ep.path)?;
+            let chunks: Vec<(u64, &[gix::ObjectId])> = {
+                let mut seq = plan.base_seq;
+                plan.commits
+                    .chunks(BATCH)
+                    .map(|c| {
+                        let at = seq;
+                        seq += c.len() as u64;
+                        (at, c)
+                    })
+                    .collect()
+            };
+            std::thread::scope(|scope| -> Result<()> {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<WalkedCommit>>(1);
+                let chunks = &chunks;
+                scope.spawn(move || {
+                    for &(seq, chunk) in chunks {
+                        if tx.send(reader.read(chunk, seq)).is_err() {
+                            return; // the storing side stopped on an error
+                        }
+                    }
+                });
+                for (&(seq, chunk), mut walked) in chunks.iter().zip(rx) {
+                    self.mark_duplicates(ep.number, &ep.path, &mut walked)?;
+                    let upto = seq + chunk.len() as u64;
+                    let tip = chunk.last().expect("chunks are not empty").to_string();
+                    self.index
+                        .apply_batch(ep.number, &walked, &tip, upto, &mut stats)?;
+                    bar.inc(chunk.len() as u64);
+                }
+                Ok(())
+            })?;
             bar.finish();
         }
+        self.index.end_bulk()?;
         Ok(stats)
     }
 
@@ -446,7 +481,8 @@ impl Archive {
     /// (not only in trace headers) the later one is flagged
     /// `reused-message-id` for the data-quality appendix. Only messages whose
     /// Message-ID was seen before are read again.
-    fn mark_duplicates(&self, epoch: &Epoch, walked: &mut [WalkedCommit]) -> Result<()> {
+    fn mark_duplicates(&self, number: u32, path: &Path, walked: &mut [WalkedCommit]) -> Result<()> {
+        let mut opened: Option<Epoch> = None;
         use std::collections::HashMap;
         let mids: Vec<&str> = walked
             .iter()
@@ -470,11 +506,15 @@ impl Archive {
             let Some((p_epoch, p_commit, p_blob)) = prior else {
                 first.insert(
                     mail.message_id.clone(),
-                    (epoch.number, w.commit.clone(), w.blob.clone()),
+                    (number, w.commit.clone(), w.blob.clone()),
                 );
                 continue;
             };
-            let old = if p_epoch == epoch.number {
+            let epoch = match opened.take() {
+                Some(e) => e,
+                None => Epoch::open(number, path)?,
+            };
+            let old = if p_epoch == number {
                 epoch.read_blob(&p_blob)?
             } else {
                 let ep = self
@@ -488,6 +528,7 @@ impl Archive {
                 Epoch::open(p_epoch, &ep.path)?.read_blob(&p_blob)?
             };
             let new = epoch.read_blob(&w.blob)?;
+            opened = Some(epoch);
             if crate::mail::content_digest(&old) != crate::mail::content_digest(&new) {
                 mail.problems |= crate::mail::problem::REUSED_MESSAGE_ID;
             }

@@ -52,12 +52,9 @@ CREATE TABLE IF NOT EXISTS messages(
     subject_key TEXT,
     UNIQUE(epoch, seq)
 );
-CREATE INDEX IF NOT EXISTS messages_received ON messages(received);
-CREATE INDEX IF NOT EXISTS messages_ds ON messages(ds);
 CREATE INDEX IF NOT EXISTS messages_mid ON messages(message_id);
 CREATE INDEX IF NOT EXISTS messages_blob ON messages(blob_oid);
 CREATE INDEX IF NOT EXISTS messages_tid ON messages(tid);
-CREATE INDEX IF NOT EXISTS messages_subject_key ON messages(subject_key) WHERE subject_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS thread_ids(
     mid TEXT PRIMARY KEY,
     tid INTEGER NOT NULL
@@ -80,6 +77,25 @@ CREATE TABLE IF NOT EXISTS walk_errors(
     PRIMARY KEY(epoch, seq)
 );
 "#;
+
+/// Indexes of `messages` that indexing itself never reads (only windows and
+/// series look-ups do). The first indexing of an archive creates them once
+/// at the end, sorted in one pass, instead of updating them row by row:
+/// see [`Index::begin_bulk`].
+const LATE_INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS messages_received ON messages(received);
+CREATE INDEX IF NOT EXISTS messages_ds ON messages(ds);
+CREATE INDEX IF NOT EXISTS messages_subject_key ON messages(subject_key) WHERE subject_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_from ON messages(lower(from_addr));
+CREATE INDEX IF NOT EXISTS messages_from_name ON messages(from_name) WHERE from_name != '' AND deleted_by IS NULL;
+"#;
+const LATE_INDEX_NAMES: [&str; 5] = [
+    "messages_received",
+    "messages_ds",
+    "messages_subject_key",
+    "messages_from",
+    "messages_from_name",
+];
 
 /// One indexed message, as later stages see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -440,6 +456,11 @@ impl Index {
                     .execute_batch(SCHEMA)
                     .map_err(|e| ix.err(e))?;
                 ix.connection()
+                    .execute_batch(
+                        &format!("{LATE_INDEXES} INSERT OR REPLACE INTO meta(key, value) VALUES('live_messages', '0');"),
+                    )
+                    .map_err(|e| ix.err(e))?;
+                ix.connection()
                     .execute(
                         "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
                         [SCHEMA_VERSION.to_string()],
@@ -498,6 +519,74 @@ impl Index {
         Ok(self.epochs()?.into_iter().find(|e| e.epoch == epoch))
     }
 
+    /// Prepare a run of [`Index::apply_batch`] calls. When the index holds
+    /// no message yet (a first indexing, or a rebuild), the
+    /// [`LATE_INDEXES`] are dropped and made again by [`Index::end_bulk`]:
+    /// one sort of a million rows is much cheaper than a million random
+    /// inserts into three B-trees. Returns whether it did so. A run
+    /// interrupted before `end_bulk` leaves them missing; [`Index::is_complete`]
+    /// then says so and the next indexing run makes them.
+    pub fn begin_bulk(&mut self) -> Result<bool> {
+        let empty: bool = self
+            .connection()
+            .query_row("SELECT NOT EXISTS(SELECT 1 FROM messages)", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))?;
+        if empty {
+            let drop: String = LATE_INDEX_NAMES
+                .iter()
+                .map(|n| format!("DROP INDEX IF EXISTS {n};"))
+                .chain(["PRAGMA synchronous=OFF;".to_string()])
+                .collect();
+            self.connection()
+                .execute_batch(&drop)
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(empty)
+    }
+
+    /// Make the [`LATE_INDEXES`] that are missing (after [`Index::begin_bulk`]
+    /// or an interrupted first indexing).
+    /// Also notes the number of counted messages when it is not noted
+    /// (an index of an older lore-digest, or after a rewritten epoch).
+    pub fn end_bulk(&mut self) -> Result<()> {
+        self.connection()
+            .execute_batch(LATE_INDEXES)
+            .and_then(|()| {
+                self.connection()
+                    .execute_batch("PRAGMA synchronous=NORMAL;")
+            })
+            .map_err(|e| self.err(e))?;
+        if self.noted_count()?.is_none() {
+            let n = self.recount()?;
+            self.connection()
+                .execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES('live_messages', ?1)",
+                    [n.to_string()],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// False when an indexing run was interrupted before it made the
+    /// [`LATE_INDEXES`] again.
+    pub fn is_complete(&self) -> Result<bool> {
+        let marks = vec!["?"; LATE_INDEX_NAMES.len()].join(",");
+        let n: i64 = self
+            .connection()
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN ({marks})"
+                ),
+                rusqlite::params_from_iter(LATE_INDEX_NAMES),
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == LATE_INDEX_NAMES.len() as i64)
+    }
+
     /// Forget everything indexed from `epoch` (its history was rewritten).
     pub fn drop_epoch(&mut self, epoch: u32) -> Result<()> {
         let path = self.path.clone();
@@ -507,6 +596,10 @@ impl Index {
             tx.execute(&format!("DELETE FROM {table} WHERE epoch=?1"), [epoch])
                 .map_err(e)?;
         }
+        // Counted again by `end_bulk`: deletions of other epochs may have
+        // matched rows of this one.
+        tx.execute("DELETE FROM meta WHERE key='live_messages'", [])
+            .map_err(e)?;
         // Deletions from other epochs may have matched rows of this one;
         // they are re-applied when this epoch is indexed again.
         // The thread ids of the messages left are made again from scratch:
@@ -552,6 +645,7 @@ impl Index {
         let e = |err: rusqlite::Error| Error::index(&path, err);
         let tx = self.conn_mut().transaction().map_err(e)?;
         let mut tids = Tids::new();
+        let mut live = 0i64;
         for w in batch {
             match &w.change {
                 Change::Add { mail, size } => {
@@ -561,10 +655,12 @@ impl Index {
                         Some(_) => None,
                     };
                     insert_message(&tx, epoch, w, mail, *size, tid).map_err(e)?;
+                    live += i64::from(w.duplicate_of.is_none());
                     stats.added += 1;
                 }
                 Change::Delete => {
-                    let matched = apply_deletion(&tx, epoch, w).map_err(e)?;
+                    let (matched, counted) = apply_deletion(&tx, epoch, w).map_err(e)?;
+                    live -= i64::from(counted);
                     stats.deleted += u64::from(matched);
                 }
                 Change::Error(msg) => {
@@ -580,6 +676,11 @@ impl Index {
         tx.execute(
             "INSERT OR REPLACE INTO epochs(epoch, tip, commits) VALUES(?1, ?2, ?3)",
             params![epoch, tip, commits],
+        )
+        .map_err(e)?;
+        tx.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + ?1 WHERE key='live_messages'",
+            [live],
         )
         .map_err(e)?;
         tx.commit().map_err(e)
@@ -767,6 +868,28 @@ impl Index {
 
     /// Number of indexed (not deleted) messages.
     pub fn count(&self) -> Result<u64> {
+        match self.noted_count()? {
+            Some(n) => Ok(n),
+            None => self.recount(),
+        }
+    }
+
+    /// The count kept in `meta` (`live_messages`) as batches are stored:
+    /// counting the rows reads the whole table, seconds on a large archive,
+    /// and a no-op `sync` prints the count.
+    fn noted_count(&self) -> Result<Option<u64>> {
+        self.connection()
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key='live_messages'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Messages counted (not removed, not copies), by reading every row.
+    pub fn recount(&self) -> Result<u64> {
         self.connection()
             .query_row(
                 "SELECT count(*) FROM messages WHERE deleted_by IS NULL AND duplicate_of IS NULL",
@@ -994,16 +1117,21 @@ impl Index {
     }
 }
 
-/// Mark the newest live message with the deleted blob as removed.
-fn apply_deletion(tx: &Transaction<'_>, epoch: u32, w: &WalkedCommit) -> rusqlite::Result<bool> {
-    let target: Option<i64> = tx
+/// Mark the newest live message with the deleted blob as removed. Returns
+/// whether one was, and whether it was a counted one (not a copy).
+fn apply_deletion(
+    tx: &Transaction<'_>,
+    epoch: u32,
+    w: &WalkedCommit,
+) -> rusqlite::Result<(bool, bool)> {
+    let target: Option<(i64, bool)> = tx
         .query_row(
-            "SELECT id FROM messages WHERE blob_oid=?1 AND deleted_by IS NULL ORDER BY duplicate_of IS NULL DESC, id DESC LIMIT 1",
+            "SELECT id, duplicate_of IS NULL FROM messages WHERE blob_oid=?1 AND deleted_by IS NULL ORDER BY duplicate_of IS NULL DESC, id DESC LIMIT 1",
             [&w.blob],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    if let Some(id) = target {
+    if let Some((id, _)) = target {
         tx.execute(
             "UPDATE messages SET deleted_by=?1 WHERE id=?2",
             params![w.commit, id],
@@ -1013,7 +1141,7 @@ fn apply_deletion(tx: &Transaction<'_>, epoch: u32, w: &WalkedCommit) -> rusqlit
         "INSERT OR REPLACE INTO deletions(epoch, seq, commit_oid, blob_oid, commit_time, matched) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
         params![epoch, w.seq, w.commit, w.blob, w.commit_time, target.is_some()],
     )?;
-    Ok(target.is_some())
+    Ok((target.is_some(), target.is_some_and(|(_, counted)| counted)))
 }
 
 impl Index {
@@ -1051,20 +1179,26 @@ impl Index {
     /// excluded): who the archive knows as people, for the grounding check
     /// of summaries.
     pub fn sender_names(&self) -> Result<Vec<String>> {
+        // From one name to the next in `messages_from_name`: a step per
+        // sender, not a row per message.
         let mut st = self
             .connection()
             .prepare_cached(
-                "SELECT DISTINCT from_name FROM messages WHERE from_name != '' AND deleted_by IS NULL",
+                "SELECT min(from_name) FROM messages WHERE from_name > ?1 AND from_name != '' \
+                 AND deleted_by IS NULL",
             )
             .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(r.map_err(|e| self.err(e))?);
+        let mut out: Vec<String> = Vec::new();
+        loop {
+            let after = out.last().map_or("", String::as_str);
+            let next: Option<String> = st
+                .query_row([after], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            match next {
+                Some(n) => out.push(n),
+                None => return Ok(out),
+            }
         }
-        Ok(out)
     }
 }
 
@@ -1085,18 +1219,24 @@ impl Index {
             TimeField::Received => "received",
             TimeField::Date => "ds",
         };
-        let marks = vec!["?"; addrs.len()].join(",");
+        // One look-up per address in `messages_from`, which stops at the
+        // sender's first mail (rows come in archive order): the cost does
+        // not grow with the mail before the window.
         let sql = format!(
-            "SELECT DISTINCT lower(from_addr) FROM messages WHERE {col} < ? AND deleted_by IS NULL AND lower(from_addr) IN ({marks})"
+            "SELECT EXISTS(SELECT 1 FROM messages WHERE lower(from_addr) = ?1 AND {col} < ?2 \
+             AND deleted_by IS NULL)"
         );
-        let mut st = self.connection().prepare(&sql).map_err(|e| self.err(e))?;
-        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&before];
-        params.extend(addrs.iter().map(|a| a as &dyn rusqlite::ToSql));
-        let rows = st
-            .query_map(params.as_slice(), |r| r.get::<_, String>(0))
+        let mut st = self
+            .connection()
+            .prepare_cached(&sql)
             .map_err(|e| self.err(e))?;
-        for r in rows {
-            out.insert(r.map_err(|e| self.err(e))?);
+        for a in addrs {
+            let seen: bool = st
+                .query_row(params![a, before], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if seen {
+                out.insert(a.clone());
+            }
         }
         Ok(out)
     }

@@ -382,3 +382,106 @@ fn usage_errors_name_the_problem() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/place"));
 }
+
+/// The number of messages `sync` prints is kept in the index as batches are
+/// stored (counting the rows reads the whole table); it must stay what a
+/// recount gives through additions, removals, copies, a rewritten epoch
+/// and an index that has no noted count yet.
+#[test]
+fn kept_message_count_equals_a_recount_over_syncs() {
+    let (_t, b) = EpochBuilder::temp();
+    let msgs = hostile_epoch(&b);
+    let data = tempfile::tempdir().unwrap();
+    let url = b.path().to_str().unwrap().to_string();
+    let ix_path = data.path().join("t/index.sqlite3");
+    let check = |out: &Value, want: u64| {
+        let recount = Index::open(&ix_path).unwrap().recount().unwrap();
+        assert_eq!(recount, want, "{out}");
+        assert_eq!(out["messages"], want, "{out}");
+    };
+    let out = json(data.path(), &["sync", "t", "--url", &url, "--json"]);
+    check(&out, 6);
+
+    // A new mail, the removal of a counted one (the reply) and of the
+    // first copy of p1, whose later copy is not counted.
+    b.add_message(
+        &mail("new@x", "N <n@example.org>", "new", &day(5), None, &[], "x"),
+        T0 + 5 * 86400,
+    );
+    b.delete_message(&msgs[2], T0 + 5 * 86400 + 10);
+    b.delete_message(&msgs[1], T0 + 5 * 86400 + 20);
+    let out = json(data.path(), &["sync", "t", "--json"]);
+    assert_eq!(out["index"]["deleted"], 2, "{out}");
+    check(&out, 5);
+
+    // An index made before the count was kept: counted, then noted again.
+    {
+        let ix = Index::open(&ix_path).unwrap();
+        ix.connection()
+            .execute("DELETE FROM meta WHERE key='live_messages'", [])
+            .unwrap();
+    }
+    let out = json(data.path(), &["sync", "t", "--json"]);
+    check(&out, 5);
+    let noted: Option<String> = Index::open(&ix_path)
+        .unwrap()
+        .connection()
+        .query_row(
+            "SELECT value FROM meta WHERE key='live_messages'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    assert_eq!(noted.as_deref(), Some("5"));
+
+    // A purge rewrites the epoch: it is indexed again and counted again.
+    let root = b.commits()[0].clone();
+    b.git(&["update-ref", "refs/heads/master", &root]);
+    let rest: Vec<(Vec<u8>, i64)> = msgs[2..4].iter().map(|m| (m.clone(), T0)).collect();
+    b.add_messages(&rest);
+    let out = json(data.path(), &["sync", "t", "--json"]);
+    assert_eq!(out["index"]["reindexed_epochs"][0], 0, "{out}");
+    check(&out, 3);
+}
+
+/// The first indexing makes the window and series indexes once at the end;
+/// a run stopped before that leaves the index incomplete, and the next one
+/// (a reading command too) makes them.
+#[test]
+fn indexes_left_out_by_an_interrupted_first_indexing_are_made_by_the_next_run() {
+    let (_t, b) = EpochBuilder::temp();
+    hostile_epoch(&b);
+    let data = tempfile::tempdir().unwrap();
+    let url = b.path().to_str().unwrap().to_string();
+    ok(data.path(), &["sync", "t", "--url", &url]);
+    let ix_path = data.path().join("t/index.sqlite3");
+    let names = |ix: &Index| -> Vec<String> {
+        let mut st = ix
+            .connection()
+            .prepare("SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'messages_%' ORDER BY name")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let all = {
+        let ix = Index::open(&ix_path).unwrap();
+        assert!(ix.is_complete().unwrap());
+        names(&ix)
+    };
+    for want in ["messages_ds", "messages_received", "messages_subject_key"] {
+        assert!(all.iter().any(|n| n == want), "{all:?}");
+    }
+    {
+        let ix = Index::open(&ix_path).unwrap();
+        ix.connection()
+            .execute_batch("DROP INDEX messages_received; DROP INDEX messages_subject_key;")
+            .unwrap();
+        assert!(!ix.is_complete().unwrap());
+    }
+    ok(data.path(), &["threads", "t", "--week", "2022-W10"]);
+    let ix = Index::open(&ix_path).unwrap();
+    assert!(ix.is_complete().unwrap());
+    assert_eq!(names(&ix), all);
+}
