@@ -1169,7 +1169,7 @@ mod tests {
     }
 
     /// A message at time `t` (Date and received), replying to `parent`.
-    fn msg(
+    pub(super) fn msg(
         seq: u64,
         mid: &str,
         from: (&str, &str),

@@ -323,31 +323,9 @@ mod tests {
     use super::*;
 
     fn msg(seq: u64, mid: &str, from: &str, subject: &str, parent: Option<&str>) -> Message {
+        let name = from.split('@').next().unwrap();
         let t = 1_646_611_200 + seq as i64 * 60;
-        Message {
-            id: seq as i64,
-            epoch: 0,
-            seq,
-            commit: format!("{seq:040x}"),
-            blob: format!("b{seq:039x}"),
-            message_id: mid.into(),
-            extra_message_ids: Vec::new(),
-            mid_synthetic: false,
-            date: Some(t),
-            date_offset: Some(0),
-            ds: t,
-            received: t,
-            commit_time: t,
-            from_name: from.split('@').next().unwrap().to_string(),
-            from_addr: from.into(),
-            subject: subject.into(),
-            in_reply_to: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
-            references: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
-            list_id: None,
-            size: 100,
-            problems: 0,
-            deleted_by: None,
-        }
+        super::super::tests::msg(seq, mid, (name, from), subject, parent, t)
     }
 
     #[test]

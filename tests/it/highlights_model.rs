@@ -15,47 +15,11 @@ use std::sync::Arc;
 use serde_json::Value;
 use summarize_support::*;
 
-fn synced(repo: &Path) -> tempfile::TempDir {
-    let data = tempfile::tempdir().unwrap();
-    let o = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", repo.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    data
-}
-
 /// The contract's command, on the synthetic list `t`.
 fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Output {
-    Command::new(common::lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .args([
-            "report",
-            "t",
-            "--week",
-            "2022-W10",
-            "--lang",
-            "en",
-            "--backend",
-            "openai",
-            "--llm-url",
-            url,
-            "--model",
-            OPENAI_MODEL,
-            "--num-ctx",
-            "32768",
-            "--format",
-            "md,json",
-        ])
-        .args(extra)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+    let mut args = vec!["--week", "2022-W10"];
+    args.extend_from_slice(extra);
+    model_report(data, out, url, &args)
 }
 
 fn written(o: &Output, ext: &str) -> PathBuf {

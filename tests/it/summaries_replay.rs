@@ -7,24 +7,9 @@ use crate::common;
 use crate::summarize_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use summarize_support::*;
-
-const SDE: &str = "1700000000";
-
-/// A fresh data dir synced from `repo`.
-fn synced(repo: &Path) -> tempfile::TempDir {
-    let data = tempfile::tempdir().unwrap();
-    let o = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", repo.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    data
-}
 
 fn archive() -> (tempfile::TempDir, common::EpochBuilder) {
     let (repo_dir, b) = common::EpochBuilder::temp();
@@ -33,34 +18,9 @@ fn archive() -> (tempfile::TempDir, common::EpochBuilder) {
 }
 
 fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Output {
-    Command::new(common::lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data)
-        .env("SOURCE_DATE_EPOCH", SDE)
-        .args([
-            "report",
-            "t",
-            "--week",
-            "2022-W10",
-            "--lang",
-            "en",
-            "--backend",
-            "openai",
-            "--llm-url",
-            url,
-            "--model",
-            OPENAI_MODEL,
-            "--num-ctx",
-            "32768",
-            "--refresh-summaries",
-            "--format",
-            "md,json",
-        ])
-        .args(extra)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+    let mut args = vec!["--week", "2022-W10", "--refresh-summaries"];
+    args.extend_from_slice(extra);
+    model_report(data, out, url, &args)
 }
 
 fn written(o: &Output, ext: &str) -> PathBuf {

@@ -24,45 +24,9 @@ const HISTORY_TEXT: [&str; 2] = [
     "Free widgets on vcpu teardown.",
 ];
 
-fn synced(repo: &Path) -> tempfile::TempDir {
-    let data = tempfile::tempdir().unwrap();
-    let o = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", repo.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    data
-}
-
 /// `report t` with the fake model at `url`, English, Markdown and JSON.
 fn report(data: &Path, out: &Path, url: &str, window: &[&str], extra: &[&str]) -> Output {
-    let o = Command::new(common::lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data)
-        .env("SOURCE_DATE_EPOCH", SDE)
-        .args(["report", "t"])
-        .args(window)
-        .args([
-            "--lang",
-            "en",
-            "--backend",
-            "openai",
-            "--llm-url",
-            url,
-            "--model",
-            OPENAI_MODEL,
-            "--num-ctx",
-            "32768",
-            "--format",
-            "md,json",
-        ])
-        .args(extra)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
+    let o = model_report(data, out, url, &[window, extra].concat());
     assert!(
         o.status.success(),
         "{}\n{}",

@@ -853,3 +853,48 @@ pub fn test_settings(
     s.jobs = 3;
     s
 }
+
+/// A fresh data dir with list `t` synced from `repo`.
+pub fn synced(repo: &Path) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let o = lore_digest_cmd()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["sync", "t", "--url", repo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    data
+}
+
+/// `report t ARGS` with `SOURCE_DATE_EPOCH`, English, Markdown and JSON, and
+/// the OpenAI-compatible fake model at `url` (the contract's command shape).
+pub fn model_report(data: &Path, out: &Path, url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(lore_digest_bin())
+        .arg("--data-dir")
+        .arg(data)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args([
+            "report",
+            "t",
+            "--lang",
+            "en",
+            "--backend",
+            "openai",
+            "--llm-url",
+            url,
+        ])
+        .args([
+            "--model",
+            OPENAI_MODEL,
+            "--num-ctx",
+            "32768",
+            "--format",
+            "md,json",
+        ])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
