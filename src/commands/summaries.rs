@@ -35,19 +35,23 @@ pub fn make(
     let outcome = summarize::summarize_with(digest, s, &store, replay, progress);
     let (summaries, counts, people) =
         ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
-    let synthesis = outcome.model.as_ref().and_then(|model| {
-        let ask = super::synthesis::Ask {
-            digest,
-            summaries: &summaries,
-            settings: s,
-            model,
-            store: &store,
-            replay,
-            people: &people,
-            mode,
-        };
-        super::synthesis::highlights(&ask, progress)
-    });
+    let synthesis = outcome
+        .model
+        .as_ref()
+        .filter(|_| digest.threads.len() >= summarize::synthesis::MIN_THREADS)
+        .and_then(|model| {
+            let ask = super::synthesis::Ask {
+                digest,
+                summaries: &summaries,
+                settings: s,
+                model,
+                store: &store,
+                replay,
+                people: &people,
+                mode,
+            };
+            super::synthesis::highlights(&ask, progress)
+        });
     // Remembered for later windows' rolling summaries, but not a model
     // answer the grounding check rejected.
     let rejected: Vec<bool> = summaries.iter().map(|x| x.model_text.is_some()).collect();

@@ -32,6 +32,10 @@ use crate::digest::ThreadView;
 pub const VERSION: u32 = 1;
 /// Most items kept from an answer.
 pub const MAX_ITEMS: usize = 7;
+/// Fewer threads than this get the highlights built from facts only: a
+/// synthesis of one or two thread summaries would repeat them, and costs a
+/// request to the model.
+pub const MIN_THREADS: usize = 3;
 
 const SYSTEM_EN: &str = "You write the highlights at the top of a report on the Linux kernel mailing list kvmarm (KVM on arm64), for kernel developers.
 

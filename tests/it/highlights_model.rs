@@ -374,3 +374,33 @@ fn an_echo_of_the_prompt_or_a_bad_citation_past_the_seventh_item_gives_way_to_fa
         assert!(section.contains(expect), "{section}");
     }
 }
+
+#[test]
+fn a_window_of_fewer_than_three_threads_gets_facts_highlights_without_a_request() {
+    // 2022-03-10 holds two threads (the WFI question's answer and the
+    // subject-only mail): their summaries are the whole story, so no
+    // synthesis is asked for.
+    let (_r, b) = common::EpochBuilder::temp();
+    b.add_dated(standard_mails());
+    let llm = model(good);
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let o = model_report(
+        data.path(),
+        out.path(),
+        &llm.url(),
+        &["--since", "2022-03-10", "--until", "2022-03-10"],
+    );
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(written(&o, "json")).unwrap()).unwrap();
+    assert!(j["threads"].as_array().unwrap().len() < 3, "{j}");
+    assert!(llm.chats() > 0, "the threads were summarized by the model");
+    let asked = llm
+        .recorded()
+        .iter()
+        .filter(|r| r.user().contains("THREAD SUMMARIES"))
+        .count();
+    assert_eq!(asked, 0, "no highlights request");
+    assert_eq!(j["highlights_source"], "facts");
+    assert!(j.get("highlights_synthesis").is_none(), "{j}");
+}
