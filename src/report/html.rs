@@ -37,6 +37,7 @@ a:hover { text-decoration: underline; }
 code { background: var(--code); padding: 0 .25rem; border-radius: 3px; font-size: .9em; }
 table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid var(--line); padding: .25rem .6rem; }
+.r { text-align: right; } .c { text-align: center; } .l { text-align: left; }
 hr { border: 0; border-top: 1px solid var(--line); margin: 2rem 0; }
 li { margin: .15rem 0; }
 em { color: var(--hist); }
@@ -180,6 +181,23 @@ pub fn markdown_to_html_with(md: &str, charts: &str) -> String {
     });
     let mut out = String::with_capacity(md.len() * 3 / 2);
     html::push_html(&mut out, events);
+    aligned_by_class(&out)
+}
+
+/// The alignment pulldown-cmark writes on every cell of an aligned table
+/// column (`<td style="text-align: right">`) as a short class (`<td
+/// class="r">`, styled once in the page's CSS). Text never holds a raw
+/// `<`, so only the cells' own tags match.
+fn aligned_by_class(html: &str) -> String {
+    let mut out = html.to_string();
+    for cell in ["td", "th"] {
+        for (align, class) in [("right", "r"), ("center", "c"), ("left", "l")] {
+            out = out.replace(
+                &format!("<{cell} style=\"text-align: {align}\">"),
+                &format!("<{cell} class=\"{class}\">"),
+            );
+        }
+    }
     out
 }
 
@@ -199,9 +217,13 @@ fn page_with_head(title: &str, lang: &str, head: &str, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">\n\
 <meta name=\"referrer\" content=\"no-referrer\">\n\
-<title>{}</title>\n{head}<style>{CSS}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+<title>{}</title>\n{head}<style>{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title),
-        super::charts::CSS
+        // One line: the indentation of the source is not sent.
+        format!("{CSS}{}", super::charts::CSS)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     )
 }
 
@@ -288,6 +310,24 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_alignment_is_a_class_and_text_that_looks_like_it_stays_text() {
+        let html = markdown_to_html(
+            "| a | b | c |\n| :--- | ---: | :---: |\n| x | 1 | y |\n\n`<td style=\"text-align: right\">`",
+        );
+        assert!(!html.contains("<td style="), "{html}");
+        assert!(!html.contains("<th style="), "{html}");
+        assert!(html.contains("<th class=\"l\">a</th>"), "{html}");
+        assert!(html.contains("<td class=\"r\">1</td>"), "{html}");
+        assert!(html.contains("<td class=\"c\">y</td>"), "{html}");
+        assert!(html.contains("&lt;td style="), "{html}");
+        // The classes are styled, in a style sheet sent as one line.
+        let page = page("t", "en", &html);
+        let style = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+        assert!(style.contains(".r { text-align: right; }"), "{style}");
+        assert!(!style.contains('\n'), "{style}");
+    }
 
     #[test]
     fn raw_html_becomes_text_and_bad_links_lose_targets() {
