@@ -2,10 +2,18 @@
 //! patch mails of one version of a series are one line of patch numbers
 //! ("v3, 12 patches + cover letter: 0/12 1/12 … 12/12"), each number linking to the
 //! mail on lore and carrying the anchor of its mail number (`t-N-m-K`,
-//! what summary citations `[#K]` link to); every other mail keeps its own
-//! numbered line. A list of more than [`DETAILS_OVER`] entries is folded
-//! into `<details>` (no script needed). The JSON keeps every mail.
+//! what summary citations `[#K]` link to); every other mail of the window
+//! keeps its own numbered line.
+//!
+//! The history (mails before the window, listed by the digests of their own
+//! weeks) is condensed: a version's patch mails are one line linking the
+//! cover letter, and a run of other earlier mails is one line of who wrote
+//! how many. An earlier mail that the summary cites keeps its own line (or
+//! its number in the patch line), so that every citation lands on its
+//! entry. A list of more than [`DETAILS_OVER`] entries is folded into
+//! `<details>` (no script needed). The JSON keeps every mail.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use chrono_tz::Tz;
@@ -25,6 +33,9 @@ pub const DETAILS_OVER: usize = 10;
 pub enum Entry {
     Mail(usize),
     Patches(Vec<usize>),
+    /// A run of earlier (history) mails that no citation names, not patch
+    /// blocks: one line of who wrote how many.
+    Earlier(Vec<usize>),
 }
 
 /// The key that makes a run of patch mails one block: window or history,
@@ -36,8 +47,28 @@ fn block_key(m: &MessageView) -> Option<(bool, u32)> {
 
 /// The entries of a thread's mail list, in its order. The digest already
 /// puts the patches of each version together in N/M order; a run of two or
-/// more numbered patch mails of one version becomes one block.
-pub fn entries(messages: &[MessageView]) -> Vec<Entry> {
+/// more numbered patch mails of one version becomes one block; a run of
+/// other history mails whose numbers (1-based) are not in `cited` becomes
+/// one [`Entry::Earlier`].
+pub fn entries(messages: &[MessageView], cited: &BTreeSet<usize>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for e in blocks(messages) {
+        match e {
+            Entry::Mail(i) if !messages[i].in_window && !cited.contains(&(i + 1)) => {
+                if let Some(Entry::Earlier(run)) = out.last_mut() {
+                    run.push(i);
+                } else {
+                    out.push(Entry::Earlier(vec![i]));
+                }
+            }
+            e => out.push(e),
+        }
+    }
+    out
+}
+
+/// The mails and patch blocks of a thread's list.
+fn blocks(messages: &[MessageView]) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < messages.len() {
@@ -68,6 +99,9 @@ struct Words {
     cover: &'static str,
     /// Summary of a folded list; `{n}` mails.
     show_all: &'static str,
+    /// A run of earlier mails; `{n}` mails.
+    earlier: &'static str,
+    earlier_one: &'static str,
 }
 
 fn words(lang: &str) -> Words {
@@ -76,12 +110,16 @@ fn words(lang: &str) -> Words {
             block: "v{v}，{n} 个补丁",
             cover: " + 封面信",
             show_all: "全部 {n} 封邮件",
+            earlier: "{n} 封邮件",
+            earlier_one: "1 封邮件",
         }
     } else {
         Words {
             block: "v{v}, {n} patches",
             cover: " + cover letter",
             show_all: "All {n} mails",
+            earlier: "{n} mails",
+            earlier_one: "1 mail",
         }
     }
 }
@@ -139,7 +177,10 @@ fn mail_line(
 }
 
 /// `- **#2–14** `03-07 10:00` v3, 12 patches + cover letter — sender:
-/// [0/12](url) …`, the series title added when it is not the thread's.
+/// [0/12](url) …`, the series title added when it is not the thread's. A
+/// block of the history links its first mail (the cover letter) and the
+/// mails `cited`, not every patch.
+#[allow(clippy::too_many_arguments)]
 fn block_line(
     l: &Labels,
     w: &Words,
@@ -148,6 +189,7 @@ fn block_line(
     th_title: &str,
     th: &ThreadView,
     idx: &[usize],
+    cited: &BTreeSet<usize>,
 ) -> String {
     let msgs: Vec<&MessageView> = idx.iter().map(|&i| &th.messages[i]).collect();
     let first = msgs[0];
@@ -184,17 +226,20 @@ fn block_line(
     let numbers: Vec<String> = idx
         .iter()
         .zip(&msgs)
+        .filter(|(i, _)| first.in_window || **i == idx[0] || cited.contains(&(**i + 1)))
         .map(|(&i, m)| {
             let nm = m
                 .subject_info
                 .part
                 .map(|(x, y)| format!("{x}/{y}"))
                 .unwrap_or_default();
-            format!(
-                "<a id=\"{}\"></a>{}",
-                mail_anchor(n, i + 1),
-                link(&nm, &m.url)
-            )
+            // The anchor a citation lands on.
+            let anchor = if cited.contains(&(i + 1)) {
+                format!("<a id=\"{}\"></a>", mail_anchor(n, i + 1))
+            } else {
+                String::new()
+            };
+            format!("{anchor}{}", link(&nm, &m.url))
         })
         .collect();
     format!(
@@ -205,11 +250,69 @@ fn block_line(
     )
 }
 
-/// Write thread `n`'s mail list (after its heading) to `o`.
-pub fn render(o: &mut String, l: &Labels, lang: &str, tz: Tz, n: usize, th: &ThreadView) {
+/// `- **#66–115** `02-01 14:22` — `02-25 13:45` *(history)* 50 mails:
+/// Alexandru Elisei (36), Russell King (9)`: senders by mails, most first.
+fn earlier_line(l: &Labels, w: &Words, tz: Tz, th: &ThreadView, idx: &[usize]) -> String {
+    let msgs: Vec<&MessageView> = idx.iter().map(|&i| &th.messages[i]).collect();
+    let (a, b) = (idx[0] + 1, idx[idx.len() - 1] + 1);
+    let range = if a == b {
+        format!("\\#{a}")
+    } else {
+        format!("\\#{a}–{b}")
+    };
+    let (t0, t1) = (
+        fmt_short(&msgs[0].date, tz),
+        fmt_short(&msgs[msgs.len() - 1].date, tz),
+    );
+    let when = if t0 == t1 {
+        format!("`{t0}`")
+    } else {
+        format!("`{t0}` — `{t1}`")
+    };
+    let mut senders: Vec<(&str, usize)> = Vec::new();
+    for m in &msgs {
+        let name = if m.from_name.trim().is_empty() {
+            m.from_addr.as_str()
+        } else {
+            m.from_name.trim()
+        };
+        match senders.iter_mut().find(|(s, _)| *s == name) {
+            Some((_, c)) => *c += 1,
+            None => senders.push((name, 1)),
+        }
+    }
+    // Most mails first; the first to write first among equals.
+    senders.sort_by_key(|&(_, c)| std::cmp::Reverse(c));
+    let senders: Vec<String> = senders
+        .iter()
+        .map(|(s, c)| format!("{} ({c})", escape_inline(s)))
+        .collect();
+    let count = if msgs.len() == 1 {
+        w.earlier_one.to_string()
+    } else {
+        w.earlier.replace("{n}", &msgs.len().to_string())
+    };
+    format!(
+        "- **{range}** {when} *({})* {count}: {}",
+        l.history_tag,
+        senders.join(", ")
+    )
+}
+
+/// Write thread `n`'s mail list (after its heading) to `o`; `cited`: the
+/// mail numbers (1-based) the thread's summary cites.
+pub fn render(
+    o: &mut String,
+    l: &Labels,
+    lang: &str,
+    tz: Tz,
+    n: usize,
+    th: &ThreadView,
+    cited: &BTreeSet<usize>,
+) {
     let w = words(lang);
     let th_title = crate::analysis::parse_subject(&th.subject).title;
-    let entries = entries(&th.messages);
+    let entries = entries(&th.messages, cited);
     // Subjects that replies may repeat: the thread's and its patch mails'.
     let mut originals: Vec<&str> = vec![th.subject.as_str()];
     for m in &th.messages {
@@ -229,14 +332,15 @@ pub fn render(o: &mut String, l: &Labels, lang: &str, tz: Tz, n: usize, th: &Thr
     // ordered list starts at its first mail's number.
     let mut prev_block: Option<bool> = None;
     for e in &entries {
-        let is_block = matches!(e, Entry::Patches(_));
+        let is_block = !matches!(e, Entry::Mail(_));
         if prev_block.is_some_and(|p| p != is_block) {
             o.push('\n');
         }
         prev_block = Some(is_block);
         let line = match e {
             Entry::Mail(i) => mail_line(l, tz, n, i + 1, &th.messages[*i], &originals),
-            Entry::Patches(idx) => block_line(l, &w, tz, n, &th_title, th, idx),
+            Entry::Patches(idx) => block_line(l, &w, tz, n, &th_title, th, idx, cited),
+            Entry::Earlier(idx) => earlier_line(l, &w, tz, th, idx),
         };
         let _ = writeln!(o, "{line}");
     }

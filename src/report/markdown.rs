@@ -138,7 +138,8 @@ fn problem_list(l: &Labels, problems: &[Problem], max: usize) -> String {
 }
 
 /// The summary text: citations as links to the mail's entry in the report
-/// and to lore, flagged statements marked with the reason.
+/// and (the first citation of each mail) to lore, flagged statements marked
+/// with the reason.
 fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> String {
     let Some(c) = &s.shown else {
         return escape_block(&s.text);
@@ -157,6 +158,9 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
             marks.push((st.end, problem_list(l, &ps, 3)));
         }
     }
+    // A mail's first citation also links lore; a repeated one links its
+    // entry (which links lore), not lore again.
+    let linked = std::cell::RefCell::new(std::collections::BTreeSet::new());
     let cite = |numbers: &[usize]| -> String {
         let parts: Vec<String> = numbers
             .iter()
@@ -164,7 +168,9 @@ fn summary_body(l: &Labels, n: usize, th: &ThreadView, s: &ThreadSummary) -> Str
                 Some(m) if k > 0 => format!(
                     "[#{k}](#{}){}",
                     mail_anchor(n, k),
-                    if m.url.starts_with("https://") || m.url.starts_with("http://") {
+                    if (m.url.starts_with("https://") || m.url.starts_with("http://"))
+                        && linked.borrow_mut().insert(k)
+                    {
                         format!(" [↗]({})", m.url.replace(['(', ')', ' ', '<', '>'], ""))
                     } else {
                         String::new()
@@ -289,7 +295,7 @@ fn code(s: &str) -> String {
     }
 }
 
-fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
+fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
     let s = &t.series.facts;
     let mut out = Vec::new();
     let mut parts = Vec::new();
@@ -325,9 +331,10 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
     }
     if let Some(p) = &t.series.previous_version {
         out.push(format!(
-            "**{}**: {}",
+            "**{}**: {}{}",
             l.previous_version,
-            link(&p.subject, &p.url)
+            link(&p.subject, &p.url),
+            page_link(on_page, &p.id)
         ));
     }
     if let Some(b) = &t.series.b4 {
@@ -335,10 +342,11 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
     }
     if let Some(n) = &t.series.superseded_by {
         out.push(format!(
-            "**{}**: {} ({})",
+            "**{}**: {} ({}){}",
             l.superseded_by,
             link(&n.subject, &n.url),
-            &n.date[..10.min(n.date.len())]
+            &n.date[..10.min(n.date.len())],
+            page_link(on_page, &n.id)
         ));
     }
     let r = &t.review;
@@ -353,7 +361,7 @@ fn status_lines(l: &Labels, t: &ThreadView) -> Vec<String> {
             out.push(format!("**{label}**: {}", trailer_list(l, items, previous)));
         }
     }
-    out.extend(across::lines(l, t));
+    out.extend(across::lines(l, t, on_page));
     // Identical notices (the same words from the same person, as when
     // each patch of a series is answered "Applied, thanks") once.
     let mut seen: Vec<String> = Vec::new();
@@ -442,6 +450,13 @@ pub fn render(report: &Report) -> String {
     let d = &report.digest;
     let l = labels(&h.lang);
     let tz: Tz = d.window.zone;
+    // The number of each thread on this page, by id.
+    let on_page: OnPage = d
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i + 1))
+        .collect();
     let mut o = String::new();
     let list_up = d.list.to_uppercase();
     let _ = writeln!(
@@ -591,7 +606,8 @@ pub fn render(report: &Report) -> String {
         for (i, th) in threads {
             n += 1;
             debug_assert_eq!(n, i + 1);
-            render_thread(&mut o, l, &h.lang, tz, i + 1, th, &report.summaries[i]);
+            let s = &report.summaries[i];
+            render_thread(&mut o, l, &h.lang, tz, (i + 1, th), s, &on_page);
         }
     }
 
@@ -659,14 +675,25 @@ fn period(first: &str, last: &str, tz: Tz) -> String {
     if a == b { a } else { format!("{a} — {b}") }
 }
 
+/// The threads of the page: id → number (`T3`, anchor `t-3`).
+pub(super) type OnPage<'a> = std::collections::HashMap<&'a str, usize>;
+
+/// ` · [T3](#t-3)` when thread `id` is on this page, else nothing.
+pub(super) fn page_link(on_page: &OnPage, id: &str) -> String {
+    on_page
+        .get(id)
+        .map(|k| format!(" · [T{k}](#{})", anchor(*k)))
+        .unwrap_or_default()
+}
+
 fn render_thread(
     o: &mut String,
     l: &Labels,
     lang: &str,
     tz: Tz,
-    n: usize,
-    th: &ThreadView,
+    (n, th): (usize, &ThreadView),
     s: &ThreadSummary,
+    on_page: &OnPage,
 ) {
     let _ = writeln!(o, "### {n}. {}\n", escape_inline(&th.subject));
     let period = period(&th.first_date, &th.last_date, tz);
@@ -693,7 +720,7 @@ fn render_thread(
         link("lore", &th.url)
     );
     let _ = writeln!(o, "{}\n", people.join(", "));
-    for line in status_lines(l, th) {
+    for line in status_lines(l, th, on_page) {
         let _ = writeln!(o, "- {line}");
     }
     o.push('\n');
@@ -719,7 +746,12 @@ fn render_thread(
         let _ = writeln!(o, "{body}");
     }
     let _ = writeln!(o, "#### {}\n", l.messages);
-    super::maillist::render(o, l, lang, tz, n, th);
+    let cited: std::collections::BTreeSet<usize> = s
+        .shown
+        .iter()
+        .flat_map(|c| c.citations.iter().flat_map(|ct| ct.numbers.iter().copied()))
+        .collect();
+    super::maillist::render(o, l, lang, tz, n, th, &cited);
 }
 
 /// Inline text that opens a list item: a leading `-`, `+`, `=` or `1.`

@@ -523,7 +523,19 @@ fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
     ] {
         if !list.is_empty() {
             parts.push(format!("{label}{}{}", w.colon(), names(list, w)));
-            cited.extend(list.iter().filter_map(|t| number(thread, &t.message_id)));
+            // Each person's first mail giving it: one citation per name.
+            let mut by: Vec<&str> = Vec::new();
+            for t in list {
+                let n = if t.name.trim().is_empty() {
+                    &t.email
+                } else {
+                    &t.name
+                };
+                if !by.contains(&n.as_str()) {
+                    by.push(n);
+                    cited.extend(number(thread, &t.message_id));
+                }
+            }
         }
     }
     cited.extend(

@@ -223,15 +223,26 @@ fn planted_errors_are_flagged_or_rejected_and_correct_answers_grounded() {
         html.contains(&format!("<a href=\"{url}\">↗</a>")),
         "lore link"
     );
-    assert_eq!(
-        html.matches("<a id=").count(),
-        j["threads"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["messages"].as_array().unwrap().len())
-            .sum::<usize>()
-    );
+    // Every citation lands on an anchor, and no anchor is given twice.
+    let ids: Vec<&str> = html
+        .match_indices("<a id=\"")
+        .map(|(i, _)| {
+            let r = &html[i + 7..];
+            &r[..r.find('"').unwrap()]
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "anchors given twice");
+    for (i, _) in html.match_indices("<a href=\"#t-") {
+        let r = &html[i + 10..];
+        let target = &r[..r.find('"').unwrap()];
+        if target.contains("-m-") {
+            assert!(
+                unique.contains(target),
+                "citation of {target} lands nowhere"
+            );
+        }
+    }
 
     // Strict: any problem rejects. Off: no check.
     let out2 = tempfile::tempdir().unwrap();

@@ -151,6 +151,14 @@ fn patch_mails_of_each_version_are_one_line_of_numbers_in_order() {
     assert!(lines[1].starts_with("- **\\#1–3**"), "{list}");
     assert!(lines[1].contains("*(history)*"), "{list}");
     assert!(lines[1].contains("v1, 2 patches + cover letter"), "{list}");
+    // A version of the history links its cover letter, not each patch (none
+    // of them is cited).
+    assert!(lines[1].contains("[0/2]("), "{list}");
+    assert!(!lines[1].contains("[1/2]("), "{list}");
+    assert!(!lines[1].contains("[2/2]("), "{list}");
+    // The history reply is cited by the summary ("Earlier discussion"), so
+    // it keeps its own line.
+    assert!(o.md.contains("](#t-1-m-4)"), "{}", o.md);
     assert!(lines[2].starts_with("4. <a id=\"t-1-m-4\"></a>"), "{list}");
     assert!(lines[3].starts_with("- **\\#5–8**"), "{list}");
     assert!(lines[3].contains("v2, 3 patches + cover letter"), "{list}");
@@ -160,26 +168,35 @@ fn patch_mails_of_each_version_are_one_line_of_numbers_in_order() {
         lines[5].starts_with("10. <a id=\"t-1-m-10\"></a>"),
         "{list}"
     );
-    // Each number links the mail and carries the anchor of its mail
-    // number, in N/M order although 2/3 arrived before 1/3.
+    // Each number of the window's version links the mail, in N/M order
+    // although 2/3 arrived before 1/3; it carries the anchor of its mail
+    // number when a citation lands there, and only then.
     let mut at = 0;
     for (k, n) in (5..=8).zip(0..=3) {
         let url = msgs[k - 1]["url"].as_str().unwrap();
         assert!(url.ends_with(&format!("/v2-{n}@x/")), "{url}");
-        let want = format!("<a id=\"t-1-m-{k}\"></a>[{n}/3]({url})");
+        let cited = o.md.contains(&format!("](#t-1-m-{k})"));
+        let anchor = format!("<a id=\"t-1-m-{k}\"></a>");
+        let want = format!("{}[{n}/3]({url})", if cited { anchor.as_str() } else { "" });
         let pos = lines[3][at..]
             .find(&want)
             .unwrap_or_else(|| panic!("{want} after {at} in {}", lines[3]));
         at += pos + want.len();
+        assert_eq!(o.md.matches(&anchor).count(), usize::from(cited), "{list}");
     }
     // The patches' own subjects are not repeated, nor are they in the
     // replies, which keep the patch's tags.
     assert!(!list.contains("gadget"), "{list}");
     assert!(list.contains("[Re: \\[PATCH v2 1/3\\]]("), "{list}");
     assert!(list.contains("[Re: \\[PATCH 1/2\\]]("), "{list}");
-    // One anchor per mail, in Markdown and HTML.
-    assert_eq!(o.md.matches("<a id=\"t-1-m-").count(), 10);
-    assert_eq!(o.html.matches("<a id=\"t-1-m-").count(), 10);
+    // One anchor per listed reply and per cited patch, in Markdown and HTML.
+    let anchors = o.md.matches("<a id=\"t-1-m-").count();
+    let cited_patches = [1, 5, 6, 7, 8]
+        .iter()
+        .filter(|k| o.md.contains(&format!("](#t-1-m-{k})")))
+        .count();
+    assert_eq!(anchors, 3 + cited_patches, "{list}");
+    assert_eq!(o.html.matches("<a id=\"t-1-m-").count(), anchors);
     // The lists of mails keep their numbers in HTML.
     assert!(o.html.contains("<ol start=\"4\">"), "{}", o.html);
     assert!(o.html.contains("<ol start=\"9\">"), "{}", o.html);
@@ -219,6 +236,150 @@ fn every_citation_link_has_its_anchor() {
     }
 }
 
+/// The series of [`series_mails`] with three more replies to v1 in week 9:
+/// Bob twice, Alice once (neither is anyone's first earlier mail, which the
+/// summary's "Earlier discussion" cites).
+fn series_with_more_history() -> Vec<Vec<u8>> {
+    let mut mails = series_mails(1);
+    for (k, (who, h)) in [
+        ("Bob Reviewer <bob@example.org>", -89.0),
+        ("Alice Author <alice@example.org>", -88.0),
+        ("Bob Reviewer <bob@example.org>", -87.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        mails.push(mail(
+            &format!("v1-more{k}@x"),
+            who,
+            &format!("Re: [PATCH 2/2] {SERIES} part 2"),
+            &at(h),
+            Some("v1-2@x"),
+            &["v1-0@x", "v1-2@x"],
+            "More on this.\n",
+        ));
+    }
+    mails
+}
+
+#[test]
+fn earlier_mails_nobody_cites_are_one_line_of_who_wrote_how_many() {
+    let o = report(series_with_more_history(), &["--lang", "en"]);
+    let th = &o.json["threads"][0];
+    // The JSON keeps every mail.
+    let msgs = th["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 12, "{th}");
+    assert_eq!(th["history_messages"], 7, "{th}");
+    let list = mail_list(&o.md);
+    let lines: Vec<&str> = list.lines().filter(|l| !l.trim().is_empty()).collect();
+    // Heading, v1 block, Bob's cited first reply, the three others in one
+    // line, the v2 block, one reply.
+    assert_eq!(lines.len(), 6, "{list}");
+    assert!(lines[2].starts_with("4. <a id=\"t-1-m-4\"></a>"), "{list}");
+    let run = lines[3];
+    assert!(run.starts_with("- **\\#5–7** `"), "{list}");
+    assert!(run.contains("*(history)* 3 mails: "), "{list}");
+    assert!(
+        run.ends_with("Bob Reviewer (2), Alice Author (1)"),
+        "most mails first: {list}"
+    );
+    // Not listed one by one: no link, no anchor.
+    for m in &msgs[4..7] {
+        let url = m["url"].as_str().unwrap();
+        assert!(url.contains("v1-more"), "{url}");
+        assert!(!o.md.contains(url), "{url} in {list}");
+    }
+    for k in 5..=7 {
+        assert!(!o.md.contains(&format!("t-1-m-{k}\"")), "{list}");
+        assert!(!o.md.contains(&format!("(#t-1-m-{k})")), "uncited");
+    }
+    // The HTML has the same line.
+    assert!(
+        o.html
+            .contains("3 mails: Bob Reviewer (2), Alice Author (1)")
+    );
+    // Chinese.
+    let zh = report(series_with_more_history(), &["--lang", "zh"]);
+    assert!(
+        zh.md
+            .contains("*(历史)* 3 封邮件: Bob Reviewer (2), Alice Author (1)"),
+        "{}",
+        mail_list(&zh.md)
+    );
+}
+
+#[test]
+fn a_mail_cited_again_links_its_entry_and_lore_only_the_first_time() {
+    let o = report(series_mails(1), &["--lang", "en"]);
+    // Status, Abstract and Earlier discussion all rest on the cover letter.
+    let cites = o.md.matches("[#1](#t-1-m-1)").count();
+    assert!(cites >= 2, "{}", o.md);
+    let url = o.json["threads"][0]["messages"][0]["url"].as_str().unwrap();
+    assert_eq!(
+        o.md.matches(&format!("[#1](#t-1-m-1) [↗]({url})")).count(),
+        1,
+        "{}",
+        o.md
+    );
+    assert_eq!(
+        o.html
+            .matches(&format!(
+                "<a href=\"#t-1-m-1\">#1</a> <a href=\"{url}\">↗</a>"
+            ))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn the_status_cites_each_reviewer_once_not_every_patch_they_reviewed() {
+    let alice = "Alice Author <alice@example.org>";
+    let mut mails = Vec::new();
+    for n in 0..=4 {
+        let mid = format!("s-{n}@x");
+        let (parent, refs): (Option<&str>, Vec<&str>) = if n == 0 {
+            (None, vec![])
+        } else {
+            (Some("s-0@x"), vec!["s-0@x"])
+        };
+        // Every patch carries Ben's and Carol's tags from v1.
+        let body = if n == 0 {
+            "The gadget, reworked.\n".to_string()
+        } else {
+            "Part of it.\n\nReviewed-by: Ben Reviewer <ben@example.org>\n\
+             Acked-by: Carol Checker <carol@example.org>\n\
+             Signed-off-by: Alice Author <alice@example.org>\n---\n arch/arm64/kvm/g.c | 2 +-\n"
+                .to_string()
+        };
+        mails.push(mail(
+            &mid,
+            alice,
+            &format!("[PATCH v2 {n}/4] {SERIES} part {n}"),
+            &at(1.0 + n as f64 * 0.01),
+            parent,
+            &refs,
+            &body,
+        ));
+    }
+    let o = report(mails, &["--lang", "en"]);
+    let st = o.json["threads"][0]["summary"]["statements"]
+        .as_array()
+        .unwrap();
+    let status = st
+        .iter()
+        .find(|s| s["text"].as_str().unwrap().starts_with("Status: "))
+        .expect("a status statement");
+    let text = status["text"].as_str().unwrap();
+    assert!(
+        text.contains("Reviewed-by: Ben Reviewer (carried)"),
+        "{text}"
+    );
+    assert!(text.contains("Acked-by: Carol Checker (carried)"), "{text}");
+    // The cover letter, and the first patch that carries each person's
+    // tag: 1/4 for both.
+    assert_eq!(status["cites"], serde_json::json!([1, 2]), "{text}");
+}
+
 #[test]
 fn a_long_mail_list_is_folded_into_details_without_script() {
     // 2 blocks, 13 replies: 15 entries.
@@ -249,7 +410,12 @@ fn a_long_mail_list_is_folded_into_details_without_script() {
     assert!(o.html.contains("<summary>All 20 mails</summary>"));
     assert!(o.html.contains("&lt;/details&gt;&lt;details open&gt;"));
     assert!(!o.html.contains("<script"));
-    assert_eq!(o.html.matches("<a id=\"t-1-m-").count(), 20);
+    // Every reply line keeps its anchor (13: one in the history, cited).
+    assert!(o.html.matches("<a id=\"t-1-m-").count() >= 13, "{}", o.html);
+    assert_eq!(
+        o.html.matches("<a id=\"t-1-m-").count(),
+        o.md.matches("<a id=\"t-1-m-").count()
+    );
     // Chinese too.
     let zh = report(series_mails(11), &["--lang", "zh"]);
     assert!(

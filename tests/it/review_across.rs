@@ -245,13 +245,15 @@ fn a_new_version_shows_carried_trailers_its_changelog_and_the_previous_review() 
         "Marc Maintainer *(carried from v2)* (2/2)",
         "**Changes in v3** ([cover letter](https://lore.kernel.org/t/v3-0@x/)): use a spinlock for the gizmo lock (Olga) · collected tags",
         "**Changes in v3** ([notes of patch 1/2](https://lore.kernel.org/t/v3-1@x/)): renamed the gizmo lock helper",
-        "**Changes in v2** ([cover letter](https://lore.kernel.org/t/v3-0@x/)): split the series",
         "**Review of v2**:",
         "  - [Olga Oldreviewer](https://lore.kernel.org/t/v2-r1@x/) (2022-03-02): “The gizmo lock is taken with interrupts enabled, please use a spinlock.”",
         "  - [Marc Maintainer](https://lore.kernel.org/t/v2-r3@x/) (2022-03-03) Acked-by: “Looks fine to me.”",
     ] {
         assert!(md.contains(s), "{s}\n{md}");
     }
+    // Only the newest version's changes are on the page; the older ones
+    // are in the JSON (above) and behind the cover letter's link.
+    assert!(!md.contains("**Changes in v2**"), "{md}");
     // The extractive summary names the carried trailer, marked.
     assert!(md.contains("Acked-by: Marc Maintainer (carried)"), "{md}");
 
@@ -323,4 +325,61 @@ fn the_model_gets_the_changelog_and_previous_review_as_facts_and_may_name_the_re
         "{problems:?}"
     );
     assert_eq!(t["summary"]["source"], "model", "{}", t["summary"]);
+}
+
+#[test]
+fn a_previous_version_on_the_same_page_is_linked_and_its_review_not_repeated() {
+    let (_r, _b, data) = archive();
+    let out = tempfile::tempdir().unwrap();
+    // Two weeks: v2 and its review, and v3, are all in the window.
+    let o = common::lore_digest_cmd()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args([
+            "report",
+            "t",
+            "--since",
+            "2022-02-28",
+            "--until",
+            "2022-03-13",
+        ])
+        .args(["--no-llm", "--format", "md,json", "--lang", "en", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let printed = String::from_utf8(o.stdout).unwrap();
+    let file = |ext: &str| {
+        let p = printed.lines().find(|l| l.ends_with(ext)).unwrap();
+        std::fs::read_to_string(p).unwrap()
+    };
+    let (j, md): (Value, String) = (serde_json::from_str(&file(".json")).unwrap(), file(".md"));
+    let threads = j["threads"].as_array().unwrap();
+    let number = |id: &str| 1 + threads.iter().position(|t| t["id"] == id).unwrap();
+    let (n2, n3) = (number("v2-0@x"), number("v3-0@x"));
+    // The JSON still lists the review of v2 under v3.
+    assert_eq!(
+        v3(&j)["series"]["previous_review"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // The page links v2's section instead of quoting its replies again.
+    let section = |n: usize| {
+        let start = md.find(&format!("\n### {n}. ")).unwrap();
+        let rest = &md[start + 1..];
+        &rest[..rest[4..].find("\n### ").map_or(rest.len(), |e| e + 4)]
+    };
+    let s3 = section(n3);
+    assert!(
+        s3.contains(&format!("**Review of v2**: [T{n2}](#t-{n2})")),
+        "{s3}"
+    );
+    assert!(s3.contains(&format!(" · [T{n2}](#t-{n2})")), "{s3}");
+    assert!(!s3.contains("Olga Oldreviewer](https://"), "{s3}");
+    // v2's section has the replies, and points on to v3.
+    let s2 = section(n2);
+    assert!(s2.contains("https://lore.kernel.org/t/v2-r1@x/"), "{s2}");
+    assert!(s2.contains(&format!(" · [T{n3}](#t-{n3})")), "{s2}");
 }

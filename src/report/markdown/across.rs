@@ -2,14 +2,20 @@
 //! cover letter and patches, and the review replies to the previous
 //! version, compactly (a few items each, then how many more).
 
-use super::{Labels, ThreadView, escape_inline, link};
+use super::{Labels, OnPage, ThreadView, escape_inline, link, page_link};
 
-/// Most changelog entries (versions per mail) shown.
+/// Most changelog entries of the newest version shown (its cover letter,
+/// its patches' notes).
 const MAX_ENTRIES: usize = 3;
 /// Most items of one changelog entry shown.
-const MAX_ITEMS: usize = 5;
-/// Longest item or quoted line shown, in characters.
-const ITEM_CHARS: usize = 140;
+const MAX_ITEMS: usize = 4;
+/// Longest changelog item shown, in characters.
+const ITEM_CHARS: usize = 110;
+/// Most replies to the previous version shown (the JSON and the prompt
+/// keep up to [`crate::digest::MAX_PREVIOUS_REVIEW`]).
+const MAX_REVIEW: usize = 5;
+/// Longest quotation of one such reply (its first lines), in characters.
+const QUOTE_CHARS: usize = 120;
 
 fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -34,11 +40,21 @@ fn more(l: &Labels, n: usize) -> String {
 }
 
 /// The changelog and previous-review lines of a thread (Markdown, each a
-/// list item's text; nested items on their own indented lines).
-pub(super) fn lines(l: &Labels, t: &ThreadView) -> Vec<String> {
+/// list item's text; nested items on their own indented lines). A previous
+/// version that is itself on the page (`on_page`) is linked, not repeated:
+/// its replies are in its own section.
+pub(super) fn lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
     let mut out = Vec::new();
     let a = &t.series.across;
-    for c in a.changelog.iter().take(MAX_ENTRIES) {
+    // The newest version's entries (its cover letter's, its patches'
+    // notes); older versions' are in the JSON and behind the links.
+    let newest = a.changelog.first().map(|c| c.version);
+    for c in a
+        .changelog
+        .iter()
+        .filter(|c| Some(c.version) == newest)
+        .take(MAX_ENTRIES)
+    {
         let heading = l.changes_in.replace("{version}", &c.version.to_string());
         let source = match (&c.part, c.cover_letter) {
             (_, true) => l.changelog_cover.to_string(),
@@ -61,25 +77,20 @@ pub(super) fn lines(l: &Labels, t: &ThreadView) -> Vec<String> {
             items.join(" · ")
         ));
     }
-    if a.changelog.len() > MAX_ENTRIES {
-        let heading = l.changes_in.replace("{version}", "…");
-        out.push(format!(
-            "**{}**: {}",
-            escape_inline(&heading),
-            more(l, a.changelog.len() - MAX_ENTRIES)
-        ));
-    }
     if let Some(p) = &t.series.previous_version
         && !a.previous_review.is_empty()
     {
-        let mut line = format!(
-            "**{}**:",
-            escape_inline(
-                &l.previous_review
-                    .replace("{version}", &p.version.to_string())
-            )
+        let heading = escape_inline(
+            &l.previous_review
+                .replace("{version}", &p.version.to_string()),
         );
-        for r in &a.previous_review {
+        let here = page_link(on_page, &p.id);
+        if let Some(here) = here.strip_prefix(" · ") {
+            out.push(format!("**{heading}**: {here}"));
+            return out;
+        }
+        let mut line = format!("**{heading}**:");
+        for r in a.previous_review.iter().take(MAX_REVIEW) {
             let mut item = format!(
                 "\n  - {} ({})",
                 link(&r.from, &r.url),
@@ -89,18 +100,27 @@ pub(super) fn lines(l: &Labels, t: &ThreadView) -> Vec<String> {
                 let t: Vec<&str> = r.trailers.iter().map(|k| k.as_str()).collect();
                 item.push_str(&format!(" {}", t.join(", ")));
             }
-            let quoted: Vec<String> = r
-                .lines
-                .iter()
-                .map(|s| format!("“{}”", escape_inline(&cut(s, ITEM_CHARS))))
-                .collect();
+            // Its first lines, while they fit.
+            let mut quoted: Vec<String> = Vec::new();
+            let mut room = QUOTE_CHARS;
+            for s in &r.lines {
+                let n = s.chars().count();
+                if quoted.is_empty() || n <= room {
+                    let q = cut(s, room.max(40));
+                    room = room.saturating_sub(q.chars().count());
+                    quoted.push(format!("“{}”", escape_inline(&q)));
+                } else {
+                    break;
+                }
+            }
             if !quoted.is_empty() {
                 item.push_str(&format!(": {}", quoted.join(" ")));
             }
             line.push_str(&item);
         }
-        if a.previous_review_more > 0 {
-            line.push_str(&format!("\n  - {}", more(l, a.previous_review_more)));
+        let hidden = a.previous_review.len().saturating_sub(MAX_REVIEW) + a.previous_review_more;
+        if hidden > 0 {
+            line.push_str(&format!("\n  - {}", more(l, hidden)));
         }
         out.push(line);
     }
