@@ -21,7 +21,7 @@ use crate::thread;
 use crate::window::{RangeOut, Window};
 
 mod across;
-pub use across::{Across, Changelog, MAX_PREVIOUS_REVIEW, PreviousReply};
+pub use across::{Across, Changelog, MAX_PREVIOUS_REVIEW, PreviousReply, VersionLinks};
 
 /// Threads with more window mails than this are "big".
 pub const BIG_THREAD: usize = 20;
@@ -388,6 +388,9 @@ pub struct Gathered {
     pub reused: Vec<(Message, String)>,
     /// Commits the walk could not read: (epoch, commit, error).
     pub walk_errors: Vec<(u32, String, String)>,
+    /// The version chains among the threads of `universe`
+    /// ([`VersionLinks::of`]), linked once for the whole run.
+    pub versions: VersionLinks,
 }
 
 /// Is a mail in the window (time and commit range)?
@@ -498,12 +501,12 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         .iter()
         .flat_map(|&t| threads.threads[t].members.iter().copied())
         .collect();
+    let versions = VersionLinks::of(&universe, &threads);
     if keep_bodies {
-        let previous = across::previous_threads(&universe, &threads);
         let listed: BTreeSet<usize> = touched
             .iter()
-            .filter_map(|t| previous.get(t))
-            .flat_map(|&p| across::previous_replies(&universe, &threads.threads[p]).0)
+            .filter_map(|&t| versions.previous_thread(&threads, t))
+            .flat_map(|p| across::previous_replies(&universe, &threads.threads[p]).0)
             .collect();
         let have: HashSet<usize> = shown.iter().copied().collect();
         shown.extend(listed.into_iter().filter(|i| !have.contains(i)));
@@ -543,6 +546,7 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         universe,
         bodies,
         originals,
+        versions,
     })
 }
 
@@ -558,6 +562,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         epochs,
         reused,
         walk_errors,
+        versions,
     } = g;
     let in_window = in_window_of(window);
     let threads = thread::build(&universe);
@@ -587,33 +592,10 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         .collect();
     let participants = people::count_people(&window_senders);
 
-    // Version chains over every thread of the archive (by root subject).
-    let mut versioned = Vec::new();
-    let mut root_info: HashMap<String, (SubjectInfo, usize)> = HashMap::new();
-    for t in &threads.threads {
-        let root = &universe[t.root];
-        let info = analysis::parse_subject(&root.subject);
-        if info.is_patch_mail() || info.patch {
-            versioned.push((
-                t.id.clone(),
-                info.series_key.clone(),
-                root.from_addr.to_lowercase(),
-                info.effective_version(),
-                root.ds,
-            ));
-        }
-        root_info.insert(t.id.clone(), (info, t.root));
-    }
-    let links = analysis::link_versions(&versioned);
-    let mut prev_of: HashMap<&str, &str> = HashMap::new();
-    let mut next_of: HashMap<&str, &str> = HashMap::new();
-    for (older, newer) in &links {
-        prev_of.insert(newer, older);
-        next_of.entry(older).or_insert(newer);
-    }
+    // Version chains over every thread of the universe, as gather linked them.
     let thread_ref = |id: &str| -> Option<ThreadRef> {
-        let (info, root) = root_info.get(id)?;
-        let m = &universe[*root];
+        let (info, root) = versions.root(id)?;
+        let m = &universe[root];
         Some(ThreadRef {
             id: id.to_string(),
             subject: m.subject.clone(),
@@ -625,10 +607,9 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
 
     // The review of each shown thread's previous version (before the
     // bodies are taken: a previous version may be shown too).
-    let previous = across::previous_threads(&universe, &threads);
     let mut previous_review: HashMap<usize, (Vec<PreviousReply>, usize)> = HashMap::new();
     for &t in &touched {
-        if let Some(&p) = previous.get(&t) {
+        if let Some(p) = versions.previous_thread(&threads, t) {
             let (listed, more) = across::previous_replies(&universe, &threads.threads[p]);
             let replies = across::previous_review(&universe, &listed, &bodies, &opts.link_base);
             previous_review.insert(t, (replies, more));
@@ -639,7 +620,10 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
     for &t in &touched {
         let th = &threads.threads[t];
         let root = &universe[th.root];
-        let (root_subject_info, _) = root_info.get(&th.id).cloned().unwrap_or_default();
+        let root_subject_info = versions
+            .root(&th.id)
+            .map(|(info, _)| info.clone())
+            .unwrap_or_default();
         let mut msgs = Vec::new();
         for (k, &i) in th.members.iter().enumerate() {
             let m = &universe[i];
@@ -692,8 +676,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
             msgs,
             &root_subject_info,
             opts,
-            &prev_of,
-            &next_of,
+            &versions,
             &thread_ref,
         );
         if view.series.previous_version.is_some()
@@ -872,8 +855,7 @@ fn thread_view(
     msgs: Vec<MessageView>,
     root_info: &SubjectInfo,
     opts: &Options,
-    prev_of: &HashMap<&str, &str>,
-    next_of: &HashMap<&str, &str>,
+    versions: &VersionLinks,
     thread_ref: &dyn Fn(&str) -> Option<ThreadRef>,
 ) -> ThreadView {
     let window_messages = msgs.iter().filter(|m| m.in_window).count();
@@ -916,8 +898,8 @@ fn thread_view(
         })
         .collect();
     let facts = analysis::series_facts(&series_input);
-    let superseded_by = next_of.get(th.id.as_str()).and_then(|n| thread_ref(n));
-    let previous_version = prev_of.get(th.id.as_str()).and_then(|p| thread_ref(p));
+    let superseded_by = versions.next(&th.id).and_then(thread_ref);
+    let previous_version = versions.previous(&th.id).and_then(thread_ref);
 
     // Review facts: trailers given in replies, notices, NAKs, bots.
     let subject_of: HashMap<&str, &str> = msgs
@@ -1289,6 +1271,7 @@ mod tests {
             MON + DAY + 5,
         );
         reused.problems = problem::REUSED_MESSAGE_ID;
+        let versions = VersionLinks::of(&universe, &thread::build(&universe));
         Gathered {
             list: "t".into(),
             universe,
@@ -1297,11 +1280,86 @@ mod tests {
             epochs: Vec::new(),
             reused: vec![(reused, "0000".into())],
             walk_errors: vec![(0, "abcd".into(), "tree holds neither m nor d".into())],
+            versions,
         }
     }
 
     fn digest() -> Digest {
         assemble(gathered(), &week(), &Options::for_list("t"))
+    }
+
+    #[test]
+    fn assemble_links_versions_as_gather_handed_them() {
+        // v1 and its review last month, v2 in the window.
+        let universe = vec![
+            msg(
+                1,
+                "v1@x",
+                ALICE,
+                "[PATCH] KVM: arm64: gadget",
+                None,
+                MON - 30 * DAY,
+            ),
+            msg(
+                2,
+                "r@x",
+                BOB,
+                "Re: [PATCH] KVM: arm64: gadget",
+                Some("v1@x"),
+                MON - 29 * DAY,
+            ),
+            msg(
+                3,
+                "v2@x",
+                ALICE,
+                "[PATCH v2] KVM: arm64: gadget",
+                None,
+                MON + DAY,
+            ),
+        ];
+        let review = "Please rename it.\n\nReviewed-by: Bob Reviewer <bob@example.org>\n";
+        let bodies: HashMap<usize, Body> = [
+            (1, review.to_string()),
+            (2, "diff --git a/x b/x\n".to_string()),
+        ]
+        .into_iter()
+        .map(|(i, t)| {
+            let facts = analysis::mail_facts(&t);
+            (i, (t, facts, false, Vec::new()))
+        })
+        .collect();
+        let gathered = |versions| Gathered {
+            list: "t".into(),
+            universe: universe.clone(),
+            bodies: bodies.clone(),
+            versions,
+            ..Gathered::default()
+        };
+        let v2 = |d: &Digest| {
+            let t = d.threads.iter().find(|t| t.id == "v2@x").unwrap();
+            (t.series.previous_version.clone(), t.series.across.clone())
+        };
+
+        let linked = VersionLinks::of(&universe, &thread::build(&universe));
+        let d = assemble(gathered(linked), &week(), &Options::for_list("t"));
+        let (previous, across) = v2(&d);
+        assert_eq!(previous.map(|p| p.id).as_deref(), Some("v1@x"));
+        assert_eq!(across.previous_review.len(), 1);
+        assert_eq!(across.previous_review[0].message_id, "r@x");
+        assert_eq!(
+            across.previous_review[0].trailers,
+            [TrailerKind::ReviewedBy]
+        );
+
+        // assemble does not link versions again: none handed, none shown.
+        let d = assemble(
+            gathered(VersionLinks::default()),
+            &week(),
+            &Options::for_list("t"),
+        );
+        let (previous, across) = v2(&d);
+        assert!(previous.is_none());
+        assert!(across.previous_review.is_empty());
     }
 
     #[test]

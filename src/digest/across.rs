@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::{GivenTrailer, MessageView, Review, link};
-use crate::analysis::{self, MailFacts, TrailerKind};
+use crate::analysis::{self, MailFacts, SubjectInfo, TrailerKind};
 use crate::index::Message;
 use crate::thread;
 
@@ -72,35 +72,81 @@ pub struct PreviousReply {
     pub facts: MailFacts,
 }
 
-/// For each thread that has an earlier version of its series in
-/// `universe`: the index of that version's thread (as the digest links
-/// versions: same root title and author, see [`analysis::link_versions`]).
-pub(super) fn previous_threads(
-    universe: &[Message],
-    threads: &thread::Threads,
-) -> HashMap<usize, usize> {
-    let mut versioned = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (k, t) in threads.threads.iter().enumerate() {
-        index.insert(t.id.as_str(), k);
-        let root = &universe[t.root];
-        let info = analysis::parse_subject(&root.subject);
-        if info.is_patch_mail() || info.patch {
-            versioned.push((
-                t.id.clone(),
-                info.series_key.clone(),
-                root.from_addr.to_lowercase(),
-                info.effective_version(),
-                root.ds,
-            ));
+/// The version chains of the series among the threads of a universe: each
+/// thread root's subject parsed once and one [`analysis::link_versions`]
+/// over the roots that are patch mails (same root title and author).
+/// [`gather`](super::gather) computes it and hands it to
+/// [`assemble`](super::assemble) in [`Gathered`](super::Gathered), so a
+/// report links versions once.
+///
+/// Keyed by thread id ([`thread::Thread::id`], unique among the threads),
+/// not by position in a [`thread::Threads`]: threading the same universe
+/// again gives the same ids, so the links hold for `assemble`'s threads as
+/// for `gather`'s.
+#[derive(Debug, Clone, Default)]
+pub struct VersionLinks {
+    /// Each thread's root: its parsed subject and its index in the universe.
+    roots: HashMap<String, (SubjectInfo, usize)>,
+    /// The previous version of each thread that has one.
+    prev_of: HashMap<String, String>,
+    /// The next version of each thread that has one (the earliest, should
+    /// two newer threads name the same previous version).
+    next_of: HashMap<String, String>,
+}
+
+impl VersionLinks {
+    /// The links of `threads`, the threading of `universe`.
+    pub fn of(universe: &[Message], threads: &thread::Threads) -> VersionLinks {
+        let mut versioned = Vec::new();
+        let mut roots = HashMap::new();
+        for t in &threads.threads {
+            let root = &universe[t.root];
+            let info = analysis::parse_subject(&root.subject);
+            if info.is_patch_mail() || info.patch {
+                versioned.push((
+                    t.id.clone(),
+                    info.series_key.clone(),
+                    root.from_addr.to_lowercase(),
+                    info.effective_version(),
+                    root.ds,
+                ));
+            }
+            roots.insert(t.id.clone(), (info, t.root));
+        }
+        let mut prev_of = HashMap::new();
+        let mut next_of = HashMap::new();
+        for (older, newer) in analysis::link_versions(&versioned) {
+            next_of.entry(older.clone()).or_insert(newer.clone());
+            prev_of.insert(newer, older);
+        }
+        VersionLinks {
+            roots,
+            prev_of,
+            next_of,
         }
     }
-    analysis::link_versions(&versioned)
-        .iter()
-        .filter_map(|(older, newer)| {
-            Some((*index.get(newer.as_str())?, *index.get(older.as_str())?))
-        })
-        .collect()
+
+    /// The id of the thread of the previous version of thread `id`.
+    pub fn previous(&self, id: &str) -> Option<&str> {
+        self.prev_of.get(id).map(String::as_str)
+    }
+
+    /// The id of the thread of the next version of thread `id`.
+    pub fn next(&self, id: &str) -> Option<&str> {
+        self.next_of.get(id).map(String::as_str)
+    }
+
+    /// Thread `id`'s root: its parsed subject and its index in the universe.
+    pub fn root(&self, id: &str) -> Option<(&SubjectInfo, usize)> {
+        self.roots.get(id).map(|(info, root)| (info, *root))
+    }
+
+    /// The previous version's thread of thread `t`, both as indices into
+    /// `threads` (a threading of the universe the links were made from).
+    pub(super) fn previous_thread(&self, threads: &thread::Threads, t: usize) -> Option<usize> {
+        let (_, root) = self.root(self.previous(&threads.threads[t].id)?)?;
+        threads.thread_of.get(root).copied()
+    }
 }
 
 /// The replies to a previous version's thread by people other than its
@@ -326,6 +372,70 @@ mod tests {
         let name = from.split('@').next().unwrap();
         let t = 1_646_611_200 + seq as i64 * 60;
         super::super::tests::msg(seq, mid, (name, from), subject, parent, t)
+    }
+
+    /// v1, v2 and v3 of Alice's series (v2 with a reply), Bob's v2 of the
+    /// same title, and a question.
+    fn versions_universe() -> Vec<Message> {
+        vec![
+            msg(0, "a1@x", "alice@x", "[PATCH 0/2] widget", None),
+            msg(1, "b2@x", "bob@x", "[PATCH v2] widget", None),
+            msg(2, "a2@x", "Alice@X", "[PATCH v2 0/2] widget", None),
+            msg(
+                3,
+                "r@x",
+                "carol@x",
+                "Re: [PATCH v2 0/2] widget",
+                Some("a2@x"),
+            ),
+            msg(4, "q@x", "dave@x", "widget question", None),
+            msg(5, "a3@x", "alice@x", "[PATCH v3 0/2] widget", None),
+        ]
+    }
+
+    #[test]
+    fn version_links_chain_a_series_by_root_title_and_author() {
+        let u = versions_universe();
+        let v = VersionLinks::of(&u, &thread::build(&u));
+        assert_eq!(v.previous("a2@x"), Some("a1@x"));
+        assert_eq!(v.previous("a3@x"), Some("a2@x"));
+        assert_eq!(v.next("a1@x"), Some("a2@x"));
+        assert_eq!(v.next("a2@x"), Some("a3@x"));
+        assert_eq!(v.previous("a1@x"), None);
+        assert_eq!(v.next("a3@x"), None);
+        assert_eq!(v.previous("b2@x"), None, "another author's series");
+        assert_eq!(v.next("q@x"), None);
+        let (info, root) = v.root("a2@x").unwrap();
+        assert_eq!((info.effective_version(), root), (2, 2));
+        assert!(v.root("q@x").is_some(), "every thread's root, patch or not");
+        assert!(v.root("r@x").is_none(), "a reply is no thread's root");
+    }
+
+    #[test]
+    fn the_previous_thread_is_found_in_any_threading_of_the_same_universe() {
+        let u = versions_universe();
+        let threads = thread::build(&u);
+        let v = VersionLinks::of(&u, &threads);
+        let index =
+            |ts: &thread::Threads, id: &str| ts.threads.iter().position(|t| t.id == id).unwrap();
+        assert_eq!(
+            v.previous_thread(&threads, index(&threads, "a3@x")),
+            Some(index(&threads, "a2@x"))
+        );
+        // The same threads in reverse order: the links are by id.
+        let n = threads.threads.len();
+        let reversed = thread::Threads {
+            threads: threads.threads.iter().rev().cloned().collect(),
+            thread_of: threads.thread_of.iter().map(|&k| n - 1 - k).collect(),
+        };
+        for (newer, older) in [("a3@x", "a2@x"), ("a2@x", "a1@x")] {
+            assert_eq!(
+                v.previous_thread(&reversed, index(&reversed, newer)),
+                Some(index(&reversed, older)),
+                "{newer}"
+            );
+        }
+        assert_eq!(v.previous_thread(&reversed, index(&reversed, "a1@x")), None);
     }
 
     #[test]
