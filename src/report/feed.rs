@@ -67,6 +67,30 @@ pub fn entry(out: &Path, list: &str, l: &Listed) -> Entry {
     e
 }
 
+/// A highlight without its thread citations (`[T3]`, `[T3, T5]`): they
+/// number the threads of the report's page, and mean nothing in a feed
+/// reader. The space left before punctuation goes too.
+fn without_thread_citations(text: &str) -> String {
+    use crate::summarize::synthesis::{Segment, segments};
+    let mut out = String::new();
+    for seg in segments(text) {
+        if let Segment::Text(t) = seg {
+            out.push_str(t);
+        }
+    }
+    let mut clean = String::with_capacity(out.len());
+    for w in out.split_whitespace() {
+        let glued = w.starts_with([
+            '.', ',', ';', ':', '!', '?', '。', '，', '；', '：', '！', '？', '、',
+        ]);
+        if !clean.is_empty() && !glued {
+            clean.push(' ');
+        }
+        clean.push_str(w);
+    }
+    clean
+}
+
 /// The report's highlights, one a line; else its totals in a sentence.
 fn summary_of(j: &serde_json::Value) -> String {
     let lines: Vec<String> = j["highlights"]
@@ -77,7 +101,8 @@ fn summary_of(j: &serde_json::Value) -> String {
                     serde_json::Value::String(s) => Some(s.clone()),
                     serde_json::Value::Object(o) => ["text", "line", "summary", "title"]
                         .iter()
-                        .find_map(|k| o.get(*k).and_then(|v| v.as_str()).map(str::to_string)),
+                        .find_map(|k| o.get(*k).and_then(|v| v.as_str()))
+                        .map(without_thread_citations),
                     _ => None,
                 })
                 .filter(|s| !s.trim().is_empty())
@@ -181,6 +206,18 @@ mod tests {
         assert_eq!(e.id, "tag:lore-digest,2024:kvmarm/2022/kvmarm-2022-W10");
         assert_eq!(e.updated, "2022-03-14T00:00:00Z");
         assert_eq!(e.title, "kvmarm 2022-W10");
+    }
+
+    #[test]
+    fn model_highlights_lose_their_thread_citations_in_the_feed() {
+        let j: serde_json::Value = serde_json::from_str(
+            r#"{"highlights":[{"text":"NV v6 got ten replies [T6]. SME v12 [T7, T9], and more [T1]","threads":["a"]},{"text":"pKVM 合入 [T2]。","threads":[]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            summary_of(&j),
+            "NV v6 got ten replies. SME v12, and more\npKVM 合入。"
+        );
     }
 
     #[test]
