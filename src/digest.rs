@@ -688,21 +688,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         views.push(view);
     }
 
-    // Order: by kind, then by window activity, then latest activity.
-    views.sort_by(|a, b| {
-        (
-            a.kind,
-            std::cmp::Reverse(a.window_messages),
-            std::cmp::Reverse(a.last_ts),
-            &a.id,
-        )
-            .cmp(&(
-                b.kind,
-                std::cmp::Reverse(b.window_messages),
-                std::cmp::Reverse(b.last_ts),
-                &b.id,
-            ))
-    });
+    order_views(&mut views);
 
     let mut totals = totals(&views);
     totals.participants = participants;
@@ -803,6 +789,62 @@ pub fn applied_notices(archive: &Archive, msgs: &[Message]) -> Result<Vec<bool>>
 /// unnumbered patches after the numbered ones.
 fn patch_number(info: &SubjectInfo) -> u32 {
     info.part.map(|(n, _)| n).unwrap_or(u32::MAX)
+}
+
+/// The threads' order: by kind, then by window activity, then latest
+/// activity; but the versions of one series that are all on the page
+/// (linked as previous/next version, same kind) stay together, newest
+/// first, where their busiest version would be.
+fn order_views(views: &mut Vec<ThreadView>) {
+    use std::cmp::Reverse;
+    // Each thread's group: the newest version on the page it leads to.
+    let index: HashMap<String, usize> = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.id.clone(), i))
+        .collect();
+    let newer = |i: usize| -> Option<usize> {
+        let n = views[i].series.superseded_by.as_ref()?;
+        let j = *index.get(&n.id)?;
+        (views[j].kind == views[i].kind).then_some(j)
+    };
+    let group: Vec<usize> = (0..views.len())
+        .map(|i| {
+            let mut g = i;
+            let mut steps = 0;
+            while let Some(j) = newer(g) {
+                g = j;
+                steps += 1;
+                if steps > views.len() {
+                    break;
+                }
+            }
+            g
+        })
+        .collect();
+    // A group ranks as its busiest member; within it, newest version first.
+    let mut rank: HashMap<usize, (usize, i64)> = HashMap::new();
+    for (i, v) in views.iter().enumerate() {
+        let r = rank.entry(group[i]).or_insert((0, i64::MIN));
+        *r = (r.0.max(v.window_messages), r.1.max(v.last_ts));
+    }
+    let keys: Vec<_> = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let (busiest, latest) = rank[&group[i]];
+            (
+                (v.kind, Reverse(busiest), Reverse(latest)),
+                views[group[i]].id.clone(),
+                (Reverse(v.series.facts.version), Reverse(v.window_messages)),
+                (Reverse(v.last_ts), v.id.clone()),
+            )
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..views.len()).collect();
+    order.sort_by(|&i, &j| keys[i].cmp(&keys[j]));
+    let mut taken: Vec<Option<ThreadView>> = std::mem::take(views).into_iter().map(Some).collect();
+    views.extend(order.into_iter().filter_map(|i| taken[i].take()));
 }
 
 /// Put the patch mails of each version of a series in N/M order, cover

@@ -383,3 +383,77 @@ fn a_previous_version_on_the_same_page_is_linked_and_its_review_not_repeated() {
     assert!(s2.contains("https://lore.kernel.org/t/v2-r1@x/"), "{s2}");
     assert!(s2.contains(&format!(" · [T{n3}](#t-{n3})")), "{s2}");
 }
+
+#[test]
+fn the_versions_of_a_series_on_one_page_stay_together_newest_first() {
+    // v2 (6 mails) and v3 (4 mails) in a two-week window, and another
+    // patch with 5 mails: by activity alone it would sit between them.
+    let mut all = mails();
+    let dave = "Dave Other <dave@example.org>";
+    all.push(mail(
+        "x-0@x",
+        dave,
+        "[PATCH] KVM: arm64: unrelated fix",
+        &at(0.5),
+        None,
+        &[],
+        "Fix it.\n",
+    ));
+    for k in 1..5 {
+        all.push(mail(
+            &format!("x-{k}@x"),
+            if k % 2 == 1 { BOB } else { dave },
+            "Re: [PATCH] KVM: arm64: unrelated fix",
+            &at(0.5 + k as f64 * 0.1),
+            Some("x-0@x"),
+            &["x-0@x"],
+            "Looks right.\n",
+        ));
+    }
+    let (_repo, b) = common::EpochBuilder::temp();
+    b.add_dated(all);
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let o = common::lore_digest_cmd()
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    run(&["sync", "t", "--url", b.path().to_str().unwrap()]);
+    let printed = run(&[
+        "report",
+        "t",
+        "--since",
+        "2022-02-28",
+        "--until",
+        "2022-03-13",
+        "--no-llm",
+        "--format",
+        "json",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let p = printed.lines().find(|l| l.ends_with(".json")).unwrap();
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let order: Vec<(&str, u64)> = j["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap(),
+                t["window_messages"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [("v3-0@x", 4), ("v2-0@x", 6), ("x-0@x", 5)],
+        "the series where its busiest version ranks, newest first"
+    );
+}
