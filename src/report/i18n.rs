@@ -94,6 +94,8 @@ pub struct Labels {
     /// A trailer written in the posted patch (given to an earlier
     /// version); `{version}` is the previous version.
     pub carried_from: &'static str,
+    /// Patch numbers of one series, `{list}` ("1, 7, 12–15") of `{total}`.
+    pub patches_of: &'static str,
     /// The same when the previous version is not in the archive.
     pub carried: &'static str,
     /// Heading of a changelog; `{version}` is the version.
@@ -195,6 +197,7 @@ pub const ZH: Labels = Labels {
         "未注明出处",
     ],
     carried_from: "沿用自 v{version}",
+    patches_of: "{list}，共 {total}",
     carried: "补丁中已带",
     changes_in: "v{version} 的改动",
     changelog_cover: "封面信",
@@ -290,6 +293,7 @@ pub const EN: Labels = Labels {
         "no mail cited",
     ],
     carried_from: "carried from v{version}",
+    patches_of: "{list} of {total}",
     carried: "carried in the patch",
     changes_in: "Changes in v{version}",
     changelog_cover: "cover letter",

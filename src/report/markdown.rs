@@ -271,12 +271,42 @@ fn trailer_list(l: &Labels, items: &[GivenTrailer], previous: Option<u32>) -> St
             if ps.is_empty() {
                 who.clone()
             } else {
-                let ps: Vec<&str> = ps.iter().map(|p| p.2.as_str()).collect();
-                format!("{who} ({})", ps.join(", "))
+                format!("{who} ({})", patch_numbers(l, ps))
             }
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Sorted patch numbers: "3/64" alone; several of one series as runs,
+/// "1, 7, 12–15 of 64"; of several series (versions, totals) each "N/M".
+fn patch_numbers(l: &Labels, ps: &[PatchNo]) -> String {
+    let total = |p: &PatchNo| p.2.rsplit('/').next().unwrap_or("").to_string();
+    let one_series = ps
+        .iter()
+        .all(|p| p.0 == ps[0].0 && total(p) == total(&ps[0]));
+    if ps.len() < 2 || !one_series {
+        let all: Vec<&str> = ps.iter().map(|p| p.2.as_str()).collect();
+        return all.join(", ");
+    }
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for p in ps {
+        match runs.last_mut() {
+            Some((_, b)) if p.1 == *b + 1 => *b = p.1,
+            _ => runs.push((p.1, p.1)),
+        }
+    }
+    let list: Vec<String> = runs
+        .iter()
+        .map(|&(a, b)| match b - a {
+            0 => a.to_string(),
+            1 => format!("{a}, {b}"),
+            _ => format!("{a}–{b}"),
+        })
+        .collect();
+    l.patches_of
+        .replace("{list}", &list.join(", "))
+        .replace("{total}", &total(&ps[0]))
 }
 
 /// `s` as a Markdown code span, whatever backticks it holds.
@@ -835,6 +865,21 @@ fn render_highlights(report: &Report, l: &Labels, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patch_numbers_of_one_series_are_runs_of_its_total() {
+        let p = |v: u32, n: u32, m: u32| (v, n, format!("{n}/{m}"));
+        let en = labels("en");
+        let list = [1, 7, 12, 13, 14, 15, 17, 18].map(|n| p(6, n, 64));
+        assert_eq!(patch_numbers(en, &list), "1, 7, 12–15, 17, 18 of 64");
+        assert_eq!(patch_numbers(en, &[p(2, 3, 3)]), "3/3");
+        assert_eq!(patch_numbers(en, &[p(2, 0, 3), p(2, 1, 3)]), "0, 1 of 3");
+        // Two series (another total, another version): each number whole.
+        assert_eq!(patch_numbers(en, &[p(2, 1, 3), p(2, 2, 4)]), "1/3, 2/4");
+        assert_eq!(patch_numbers(en, &[p(2, 1, 3), p(3, 2, 3)]), "1/3, 2/3");
+        let zh = labels("zh");
+        assert_eq!(patch_numbers(zh, &list), "1, 7, 12–15, 17, 18，共 64");
+    }
 
     #[test]
     fn inline_escapes_links_html_and_breaks() {
