@@ -278,6 +278,24 @@ fn trailer_list(l: &Labels, items: &[GivenTrailer], previous: Option<u32>) -> St
         .join(", ")
 }
 
+/// The subject of another version of a thread's series: only its tags
+/// (`[PATCH v5 00/69]`) when its title is the thread's, as it is for
+/// versions linked by title; else whole.
+fn other_version<'a>(subject: &'a str, thread_subject: &str) -> &'a str {
+    let (a, b) = (
+        crate::analysis::parse_subject(subject),
+        crate::analysis::parse_subject(thread_subject),
+    );
+    let tags_end = subject
+        .strip_prefix('[')
+        .and_then(|r| r.find(']'))
+        .map(|e| e + 2);
+    match tags_end {
+        Some(e) if !a.title.is_empty() && a.title.eq_ignore_ascii_case(&b.title) => &subject[..e],
+        _ => subject,
+    }
+}
+
 /// Sorted patch numbers: "3/64" alone; several of one series as runs,
 /// "1, 7, 12–15 of 64"; of several series (versions, totals) each "N/M".
 fn patch_numbers(l: &Labels, ps: &[PatchNo]) -> String {
@@ -363,7 +381,7 @@ fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
         out.push(format!(
             "**{}**: {}{}",
             l.previous_version,
-            link(&p.subject, &p.url),
+            link(other_version(&p.subject, &t.subject), &p.url),
             page_link(on_page, &p.id)
         ));
     }
@@ -374,7 +392,7 @@ fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
         out.push(format!(
             "**{}**: {} ({}){}",
             l.superseded_by,
-            link(&n.subject, &n.url),
+            link(other_version(&n.subject, &t.subject), &n.url),
             &n.date[..10.min(n.date.len())],
             page_link(on_page, &n.id)
         ));
@@ -865,6 +883,23 @@ fn render_highlights(report: &Report, l: &Labels, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_version_is_named_by_its_tags_when_its_title_is_the_threads() {
+        let t = "[PATCH v6 00/64] KVM: arm64: NV support";
+        assert_eq!(
+            other_version("[PATCH v5 00/69] KVM: arm64: NV support", t),
+            "[PATCH v5 00/69]"
+        );
+        assert_eq!(
+            other_version("[PATCH v5 00/69] KVM: arm64: NV basics", t),
+            "[PATCH v5 00/69] KVM: arm64: NV basics"
+        );
+        assert_eq!(
+            other_version("KVM: arm64: NV support", t),
+            "KVM: arm64: NV support"
+        );
+    }
 
     #[test]
     fn patch_numbers_of_one_series_are_runs_of_its_total() {

@@ -376,7 +376,12 @@ fn a_previous_version_on_the_same_page_is_linked_and_its_review_not_repeated() {
         s3.contains(&format!("**Review of v2**: [T{n2}](#t-{n2})")),
         "{s3}"
     );
-    assert!(s3.contains(&format!(" · [T{n2}](#t-{n2})")), "{s3}");
+    assert!(
+        s3.contains(&format!(
+            "**Previous version**: [\\[PATCH v2 0/2\\]](https://lore.kernel.org/t/v2-0@x/) · [T{n2}](#t-{n2})"
+        )),
+        "the version's tags, the title being the heading's: {s3}"
+    );
     assert!(!s3.contains("Olga Oldreviewer](https://"), "{s3}");
     // v2's section has the replies, and points on to v3.
     let s2 = section(n2);
