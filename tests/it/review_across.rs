@@ -142,8 +142,13 @@ fn mails() -> Vec<Vec<u8>> {
 }
 
 fn archive() -> (tempfile::TempDir, common::EpochBuilder, tempfile::TempDir) {
+    archive_of(mails())
+}
+
+/// `mails` synced as list `t` into a new data directory.
+fn archive_of(mails: Vec<Vec<u8>>) -> (tempfile::TempDir, common::EpochBuilder, tempfile::TempDir) {
     let (repo, b) = common::EpochBuilder::temp();
-    b.add_dated(mails());
+    b.add_dated(mails);
     let data = tempfile::tempdir().unwrap();
     let o = common::lore_digest_cmd()
         .arg("--data-dir")
@@ -155,15 +160,21 @@ fn archive() -> (tempfile::TempDir, common::EpochBuilder, tempfile::TempDir) {
     (repo, b, data)
 }
 
+/// The JSON and Markdown of 2022-W10 in `lang`, `extra` added.
 fn report(data: &Path, out: &Path, lang: &str, extra: &[&str]) -> (Value, String) {
+    let mut args = vec!["--week", "2022-W10", "--lang", lang];
+    args.extend(extra);
+    report_with(data, out, &args)
+}
+
+/// The JSON and Markdown of `report t ARGS` (one window).
+fn report_with(data: &Path, out: &Path, args: &[&str]) -> (Value, String) {
     let o = common::lore_digest_cmd()
         .arg("--data-dir")
         .arg(data)
-        .args([
-            "report", "t", "--week", "2022-W10", "--format", "md,json", "--lang", lang, "--out",
-        ])
+        .args(["report", "t", "--format", "md,json", "--out"])
         .arg(out)
-        .args(extra)
+        .args(args)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -174,6 +185,17 @@ fn report(data: &Path, out: &Path, lang: &str, extra: &[&str]) -> (Value, String
     };
     (serde_json::from_str(&file(".json")).unwrap(), file(".md"))
 }
+
+/// Two weeks, with v2 and its review: 2022-02-28..2022-03-13, in English.
+const TWO_WEEKS: [&str; 7] = [
+    "--since",
+    "2022-02-28",
+    "--until",
+    "2022-03-13",
+    "--no-llm",
+    "--lang",
+    "en",
+];
 
 fn v3(j: &Value) -> &Value {
     j["threads"]
@@ -332,28 +354,7 @@ fn a_previous_version_on_the_same_page_is_linked_and_its_review_not_repeated() {
     let (_r, _b, data) = archive();
     let out = tempfile::tempdir().unwrap();
     // Two weeks: v2 and its review, and v3, are all in the window.
-    let o = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args([
-            "report",
-            "t",
-            "--since",
-            "2022-02-28",
-            "--until",
-            "2022-03-13",
-        ])
-        .args(["--no-llm", "--format", "md,json", "--lang", "en", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let printed = String::from_utf8(o.stdout).unwrap();
-    let file = |ext: &str| {
-        let p = printed.lines().find(|l| l.ends_with(ext)).unwrap();
-        std::fs::read_to_string(p).unwrap()
-    };
-    let (j, md): (Value, String) = (serde_json::from_str(&file(".json")).unwrap(), file(".md"));
+    let (j, md) = report_with(data.path(), out.path(), &TWO_WEEKS);
     let threads = j["threads"].as_array().unwrap();
     let number = |id: &str| 1 + threads.iter().position(|t| t["id"] == id).unwrap();
     let (n2, n3) = (number("v2-0@x"), number("v3-0@x"));
@@ -415,36 +416,9 @@ fn the_versions_of_a_series_on_one_page_stay_together_newest_first() {
             "Looks right.\n",
         ));
     }
-    let (_repo, b) = common::EpochBuilder::temp();
-    b.add_dated(all);
-    let data = tempfile::tempdir().unwrap();
+    let (_r, _b, data) = archive_of(all);
     let out = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let o = common::lore_digest_cmd()
-            .arg("--data-dir")
-            .arg(data.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
-    run(&["sync", "t", "--url", b.path().to_str().unwrap()]);
-    let printed = run(&[
-        "report",
-        "t",
-        "--since",
-        "2022-02-28",
-        "--until",
-        "2022-03-13",
-        "--no-llm",
-        "--format",
-        "json",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    let p = printed.lines().find(|l| l.ends_with(".json")).unwrap();
-    let j: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let (j, _md) = report_with(data.path(), out.path(), &TWO_WEEKS);
     let order: Vec<(&str, u64)> = j["threads"]
         .as_array()
         .unwrap()
