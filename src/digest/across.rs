@@ -81,8 +81,9 @@ pub struct PreviousReply {
 ///
 /// Keyed by thread id ([`thread::Thread::id`], unique among the threads),
 /// not by position in a [`thread::Threads`]: threading the same universe
-/// again gives the same ids, so the links hold for `assemble`'s threads as
-/// for `gather`'s.
+/// again gives the same ids, so the links hold for any threading of it
+/// (`gather` hands its threads on too, but a `Gathered` built without them
+/// is threaded again by `assemble`).
 #[derive(Debug, Clone, Default)]
 pub struct VersionLinks {
     /// Each thread's root: its parsed subject and its index in the universe.
