@@ -188,6 +188,21 @@ pub struct Review {
     pub bots: BTreeMap<String, usize>,
 }
 
+impl Review {
+    /// The list that trailers of `kind` given for the thread go to
+    /// (Reviewed-by, Acked-by, Tested-by, Reported-by); `None` for the kinds
+    /// a review does not list (Signed-off-by, Suggested-by, …).
+    pub fn given_mut(&mut self, kind: TrailerKind) -> Option<&mut Vec<GivenTrailer>> {
+        match kind {
+            TrailerKind::ReviewedBy => Some(&mut self.reviewed_by),
+            TrailerKind::AckedBy => Some(&mut self.acked_by),
+            TrailerKind::TestedBy => Some(&mut self.tested_by),
+            TrailerKind::ReportedBy => Some(&mut self.reported_by),
+            _ => None,
+        }
+    }
+}
+
 /// Another thread of the same series (an older or newer version).
 #[derive(Debug, Clone, Serialize)]
 pub struct ThreadRef {
@@ -971,12 +986,8 @@ fn thread_view(
         let is_patch = m.subject_info.is_patch_mail();
         if !is_patch {
             for t in &m.facts.trailers {
-                let list = match t.kind {
-                    TrailerKind::ReviewedBy => &mut review.reviewed_by,
-                    TrailerKind::AckedBy => &mut review.acked_by,
-                    TrailerKind::TestedBy => &mut review.tested_by,
-                    TrailerKind::ReportedBy => &mut review.reported_by,
-                    _ => continue,
+                let Some(list) = review.given_mut(t.kind) else {
+                    continue;
                 };
                 let patch = m
                     .parent
@@ -1344,6 +1355,39 @@ mod tests {
 
     fn digest() -> Digest {
         assemble(gathered(), &week(), &Options::for_list("t"))
+    }
+
+    #[test]
+    fn review_keeps_each_given_trailer_kind_in_its_own_list() {
+        use TrailerKind::*;
+        let mut review = Review::default();
+        for kind in [
+            ReviewedBy,
+            AckedBy,
+            TestedBy,
+            ReportedBy,
+            SignedOffBy,
+            SuggestedBy,
+            CoDevelopedBy,
+            Nacked,
+        ] {
+            if let Some(list) = review.given_mut(kind) {
+                list.push(GivenTrailer {
+                    kind,
+                    name: "Bob Reviewer".into(),
+                    email: "bob@example.org".into(),
+                    patch: "[PATCH] x".into(),
+                    message_id: "r@x".into(),
+                    in_window: true,
+                    carried: false,
+                });
+            }
+        }
+        let kinds = |l: &[GivenTrailer]| l.iter().map(|t| t.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&review.reviewed_by), [ReviewedBy]);
+        assert_eq!(kinds(&review.acked_by), [AckedBy]);
+        assert_eq!(kinds(&review.tested_by), [TestedBy]);
+        assert_eq!(kinds(&review.reported_by), [ReportedBy]);
     }
 
     #[test]

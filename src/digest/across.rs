@@ -290,12 +290,8 @@ pub(super) fn add_carried(msgs: &[MessageView], review: &mut Review) {
             m.sender.name.trim().to_lowercase(),
         ];
         for t in &m.facts.trailers {
-            let list = match t.kind {
-                TrailerKind::ReviewedBy => &mut review.reviewed_by,
-                TrailerKind::AckedBy => &mut review.acked_by,
-                TrailerKind::TestedBy => &mut review.tested_by,
-                TrailerKind::ReportedBy => &mut review.reported_by,
-                _ => continue,
+            let Some(list) = review.given_mut(t.kind) else {
+                continue;
             };
             let email = t.email.trim().to_lowercase();
             let name = t.name.trim().to_lowercase();
