@@ -188,6 +188,21 @@ pub struct Review {
     pub bots: BTreeMap<String, usize>,
 }
 
+impl Review {
+    /// The list that trailers of `kind` given for the thread go to
+    /// (Reviewed-by, Acked-by, Tested-by, Reported-by); `None` for the kinds
+    /// a review does not list (Signed-off-by, Suggested-by, …).
+    pub fn given_mut(&mut self, kind: TrailerKind) -> Option<&mut Vec<GivenTrailer>> {
+        match kind {
+            TrailerKind::ReviewedBy => Some(&mut self.reviewed_by),
+            TrailerKind::AckedBy => Some(&mut self.acked_by),
+            TrailerKind::TestedBy => Some(&mut self.tested_by),
+            TrailerKind::ReportedBy => Some(&mut self.reported_by),
+            _ => None,
+        }
+    }
+}
+
 /// Another thread of the same series (an older or newer version).
 #[derive(Debug, Clone, Serialize)]
 pub struct ThreadRef {
@@ -391,6 +406,12 @@ pub struct Gathered {
     /// The version chains among the threads of `universe`
     /// ([`VersionLinks::of`]), linked once for the whole run.
     pub versions: VersionLinks,
+    /// The threads of `universe` (`thread::build(&universe)`), threaded once
+    /// by [`gather`] and used as they are by [`assemble`]. `None` (as
+    /// `Gathered::default()` leaves it, for one built by hand) makes
+    /// `assemble` thread `universe` itself; `Some` must be the threading of
+    /// this very `universe`.
+    pub threads: Option<thread::Threads>,
 }
 
 /// Is a mail in the window (time and commit range)?
@@ -547,11 +568,13 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         bodies,
         originals,
         versions,
+        threads: Some(threads),
     })
 }
 
-/// The digest of `window` from what [`gather`] read. Pure: threads, their
-/// history and order, series and review facts, participants, totals and the
+/// The digest of `window` from what [`gather`] read. Pure: threads (the
+/// ones `gather` built, else `universe` threaded here), their history and
+/// order, series and review facts, participants, totals and the
 /// data-quality appendix.
 pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
     let Gathered {
@@ -563,9 +586,15 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         reused,
         walk_errors,
         versions,
+        threads,
     } = g;
     let in_window = in_window_of(window);
-    let threads = thread::build(&universe);
+    let threads = threads.unwrap_or_else(|| thread::build(&universe));
+    debug_assert_eq!(
+        threads.thread_of.len(),
+        universe.len(),
+        "Gathered.threads must be the threading of Gathered.universe"
+    );
     let touched = touched_threads(&universe, &threads, &in_window);
     let shown: Vec<usize> = touched
         .iter()
@@ -957,12 +986,8 @@ fn thread_view(
         let is_patch = m.subject_info.is_patch_mail();
         if !is_patch {
             for t in &m.facts.trailers {
-                let list = match t.kind {
-                    TrailerKind::ReviewedBy => &mut review.reviewed_by,
-                    TrailerKind::AckedBy => &mut review.acked_by,
-                    TrailerKind::TestedBy => &mut review.tested_by,
-                    TrailerKind::ReportedBy => &mut review.reported_by,
-                    _ => continue,
+                let Some(list) = review.given_mut(t.kind) else {
+                    continue;
                 };
                 let patch = m
                     .parent
@@ -1313,7 +1338,8 @@ mod tests {
             MON + DAY + 5,
         );
         reused.problems = problem::REUSED_MESSAGE_ID;
-        let versions = VersionLinks::of(&universe, &thread::build(&universe));
+        let threads = thread::build(&universe);
+        let versions = VersionLinks::of(&universe, &threads);
         Gathered {
             list: "t".into(),
             universe,
@@ -1323,11 +1349,77 @@ mod tests {
             reused: vec![(reused, "0000".into())],
             walk_errors: vec![(0, "abcd".into(), "tree holds neither m nor d".into())],
             versions,
+            threads: Some(threads),
         }
     }
 
     fn digest() -> Digest {
         assemble(gathered(), &week(), &Options::for_list("t"))
+    }
+
+    #[test]
+    fn review_keeps_each_given_trailer_kind_in_its_own_list() {
+        use TrailerKind::*;
+        let mut review = Review::default();
+        for kind in [
+            ReviewedBy,
+            AckedBy,
+            TestedBy,
+            ReportedBy,
+            SignedOffBy,
+            SuggestedBy,
+            CoDevelopedBy,
+            Nacked,
+        ] {
+            if let Some(list) = review.given_mut(kind) {
+                list.push(GivenTrailer {
+                    kind,
+                    name: "Bob Reviewer".into(),
+                    email: "bob@example.org".into(),
+                    patch: "[PATCH] x".into(),
+                    message_id: "r@x".into(),
+                    in_window: true,
+                    carried: false,
+                });
+            }
+        }
+        let kinds = |l: &[GivenTrailer]| l.iter().map(|t| t.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&review.reviewed_by), [ReviewedBy]);
+        assert_eq!(kinds(&review.acked_by), [AckedBy]);
+        assert_eq!(kinds(&review.tested_by), [TestedBy]);
+        assert_eq!(kinds(&review.reported_by), [ReportedBy]);
+    }
+
+    #[test]
+    fn assemble_threads_a_gathering_handed_without_threads() {
+        let json = |g: Gathered| {
+            serde_json::to_string(&assemble(g, &week(), &Options::for_list("t"))).unwrap()
+        };
+        let unthreaded = Gathered {
+            threads: None,
+            ..gathered()
+        };
+        let d = assemble(unthreaded.clone(), &week(), &Options::for_list("t"));
+        assert_eq!(d.totals.threads, 2);
+        assert_eq!(json(unthreaded), json(gathered()));
+    }
+
+    #[test]
+    fn assemble_takes_the_threads_as_gather_handed_them() {
+        // Threads in which the answer to the question stands alone: assemble
+        // shows them as handed and does not thread the universe again.
+        let g = gathered();
+        let mut cut = g.universe.clone();
+        let answer = cut.iter_mut().find(|m| m.message_id == "q2@x").unwrap();
+        answer.in_reply_to.clear();
+        answer.references.clear();
+        let handed = Gathered {
+            threads: Some(thread::build(&cut)),
+            ..g
+        };
+        let d = assemble(handed, &week(), &Options::for_list("t"));
+        assert_eq!(d.totals.threads, 3);
+        assert!(d.threads.iter().any(|t| t.id == "q2@x"));
     }
 
     #[test]

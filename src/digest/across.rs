@@ -81,8 +81,9 @@ pub struct PreviousReply {
 ///
 /// Keyed by thread id ([`thread::Thread::id`], unique among the threads),
 /// not by position in a [`thread::Threads`]: threading the same universe
-/// again gives the same ids, so the links hold for `assemble`'s threads as
-/// for `gather`'s.
+/// again gives the same ids, so the links hold for any threading of it
+/// (`gather` hands its threads on too, but a `Gathered` built without them
+/// is threaded again by `assemble`).
 #[derive(Debug, Clone, Default)]
 pub struct VersionLinks {
     /// Each thread's root: its parsed subject and its index in the universe.
@@ -289,12 +290,8 @@ pub(super) fn add_carried(msgs: &[MessageView], review: &mut Review) {
             m.sender.name.trim().to_lowercase(),
         ];
         for t in &m.facts.trailers {
-            let list = match t.kind {
-                TrailerKind::ReviewedBy => &mut review.reviewed_by,
-                TrailerKind::AckedBy => &mut review.acked_by,
-                TrailerKind::TestedBy => &mut review.tested_by,
-                TrailerKind::ReportedBy => &mut review.reported_by,
-                _ => continue,
+            let Some(list) = review.given_mut(t.kind) else {
+                continue;
             };
             let email = t.email.trim().to_lowercase();
             let name = t.name.trim().to_lowercase();
