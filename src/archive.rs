@@ -326,6 +326,11 @@ impl Archive {
         self.index.thread_ids_by_subject_key(prefix)
     }
 
+    /// The threads of the live mails with Message-ID `mid`.
+    pub fn thread_ids_by_message_id(&self, mid: &str) -> Result<Vec<crate::index::ThreadHit>> {
+        self.index.thread_ids_by_message_id(mid)
+    }
+
     /// Repeated copies of mails whose time lies in the window, with the
     /// commit of the original.
     pub fn duplicates_in_window(

@@ -487,16 +487,29 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
             ));
         }
     }
+    let held_hit = |h: &crate::index::ThreadHit| {
+        let t = match field {
+            TimeField::Received => h.received,
+            TimeField::Date => h.ds,
+        };
+        t < window.end
+            && ranges.is_none_or(|r| r.iter().any(|r| r.epoch == h.epoch && h.seq <= r.upto))
+    };
     let mut more = BTreeSet::new();
     for p in &prefixes {
         for h in archive.thread_ids_by_subject_key(p)? {
-            let t = match field {
-                TimeField::Received => h.received,
-                TimeField::Date => h.ds,
-            };
-            let held = t < window.end
-                && ranges.is_none_or(|r| r.iter().any(|r| r.epoch == h.epoch && h.seq <= r.upto));
-            if held && !window_tids.contains(&h.tid) {
+            if held_hit(&h) && !window_tids.contains(&h.tid) {
+                more.insert(h.tid);
+            }
+        }
+    }
+    // And the earlier versions their cover letters link by Message-ID
+    // (found whatever their title became).
+    let epochs = epoch_paths(archive)?;
+    let linked = across::linked_earlier_versions(&universe, &threads, &in_window, &epochs);
+    for r in linked.values().flatten() {
+        for h in archive.thread_ids_by_message_id(&r.message_id)? {
+            if held_hit(&h) && !window_tids.contains(&h.tid) {
                 more.insert(h.tid);
             }
         }
@@ -522,7 +535,8 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         .iter()
         .flat_map(|&t| threads.threads[t].members.iter().copied())
         .collect();
-    let versions = VersionLinks::of(&universe, &threads);
+    let versions =
+        VersionLinks::of(&universe, &threads).with_references(&universe, &threads, &linked);
     if keep_bodies {
         let listed: BTreeSet<usize> = touched
             .iter()
@@ -532,7 +546,6 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         let have: HashSet<usize> = shown.iter().copied().collect();
         shown.extend(listed.into_iter().filter(|i| !have.contains(i)));
     }
-    let epochs = epoch_paths(archive)?;
     let items: Vec<(u32, &str)> = shown
         .iter()
         .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))

@@ -822,6 +822,31 @@ impl Index {
         Ok(out)
     }
 
+    /// The live mails with Message-ID `mid` (a link in a cover letter to an
+    /// earlier version): their threads and places.
+    pub fn thread_ids_by_message_id(&self, mid: &str) -> Result<Vec<ThreadHit>> {
+        let mut st = self
+            .connection()
+            .prepare_cached(
+                "SELECT tid, epoch, seq, received, ds FROM messages WHERE message_id = ?1 \
+                 AND deleted_by IS NULL AND duplicate_of IS NULL AND tid IS NOT NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![mid], |r| {
+                Ok(ThreadHit {
+                    tid: r.get(0)?,
+                    epoch: r.get(1)?,
+                    seq: r.get(2)?,
+                    received: r.get(3)?,
+                    ds: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
     /// Messages (not deleted) whose [`subject_key`] starts with `prefix`.
     pub fn thread_ids_by_subject_key(&self, prefix: &str) -> Result<Vec<ThreadHit>> {
         let upper = format!("{prefix}\u{10FFFF}");

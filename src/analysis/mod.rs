@@ -1,7 +1,8 @@
 //! Analysis of threads: what a subject says ([`parse_subject`]), the kind of
 //! a thread ([`KindRules`], default table `data/kinds.toml`), facts of a
 //! mail body ([`body_text`], [`mail_facts`], [`is_bot`]) and of a patch
-//! series ([`series_facts`], [`link_versions`], [`changelog::extract`]),
+//! series ([`series_facts`], [`link_versions`], [`changelog::extract`],
+//! earlier versions a cover letter links: [`version_refs::earlier_versions`]),
 //! who sent a mail ([`people::identify`]: one identity per person), and
 //! what each person did in a window ([`activity::count`]).
 //!
@@ -14,6 +15,7 @@ mod kinds;
 pub mod people;
 mod series;
 mod subject;
+pub mod version_refs;
 
 pub use body::{
     Applied, BotKind, MAX_BODY_BYTES, MailFacts, Trailer, TrailerKind, body_text, is_bot,

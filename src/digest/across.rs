@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::{GivenTrailer, MessageView, Review, link};
+use crate::analysis::version_refs::{self, VersionRef};
 use crate::analysis::{self, MailFacts, SubjectInfo, TrailerKind};
 use crate::index::Message;
 use crate::thread;
@@ -127,6 +128,61 @@ impl VersionLinks {
         }
     }
 
+    /// These links, with the earlier versions that cover letters link by
+    /// Message-ID (`refs`: by the root's Message-ID, highest version first;
+    /// see [`linked_earlier_versions`]): a thread whose root links an
+    /// earlier thread of the universe gets it as its previous version,
+    /// unless the title-based one is that version or a later one. So a
+    /// series whose title changed is still followed.
+    pub fn with_references(
+        mut self,
+        universe: &[Message],
+        threads: &thread::Threads,
+        refs: &HashMap<String, Vec<VersionRef>>,
+    ) -> VersionLinks {
+        if refs.is_empty() {
+            return self;
+        }
+        let mut thread_of_mid: HashMap<&str, &str> = HashMap::new();
+        for t in &threads.threads {
+            for &i in &t.members {
+                thread_of_mid.insert(universe[i].message_id.as_str(), t.id.as_str());
+            }
+        }
+        for t in &threads.threads {
+            let root = &universe[t.root];
+            let Some(list) = refs.get(&root.message_id) else {
+                continue;
+            };
+            let titled = self
+                .prev_of
+                .get(&t.id)
+                .and_then(|p| self.roots.get(p))
+                .map(|(info, _)| info.effective_version());
+            for r in list {
+                if titled.is_some_and(|v| v >= r.version) {
+                    break;
+                }
+                let Some(&u) = thread_of_mid.get(r.message_id.as_str()) else {
+                    continue;
+                };
+                let earlier = self
+                    .roots
+                    .get(u)
+                    .is_some_and(|(_, i)| universe[*i].ds <= root.ds);
+                if u == t.id || !earlier {
+                    continue;
+                }
+                self.prev_of.insert(t.id.clone(), u.to_string());
+                self.next_of
+                    .entry(u.to_string())
+                    .or_insert_with(|| t.id.clone());
+                break;
+            }
+        }
+        self
+    }
+
     /// The id of the thread of the previous version of thread `id`.
     pub fn previous(&self, id: &str) -> Option<&str> {
         self.prev_of.get(id).map(String::as_str)
@@ -148,6 +204,44 @@ impl VersionLinks {
         let (_, root) = self.root(self.previous(&threads.threads[t].id)?)?;
         threads.thread_of.get(root).copied()
     }
+}
+
+/// The earlier versions that the cover letters (roots) of the window's
+/// series of version 2 or more link by Message-ID, by the root's
+/// Message-ID; the roots are read from `epochs` (a few blobs: one per
+/// series of the window).
+pub(super) fn linked_earlier_versions(
+    universe: &[Message],
+    threads: &thread::Threads,
+    in_window: &dyn Fn(&Message) -> bool,
+    epochs: &[(u32, std::path::PathBuf)],
+) -> HashMap<String, Vec<VersionRef>> {
+    let roots: Vec<(usize, u32)> = threads
+        .threads
+        .iter()
+        .filter(|t| t.members.iter().any(|&i| in_window(&universe[i])))
+        .filter_map(|t| {
+            let info = analysis::parse_subject(&universe[t.root].subject);
+            let v = info.effective_version();
+            ((info.is_patch_mail() || info.patch) && v >= 2).then_some((t.root, v))
+        })
+        .collect();
+    let items: Vec<(u32, &str)> = roots
+        .iter()
+        .map(|&(i, _)| (universe[i].epoch, universe[i].blob.as_str()))
+        .collect();
+    let refs = crate::walk::map_blobs(epochs, &items, |b| match b {
+        Ok(raw) => analysis::body_text(&raw),
+        Err(_) => String::new(),
+    });
+    roots
+        .iter()
+        .zip(refs)
+        .filter_map(|(&(i, v), text)| {
+            let r = version_refs::earlier_versions(&text, v);
+            (!r.is_empty()).then(|| (universe[i].message_id.clone(), r))
+        })
+        .collect()
 }
 
 /// The replies to a previous version's thread by people other than its

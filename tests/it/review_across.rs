@@ -436,3 +436,44 @@ fn the_versions_of_a_series_on_one_page_stay_together_newest_first() {
         "the series where its busiest version ranks, newest first"
     );
 }
+
+#[test]
+fn a_version_whose_title_changed_is_followed_through_the_link_in_its_cover_letter() {
+    // v3's cover letter has a new title, and links v2 by its Message-ID on
+    // lore (as "v2: URL"); v1 is linked too but is not in the archive.
+    let mut all = mails();
+    let cover = all
+        .iter()
+        .position(|m| String::from_utf8_lossy(m).contains("Message-ID: <v3-0@x>"))
+        .expect("v3's cover letter");
+    all[cover] = mail(
+        "v3-0@x",
+        ALICE,
+        "[PATCH v3 0/2] KVM: arm64: gizmo and gadget support",
+        &at(1.0),
+        None,
+        &[],
+        "This series adds gizmo support.\n\nChanges since v2:\n - use a spinlock (Olga)\n\n\
+         v2: https://lore.kernel.org/r/v2-0@x\n\
+         v1: https://lore.kernel.org/all/v1-0%40x/\n",
+    );
+    let (_r, _b, data) = archive_of(all);
+    let out = tempfile::tempdir().unwrap();
+    let (j, md) = report(data.path(), out.path(), "en", &["--no-llm"]);
+    let t = v3(&j);
+    assert_eq!(t["series"]["previous_version"]["id"], "v2-0@x", "{t}");
+    let from: Vec<&str> = t["series"]["previous_review"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["from"].as_str().unwrap())
+        .collect();
+    assert_eq!(from, ["Olga Oldreviewer", "Marc Maintainer"]);
+    assert!(md.contains("**Review of v2**:"), "{md}");
+    // The old title is shown whole: it is not the heading's.
+    assert!(
+        md.contains("**Previous version**: [\\[PATCH v2 0/2\\] KVM: arm64: gizmo support]("),
+        "{md}"
+    );
+    assert!(md.contains("Marc Maintainer *(carried from v2)*"), "{md}");
+}
