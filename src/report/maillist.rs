@@ -269,23 +269,30 @@ fn earlier_line(l: &Labels, w: &Words, tz: Tz, th: &ThreadView, idx: &[usize]) -
     } else {
         format!("`{t0}` — `{t1}`")
     };
-    let mut senders: Vec<(&str, usize)> = Vec::new();
+    // One person, one name (as the participants line names them).
+    let mut senders: Vec<(&str, &str, usize)> = Vec::new();
     for m in &msgs {
-        let name = if m.from_name.trim().is_empty() {
-            m.from_addr.as_str()
-        } else {
-            m.from_name.trim()
-        };
-        match senders.iter_mut().find(|(s, _)| *s == name) {
-            Some((_, c)) => *c += 1,
-            None => senders.push((name, 1)),
+        let p = &m.sender;
+        let name = [
+            p.name.trim(),
+            p.email.trim(),
+            m.from_name.trim(),
+            m.from_addr.trim(),
+        ]
+        .into_iter()
+        .find(|n| !n.is_empty())
+        .unwrap_or_default();
+        let key = if p.key.is_empty() { name } else { &p.key };
+        match senders.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, c)) => *c += 1,
+            None => senders.push((key, name, 1)),
         }
     }
     // Most mails first; the first to write first among equals.
-    senders.sort_by_key(|&(_, c)| std::cmp::Reverse(c));
+    senders.sort_by_key(|&(_, _, c)| std::cmp::Reverse(c));
     let senders: Vec<String> = senders
         .iter()
-        .map(|(s, c)| format!("{} ({c})", escape_inline(s)))
+        .map(|(_, s, c)| format!("{} ({c})", escape_inline(s)))
         .collect();
     let count = if msgs.len() == 1 {
         w.earlier_one.to_string()

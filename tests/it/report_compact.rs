@@ -237,14 +237,15 @@ fn every_citation_link_has_its_anchor() {
 }
 
 /// The series of [`series_mails`] with three more replies to v1 in week 9:
-/// Bob twice, Alice once (neither is anyone's first earlier mail, which the
-/// summary's "Earlier discussion" cites).
+/// Bob twice (once under another display name), Alice once (neither is
+/// anyone's first earlier mail, which the summary's "Earlier discussion"
+/// cites).
 fn series_with_more_history() -> Vec<Vec<u8>> {
     let mut mails = series_mails(1);
     for (k, (who, h)) in [
         ("Bob Reviewer <bob@example.org>", -89.0),
         ("Alice Author <alice@example.org>", -88.0),
-        ("Bob Reviewer <bob@example.org>", -87.0),
+        ("\"B. Reviewer\" <bob@example.org>", -87.0),
     ]
     .into_iter()
     .enumerate()
@@ -281,7 +282,7 @@ fn earlier_mails_nobody_cites_are_one_line_of_who_wrote_how_many() {
     assert!(run.contains("*(history)* 3 mails: "), "{list}");
     assert!(
         run.ends_with("Bob Reviewer (2), Alice Author (1)"),
-        "most mails first: {list}"
+        "most mails first, one person one name: {list}"
     );
     // Not listed one by one: no link, no anchor.
     for m in &msgs[4..7] {
