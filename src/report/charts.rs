@@ -38,6 +38,8 @@ svg.chart { display: block; width: 100%; max-width: 45rem; height: auto; font-si
 svg.chart text { fill: currentColor; }
 svg.chart .muted { fill: var(--muted); }
 svg.chart .grid { stroke: var(--line); stroke-width: 1; }
+svg.chart .e { text-anchor: end; }
+svg.chart .m { text-anchor: middle; }
 svg.chart .k-patch { fill: var(--c-patch); }
 svg.chart .k-review { fill: var(--c-review); }
 svg.chart .k-reply { fill: var(--c-reply); }
@@ -210,7 +212,7 @@ fn grid(o: &mut String, left: i64, right: i64, top: i64, bottom: i64, (max, step
         let y = bottom - scale(v, bottom - top, max);
         let _ = write!(
             o,
-            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"muted\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{v}</text>",
+            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/><text class=\"muted e\" x=\"{}\" y=\"{}\">{v}</text>",
             n(left),
             n(y),
             n(right),
@@ -315,7 +317,7 @@ pub fn per_period(per: &str, periods: &[Period], lang: &str) -> String {
         if p.messages > 0 && count <= 31 {
             let _ = write!(
                 o,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                "<text class=\"m\" x=\"{}\" y=\"{}\">{}</text>",
                 n(mid),
                 n(y_prev - 40),
                 p.messages
@@ -324,7 +326,7 @@ pub fn per_period(per: &str, periods: &[Period], lang: &str) -> String {
         if i % every == 0 {
             let _ = write!(
                 o,
-                "<text class=\"muted\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                "<text class=\"muted m\" x=\"{}\" y=\"{}\">{}</text>",
                 n(mid),
                 n(P_BOTTOM + 170),
                 escape(short_period(&p.period))
@@ -334,7 +336,7 @@ pub fn per_period(per: &str, periods: &[Period], lang: &str) -> String {
             if per == "week" && y != year {
                 let _ = write!(
                     o,
-                    "<text class=\"muted\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                    "<text class=\"muted m\" x=\"{}\" y=\"{}\">{}</text>",
                     n(mid),
                     n(P_BOTTOM + 320),
                     escape(y)
@@ -510,13 +512,11 @@ pub fn trend(weeks: &[TrendWeek], lang: &str) -> String {
             let past = if i + 1 < weeks.len() { " past" } else { "" };
             let _ = write!(
                 o,
-                "<rect class=\"{class}{past}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{} · {} {v}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{v}</text>",
+                "<rect class=\"{class}{past}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/><text class=\"m\" x=\"{}\" y=\"{}\">{v}</text>",
                 n(x),
                 n(bottom - h),
                 n(bar),
                 n(h),
-                escape(&wk.week),
-                escape(label),
                 n(x + bar / 2),
                 n(bottom - h - 40),
             );
@@ -526,7 +526,7 @@ pub fn trend(weeks: &[TrendWeek], lang: &str) -> String {
         let x = T_LEFT + i as i64 * band + band / 2;
         let _ = write!(
             o,
-            "<text class=\"muted\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            "<text class=\"muted m\" x=\"{}\" y=\"{}\">{}</text>",
             n(x),
             n(T_PANELS[1].1 + 170),
             escape(short_period(&wk.week))
