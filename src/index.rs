@@ -825,41 +825,31 @@ impl Index {
     /// The live mails with Message-ID `mid` (a link in a cover letter to an
     /// earlier version): their threads and places.
     pub fn thread_ids_by_message_id(&self, mid: &str) -> Result<Vec<ThreadHit>> {
-        let mut st = self
-            .connection()
-            .prepare_cached(
-                "SELECT tid, epoch, seq, received, ds FROM messages WHERE message_id = ?1 \
-                 AND deleted_by IS NULL AND duplicate_of IS NULL AND tid IS NOT NULL",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map(params![mid], |r| {
-                Ok(ThreadHit {
-                    tid: r.get(0)?,
-                    epoch: r.get(1)?,
-                    seq: r.get(2)?,
-                    received: r.get(3)?,
-                    ds: r.get(4)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        self.thread_hits("message_id = ?1", params![mid])
     }
 
     /// Messages (not deleted) whose [`subject_key`] starts with `prefix`.
     pub fn thread_ids_by_subject_key(&self, prefix: &str) -> Result<Vec<ThreadHit>> {
         let upper = format!("{prefix}\u{10FFFF}");
+        self.thread_hits(
+            "subject_key >= ?1 AND subject_key < ?2",
+            params![prefix, upper],
+        )
+    }
+
+    /// The thread and place of the live, threaded mails matching `filter`
+    /// (an SQL condition on `messages`, with `args` as its parameters).
+    fn thread_hits(&self, filter: &str, args: impl rusqlite::Params) -> Result<Vec<ThreadHit>> {
+        let sql = format!(
+            "SELECT tid, epoch, seq, received, ds FROM messages WHERE {filter} \
+             AND deleted_by IS NULL AND duplicate_of IS NULL AND tid IS NOT NULL"
+        );
         let mut st = self
             .connection()
-            .prepare_cached(
-                "SELECT tid, epoch, seq, received, ds FROM messages WHERE subject_key >= ?1 \
-                 AND subject_key < ?2 AND deleted_by IS NULL AND duplicate_of IS NULL \
-                 AND tid IS NOT NULL",
-            )
+            .prepare_cached(&sql)
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map(params![prefix, upper], |r| {
+            .query_map(args, |r| {
                 Ok(ThreadHit {
                     tid: r.get(0)?,
                     epoch: r.get(1)?,
