@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
+use common::written;
 use serde_json::Value;
 use summarize_support::*;
 
@@ -20,22 +21,6 @@ fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Output {
     let mut args = vec!["--week", "2022-W10"];
     args.extend_from_slice(extra);
     model_report(data, out, url, &args)
-}
-
-fn written(o: &Output, ext: &str) -> PathBuf {
-    assert!(
-        o.status.code() == Some(0),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let printed = String::from_utf8_lossy(&o.stdout);
-    PathBuf::from(
-        printed
-            .lines()
-            .find(|l| l.ends_with(&format!(".{ext}")))
-            .unwrap_or_else(|| panic!("no .{ext}: {printed}")),
-    )
 }
 
 fn read(o: &Output) -> (Value, String, PathBuf) {

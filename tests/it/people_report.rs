@@ -131,16 +131,10 @@ fn report(data: &std::path::Path, out: &std::path::Path, lang: &str) -> (Value, 
         .arg(out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let printed = String::from_utf8(o.stdout).unwrap();
-    let file = |ext: &str| {
-        let p = printed.lines().find(|l| l.ends_with(ext)).unwrap();
-        std::fs::read_to_string(p).unwrap()
-    };
     (
-        serde_json::from_str(&file(".json")).unwrap(),
-        file(".md"),
-        file(".html"),
+        common::written_json(&o),
+        common::written_text(&o, "md"),
+        common::written_text(&o, "html"),
     )
 }
 
@@ -148,14 +142,7 @@ fn report(data: &std::path::Path, out: &std::path::Path, lang: &str) -> (Value, 
 fn people_counts_patches_trailers_given_and_carried_and_replies_per_person() {
     let (_repo, b) = common::EpochBuilder::temp();
     b.add_dated(mails());
-    let data = tempfile::tempdir().unwrap();
-    let o = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let data = crate::summarize_support::synced(b.path());
     let out = tempfile::tempdir().unwrap();
     let (j, md, html) = report(data.path(), out.path(), "en");
 

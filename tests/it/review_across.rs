@@ -149,14 +149,7 @@ fn archive() -> (tempfile::TempDir, common::EpochBuilder, tempfile::TempDir) {
 fn archive_of(mails: Vec<Vec<u8>>) -> (tempfile::TempDir, common::EpochBuilder, tempfile::TempDir) {
     let (repo, b) = common::EpochBuilder::temp();
     b.add_dated(mails);
-    let data = tempfile::tempdir().unwrap();
-    let o = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let data = crate::summarize_support::synced(b.path());
     (repo, b, data)
 }
 
@@ -177,13 +170,7 @@ fn report_with(data: &Path, out: &Path, args: &[&str]) -> (Value, String) {
         .args(args)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let printed = String::from_utf8(o.stdout).unwrap();
-    let file = |ext: &str| {
-        let p = printed.lines().find(|l| l.ends_with(ext)).unwrap();
-        std::fs::read_to_string(p).unwrap()
-    };
-    (serde_json::from_str(&file(".json")).unwrap(), file(".md"))
+    (common::written_json(&o), common::written_text(&o, "md"))
 }
 
 /// Two weeks, with v2 and its review: 2022-02-28..2022-03-13, in English.

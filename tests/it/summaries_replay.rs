@@ -9,6 +9,7 @@ use crate::summarize_support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use common::written;
 use summarize_support::*;
 
 fn archive() -> (tempfile::TempDir, common::EpochBuilder) {
@@ -21,22 +22,6 @@ fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Output {
     let mut args = vec!["--week", "2022-W10", "--refresh-summaries"];
     args.extend_from_slice(extra);
     model_report(data, out, url, &args)
-}
-
-fn written(o: &Output, ext: &str) -> PathBuf {
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let printed = String::from_utf8_lossy(&o.stdout);
-    PathBuf::from(
-        printed
-            .lines()
-            .find(|l| l.ends_with(&format!(".{ext}")))
-            .unwrap_or_else(|| panic!("no .{ext}: {printed}")),
-    )
 }
 
 /// The file of `ext` a report printed, whatever its exit status (a failed

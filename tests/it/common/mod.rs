@@ -69,6 +69,34 @@ pub fn ok_stdout(c: &mut Command) -> String {
     String::from_utf8(run_ok(c).stdout).expect("UTF-8 on stdout")
 }
 
+/// The file of extension `ext` (`"json"`) that a successful `report`
+/// printed.
+pub fn written(o: &std::process::Output, ext: &str) -> PathBuf {
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let printed = String::from_utf8_lossy(&o.stdout);
+    PathBuf::from(
+        printed
+            .lines()
+            .find(|l| l.ends_with(&format!(".{ext}")))
+            .unwrap_or_else(|| panic!("no .{ext}: {printed}")),
+    )
+}
+
+/// The text of the file of extension `ext` a successful `report` printed.
+pub fn written_text(o: &std::process::Output, ext: &str) -> String {
+    std::fs::read_to_string(written(o, ext)).unwrap()
+}
+
+/// The JSON file a successful `report` printed.
+pub fn written_json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_str(&written_text(o, "json")).unwrap()
+}
+
 /// Standard error, as text.
 pub fn stderr_of(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
