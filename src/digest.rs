@@ -347,6 +347,25 @@ fn link(base: &str, mid: &str) -> String {
     format!("{}{}/", base, mid_escape(mid))
 }
 
+/// A mail's [`Body`] from its raw bytes (the text kept only with `keep`).
+fn body_of(raw: &[u8], keep: bool) -> Body {
+    let text = analysis::body_text(raw);
+    let facts = analysis::mail_facts(&text);
+    let bad = text.contains('\u{FFFD}');
+    let to = if keep { addressed(raw) } else { Vec::new() };
+    (if keep { text } else { String::new() }, facts, bad, to)
+}
+
+/// The [`Body`] of a mail that could not be read.
+fn unreadable(why: &str) -> Body {
+    (
+        format!("[unreadable: {why}]"),
+        MailFacts::default(),
+        true,
+        Vec::new(),
+    )
+}
+
 fn time_of(m: &Message, field: TimeField) -> i64 {
     match field {
         TimeField::Received => m.received,
@@ -474,13 +493,19 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
     // the subject key of the index.
     let threads = thread::build(&universe);
     let mut prefixes = BTreeSet::new();
+    // The window's series roots: universe index and version.
+    let mut series_roots: Vec<(usize, u32)> = Vec::new();
     for t in &threads.threads {
         if !t.members.iter().any(|&i| in_window(&universe[i])) {
             continue;
         }
         let root = &universe[t.root];
         let info = analysis::parse_subject(&root.subject);
-        if (info.is_patch_mail() || info.patch) && !info.series_key.trim().is_empty() {
+        if !(info.is_patch_mail() || info.patch) {
+            continue;
+        }
+        series_roots.push((t.root, info.effective_version()));
+        if !info.series_key.trim().is_empty() {
             prefixes.insert(crate::index::subject_key_prefix(
                 &root.from_addr,
                 &info.series_key,
@@ -506,8 +531,8 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
     // And the earlier versions their cover letters link by Message-ID
     // (found whatever their title became).
     let epochs = epoch_paths(archive)?;
-    let linked = across::linked_earlier_versions(&universe, &threads, &in_window, &epochs);
-    for r in linked.values().flatten() {
+    let linked = across::linked_earlier_versions(&universe, &series_roots, &epochs);
+    for r in linked.refs.values().flatten() {
         for h in archive.thread_ids_by_message_id(&r.message_id)? {
             if held_hit(&h) && !window_tids.contains(&h.tid) {
                 more.insert(h.tid);
@@ -536,7 +561,7 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         .flat_map(|&t| threads.threads[t].members.iter().copied())
         .collect();
     let versions =
-        VersionLinks::of(&universe, &threads).with_references(&universe, &threads, &linked);
+        VersionLinks::of(&universe, &threads).with_references(&universe, &threads, &linked.refs);
     if keep_bodies {
         let listed: BTreeSet<usize> = touched
             .iter()
@@ -546,26 +571,25 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         let have: HashSet<usize> = shown.iter().copied().collect();
         shown.extend(listed.into_iter().filter(|i| !have.contains(i)));
     }
+    // (The series roots were read already, for their links.)
     let items: Vec<(u32, &str)> = shown
         .iter()
+        .filter(|&&i| !linked.raw.contains_key(&universe[i].blob))
         .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))
         .collect();
     let keep = keep_bodies;
-    let bodies: Vec<Body> = crate::walk::map_blobs(&epochs, &items, |b| match b {
-        Ok(raw) => {
-            let text = analysis::body_text(&raw);
-            let facts = analysis::mail_facts(&text);
-            let bad = text.contains('\u{FFFD}');
-            let to = if keep { addressed(&raw) } else { Vec::new() };
-            (if keep { text } else { String::new() }, facts, bad, to)
-        }
-        Err(e) => (
-            format!("[unreadable: {e}]"),
-            MailFacts::default(),
-            true,
-            Vec::new(),
-        ),
-    });
+    let mut read = crate::walk::map_blobs(&epochs, &items, |b| match b {
+        Ok(raw) => body_of(&raw, keep),
+        Err(e) => unreadable(&e.to_string()),
+    })
+    .into_iter();
+    let bodies: Vec<Body> = shown
+        .iter()
+        .map(|&i| match linked.raw.get(&universe[i].blob) {
+            Some(raw) => body_of(raw, keep),
+            None => read.next().unwrap_or_else(|| unreadable("not read")),
+        })
+        .collect();
     let shown_msgs: Vec<&Message> = shown.iter().map(|&i| &universe[i]).collect();
     let originals = rewritten_senders(&epochs, &shown_msgs);
     let bodies: HashMap<usize, Body> = shown.iter().copied().zip(bodies).collect();

@@ -206,42 +206,44 @@ impl VersionLinks {
     }
 }
 
-/// The earlier versions that the cover letters (roots) of the window's
-/// series of version 2 or more link by Message-ID, by the root's
-/// Message-ID; the roots are read from `epochs` (a few blobs: one per
-/// series of the window).
+/// What the cover letters of the window's series say of their earlier
+/// versions, and the raw mails read to learn it.
+#[derive(Debug, Default)]
+pub(super) struct LinkedVersions {
+    /// The earlier versions each root links by Message-ID, by the root's
+    /// Message-ID, highest version first.
+    pub refs: HashMap<String, Vec<VersionRef>>,
+    /// The roots read, by blob: the bodies pass takes them from here
+    /// instead of reading them again.
+    pub raw: HashMap<String, Vec<u8>>,
+}
+
+/// The earlier versions that `roots` (the window's series roots: index in
+/// the universe and version) of version 2 or more link by Message-ID; the
+/// roots are read from `epochs` (a few blobs: one per series).
 pub(super) fn linked_earlier_versions(
     universe: &[Message],
-    threads: &thread::Threads,
-    in_window: &dyn Fn(&Message) -> bool,
+    roots: &[(usize, u32)],
     epochs: &[(u32, std::path::PathBuf)],
-) -> HashMap<String, Vec<VersionRef>> {
-    let roots: Vec<(usize, u32)> = threads
-        .threads
-        .iter()
-        .filter(|t| t.members.iter().any(|&i| in_window(&universe[i])))
-        .filter_map(|t| {
-            let info = analysis::parse_subject(&universe[t.root].subject);
-            let v = info.effective_version();
-            ((info.is_patch_mail() || info.patch) && v >= 2).then_some((t.root, v))
-        })
-        .collect();
+) -> LinkedVersions {
+    let roots: Vec<(usize, u32)> = roots.iter().copied().filter(|&(_, v)| v >= 2).collect();
     let items: Vec<(u32, &str)> = roots
         .iter()
         .map(|&(i, _)| (universe[i].epoch, universe[i].blob.as_str()))
         .collect();
-    let refs = crate::walk::map_blobs(epochs, &items, |b| match b {
-        Ok(raw) => analysis::body_text(&raw),
-        Err(_) => String::new(),
-    });
-    roots
-        .iter()
-        .zip(refs)
-        .filter_map(|(&(i, v), text)| {
-            let r = version_refs::earlier_versions(&text, v);
-            (!r.is_empty()).then(|| (universe[i].message_id.clone(), r))
-        })
-        .collect()
+    let read = crate::walk::map_blobs(epochs, &items, |b| b.ok());
+    let mut out = LinkedVersions::default();
+    for (&(i, v), raw) in roots.iter().zip(read) {
+        let Some(raw) = raw else {
+            continue;
+        };
+        let r = version_refs::earlier_versions(&analysis::body_text(&raw), v);
+        if !r.is_empty() {
+            out.refs.insert(universe[i].message_id.clone(), r);
+        }
+        out.raw.insert(universe[i].blob.clone(), raw);
+    }
+    out
 }
 
 /// The replies to a previous version's thread by people other than its
