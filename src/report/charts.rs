@@ -842,6 +842,30 @@ mod tests {
     }
 
     #[test]
+    fn text_is_anchored_by_classes_the_style_sheet_defines() {
+        let weeks: Vec<TrendWeek> = (0..12)
+            .map(|i| TrendWeek {
+                week: format!("2022-W{:02}", i + 1),
+                messages: 100 + i * 20,
+                threads: 10 + i,
+            })
+            .collect();
+        let figs = [trend(&weeks, "en"), per_period("day", &week_days(), "en")];
+        for fig in &figs {
+            let svg = svg_of(fig);
+            assert!(!svg.contains("text-anchor="), "{svg}");
+            assert!(svg.contains("<text class=\"m\" "), "{svg}");
+            assert!(svg.contains("<text class=\"muted e\" "), "{svg}");
+        }
+        assert!(CSS.contains("svg.chart .e { text-anchor: end; }"));
+        assert!(CSS.contains("svg.chart .m { text-anchor: middle; }"));
+        // Trend bars print their value: no tooltip repeats it.
+        let svg = svg_of(&figs[0]);
+        assert!(!svg.contains("</title></rect>"), "{svg}");
+        assert!(svg.contains(">320</text>"), "{svg}");
+    }
+
+    #[test]
     fn axis_tops_are_round() {
         assert_eq!(axis(0), (1, 1));
         assert_eq!(axis(3), (3, 1));
