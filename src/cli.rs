@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::archive::SyncOptions;
 use crate::commands::{
     self, WindowRequest,
     index::IndexPlan,
@@ -19,11 +18,12 @@ use crate::commands::{
 };
 use crate::config::{Config, UrlList};
 use crate::error::{Error, Result};
-use crate::index::TimeField;
-use crate::mirror::{Source, Wait};
+use crate::grounding::Mode;
 use crate::progress::Progress;
 use crate::report::{Format, Lang};
-use crate::summarize::grounding::Mode;
+use crate::storage::archive::SyncOptions;
+use crate::storage::index::TimeField;
+use crate::storage::mirror::{Source, Wait};
 use crate::summarize::{Backend, Settings};
 use crate::window::{self, WindowSpec};
 

@@ -5,12 +5,12 @@
 //! the configuration and the environment into plans; [`commands`] runs a
 //! plan through the stages:
 //!
-//! - [`mirror`]: clone/fetch the epochs (`DIR/LIST/git/N.git`), checking
+//! - [`storage::mirror`]: clone/fetch the epochs (`DIR/LIST/git/N.git`), checking
 //!   that fetched history is the list's own before it replaces anything;
-//! - [`walk`]: the commits of an epoch → parsed messages, in parallel,
+//! - [`storage::walk`]: the commits of an epoch → parsed messages, in parallel,
 //!   through [`mail`] and [`msgtime`];
-//! - [`index`]: the SQLite index of every message, updated incrementally;
-//!   [`archive`] keeps mirror and index in step behind one type and owns the
+//! - [`storage::index`]: the SQLite index of every message, updated incrementally;
+//!   [`storage::archive`] keeps mirror and index in step behind one type and owns the
 //!   lock policy;
 //! - [`window`]: which messages a command looks at (weeks, days, last N,
 //!   commit ranges);
@@ -41,7 +41,6 @@ macro_rules! outln {
 }
 
 pub mod analysis;
-pub mod archive;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -49,18 +48,16 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod fsutil;
-pub mod index;
+pub mod grounding;
 pub mod mail;
-pub mod mirror;
 pub mod msgtime;
 pub mod net;
 pub mod progress;
 pub mod report;
+pub mod storage;
 pub mod summarize;
 pub mod thread;
-pub mod tid;
 pub mod volume;
-pub mod walk;
 pub mod watch;
 pub mod window;
 

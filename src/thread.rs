@@ -53,7 +53,7 @@ use std::collections::hash_map::Entry;
 
 use serde::Serialize;
 
-use crate::index::Message;
+use crate::storage::index::Message;
 
 /// One thread (a tree of messages and ghosts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -247,7 +247,7 @@ pub fn build(messages: &[Message]) -> Threads {
 /// of its component.
 ///
 /// This is public-inbox's thread id, and the from-scratch reference for the
-/// thread ids the index keeps (`crate::tid`). Every thread of [`build`] lies
+/// thread ids the index keeps (`crate::storage::tid`). Every thread of [`build`] lies
 /// inside one component, whatever subset of the archive it is built from,
 /// and building the union of some components gives the very threads that
 /// building the whole set gives for them: a thread is assembled only from

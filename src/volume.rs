@@ -16,10 +16,10 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::analysis::TrailerKind;
-use crate::archive::Archive;
 use crate::digest::{MessageView, ThreadView};
 use crate::error::Result;
-use crate::index::{Message, TimeField};
+use crate::storage::archive::Archive;
+use crate::storage::index::{Message, TimeField};
 use crate::window::Window;
 
 /// Windows of up to this many days are charted per day, longer ones per

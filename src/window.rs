@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::index::{SeqRange, TimeField};
+use crate::storage::index::{SeqRange, TimeField};
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]

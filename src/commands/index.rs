@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::archive::Archive;
 use crate::error::Result;
 use crate::progress::Progress;
+use crate::storage::archive::Archive;
 
 /// What `index` does.
 #[derive(Debug, Clone)]

@@ -13,9 +13,9 @@ pub mod threads;
 
 use chrono_tz::Tz;
 
-use crate::archive::Archive;
 use crate::error::{Error, Result};
-use crate::index::TimeField;
+use crate::storage::archive::Archive;
+use crate::storage::index::TimeField;
 use crate::window::{self, Bound, RangeArg, Window, WindowSpec};
 
 /// The window as asked for, before it meets an archive: the time window, its

@@ -7,14 +7,14 @@ use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
 
 use super::WindowRequest;
 use crate::analysis::KindRules;
-use crate::archive::Archive;
 use crate::clock::iso;
 use crate::digest::{self, Digest};
 use crate::error::Result;
-use crate::mirror::Wait;
+use crate::grounding::Mode;
 use crate::progress::Progress;
 use crate::report::{Format, Header, Lang, Report, SummarizerInfo, public_url, report_stem};
-use crate::summarize::grounding::Mode;
+use crate::storage::archive::Archive;
+use crate::storage::mirror::Wait;
 use crate::summarize::{Backend, Settings};
 use crate::window::{Window, WindowSpec};
 

@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use super::WindowRequest;
 use crate::analysis::people::Sender;
-use crate::archive::Archive;
 use crate::error::Result;
-use crate::index::{Message, TimeField};
 use crate::progress::Progress;
+use crate::storage::archive::Archive;
+use crate::storage::index::{Message, TimeField};
 use crate::window::{RangeOut, Window};
 
 /// What `stats` does.

@@ -1,12 +1,12 @@
 //! Summaries for a report: the configured backend through
 //! [`crate::summarize`], mapped to what the report shows and records.
 
-use crate::archive::Archive;
 use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
+use crate::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
 use crate::progress::Progress;
 use crate::report::{GroundingCounts, SummarizerInfo, ThreadSummary, public_url};
-use crate::summarize::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
+use crate::storage::archive::Archive;
 use crate::summarize::{self, Settings, Summary, SummarySource};
 
 /// Summaries of every thread (parallel to `digest.threads`), each checked

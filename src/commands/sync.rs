@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::archive::{Archive, SyncOptions};
 use crate::error::Result;
-use crate::mirror::Source;
 use crate::progress::Progress;
+use crate::storage::archive::{Archive, SyncOptions};
+use crate::storage::mirror::Source;
 
 /// What `sync` does, settled by the CLI.
 #[derive(Debug, Clone)]
@@ -37,8 +37,8 @@ pub fn run(plan: &SyncPlan, progress: &Progress) -> Result<i32> {
         #[derive(Serialize)]
         struct Out<'a> {
             list: &'a str,
-            epochs: &'a [crate::mirror::EpochSync],
-            index: Option<&'a crate::index::IndexStats>,
+            epochs: &'a [crate::storage::mirror::EpochSync],
+            index: Option<&'a crate::storage::index::IndexStats>,
             messages: u64,
             replaced: bool,
         }

@@ -7,11 +7,11 @@
 //! highlights from facts with a notice.
 
 use crate::digest::Digest;
+use crate::grounding::{KnownPeople, Mode, Verdict};
 use crate::progress::Progress;
 use crate::report::ThreadSummary;
 use crate::report::highlights::{Highlight, Synthesis};
 use crate::summarize::cache::{Cache, KeyParts as CacheKeyParts};
-use crate::summarize::grounding::{KnownPeople, Mode, Verdict};
 use crate::summarize::synthesis::{self, KeyParts};
 use crate::summarize::{ModelInfo, Replay, Settings};
 

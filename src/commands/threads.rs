@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use super::WindowRequest;
 use crate::analysis::KindRules;
-use crate::archive::Archive;
 use crate::digest;
 use crate::error::Result;
 use crate::progress::Progress;
+use crate::storage::archive::Archive;
 
 /// What `threads` does.
 #[derive(Debug, Clone)]

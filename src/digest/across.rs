@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{GivenTrailer, MessageView, Review, link};
 use crate::analysis::version_refs::{self, VersionRef};
 use crate::analysis::{self, MailFacts, SubjectInfo, TrailerKind};
-use crate::index::Message;
+use crate::storage::index::Message;
 use crate::thread;
 
 /// Most replies to the previous version listed (the rest are counted).
@@ -231,7 +231,7 @@ pub(super) fn linked_earlier_versions(
         .iter()
         .map(|&(i, _)| (universe[i].epoch, universe[i].blob.as_str()))
         .collect();
-    let read = crate::walk::map_blobs(epochs, &items, |b| b.ok());
+    let read = crate::storage::walk::map_blobs(epochs, &items, |b| b.ok());
     let mut out = LinkedVersions::default();
     for (&(i, v), raw) in roots.iter().zip(read) {
         let Some(raw) = raw else {

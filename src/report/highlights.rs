@@ -44,7 +44,7 @@ pub struct Synthesis {
     /// The check of the answer (items as statements); absent with
     /// `--grounding off`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grounding: Option<crate::summarize::grounding::Grounding>,
+    pub grounding: Option<crate::grounding::Grounding>,
     pub cache_key: String,
     /// Why the highlights shown are the ones from facts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,7 +56,7 @@ pub struct Synthesis {
 
 impl Synthesis {
     /// Problems of item `i` (for marks after a flagged item).
-    pub fn problems_of(&self, i: usize) -> Vec<crate::summarize::grounding::Problem> {
+    pub fn problems_of(&self, i: usize) -> Vec<crate::grounding::Problem> {
         self.grounding
             .iter()
             .flat_map(|g| &g.problems)

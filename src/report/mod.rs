@@ -113,14 +113,14 @@ pub struct ThreadSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_text: Option<String>,
     /// The statements of the text shown, with the mails each one cites.
-    pub statements: Vec<crate::summarize::grounding::Statement>,
+    pub statements: Vec<crate::grounding::Statement>,
     /// The grounding check of the summary (of the model's answer when it
     /// was rejected); absent with `--grounding off`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grounding: Option<crate::summarize::grounding::Grounding>,
+    pub grounding: Option<crate::grounding::Grounding>,
     /// Citations and problems of the text shown, for rendering.
     #[serde(skip)]
-    pub shown: Option<crate::summarize::grounding::Checked>,
+    pub shown: Option<crate::grounding::Checked>,
     /// The cache key of the model's answer (`model_text` when rejected,
     /// else `text`): what `--summaries-from` matches.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -557,7 +557,7 @@ pub fn write_index(out: &Path, list: &str, lang: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::TimeField;
+    use crate::storage::index::TimeField;
     use crate::window::{RangeOut, WindowSpec, parse_week, resolve, resolve_in};
     use chrono_tz::Tz;
 

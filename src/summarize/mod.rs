@@ -33,7 +33,6 @@ mod backend;
 pub mod cache;
 pub mod condense;
 mod extractive;
-pub mod grounding;
 pub mod hash;
 pub mod ollama;
 pub mod openai;

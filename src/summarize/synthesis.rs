@@ -21,12 +21,12 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::grounding::{
-    self, Grounding, KnownPeople, Mode, Problem, ProblemKind, ThreadMaterial, Verdict,
-};
 use super::hash::sha256_hex;
 use super::prompt::{self, estimate_tokens};
 use crate::digest::ThreadView;
+use crate::grounding::{
+    self, Grounding, KnownPeople, Mode, Problem, ProblemKind, ThreadMaterial, Verdict,
+};
 
 /// Version of the prompts, the parsing and the key format.
 pub const VERSION: u32 = 1;

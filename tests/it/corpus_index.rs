@@ -6,7 +6,7 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use lore_digest::index::{Index, TimeField};
+use lore_digest::storage::index::{Index, TimeField};
 use lore_digest::window;
 
 #[test]

@@ -590,7 +590,7 @@ fn a_second_run_is_refused_while_the_lock_is_held() {
 
     // Held by the library, in this process.
     {
-        let mirror = lore_digest::mirror::Mirror::new(data.path(), "t").unwrap();
+        let mirror = lore_digest::storage::mirror::Mirror::new(data.path(), "t").unwrap();
         let _held = mirror.lock().unwrap();
         second_runs_are_refused(data.path(), std::process::id(), b.path());
     }

@@ -6,12 +6,10 @@
 use crate::common;
 
 use common::*;
-use lore_digest::archive::Archive;
 use lore_digest::digest::{self, ThreadView};
-use lore_digest::index::TimeField;
-use lore_digest::summarize::grounding::{
-    self, KnownPeople, Mode, ProblemKind, ThreadMaterial, Verdict,
-};
+use lore_digest::grounding::{self, KnownPeople, Mode, ProblemKind, ThreadMaterial, Verdict};
+use lore_digest::storage::archive::Archive;
+use lore_digest::storage::index::TimeField;
 use lore_digest::window;
 
 /// (thread subject needle, language, a correct summary).

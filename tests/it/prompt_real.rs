@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use common::*;
-use lore_digest::archive::Archive;
 use lore_digest::digest::{self, ThreadView};
-use lore_digest::index::TimeField;
+use lore_digest::storage::archive::Archive;
+use lore_digest::storage::index::TimeField;
 use lore_digest::summarize::prompt::{self, Budget, Step};
 use lore_digest::window;
 use sha2::Digest;

@@ -14,7 +14,7 @@ use summarize_support::*;
 fn run(
     d: &lore_digest::digest::Digest,
     s: &Settings,
-    a: &lore_digest::archive::Archive,
+    a: &lore_digest::storage::archive::Archive,
 ) -> summarize::Outcome {
     summarize::summarize(
         d,

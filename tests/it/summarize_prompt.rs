@@ -10,7 +10,7 @@ use crate::summarize_support;
 
 use std::path::PathBuf;
 
-use lore_digest::summarize::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
+use lore_digest::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
 use lore_digest::summarize::prompt::{self, Budget, Step};
 use lore_digest::summarize::{self, estimate_tokens};
 use summarize_support::*;

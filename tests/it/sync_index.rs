@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use common::*;
-use lore_digest::index::Index;
+use lore_digest::storage::index::Index;
 use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // 2022-03-07 10:00:00 UTC (Monday of 2022-W10)
@@ -287,7 +287,7 @@ fn concurrent_runs_are_refused_with_a_clear_message() {
     let (_t, b) = EpochBuilder::temp();
     hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    let mirror = lore_digest::mirror::Mirror::new(data.path(), "t").unwrap();
+    let mirror = lore_digest::storage::mirror::Mirror::new(data.path(), "t").unwrap();
     let _held = mirror.lock().unwrap();
     let out = run(
         data.path(),

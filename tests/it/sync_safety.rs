@@ -358,7 +358,7 @@ fn a_reader_never_moves_an_index_aside() {
 
     // A damaged index while a sync holds the list lock: the reader says so
     // and leaves it to the lock holder.
-    let mirror = lore_digest::mirror::Mirror::new(data.path(), "t").unwrap();
+    let mirror = lore_digest::storage::mirror::Mirror::new(data.path(), "t").unwrap();
     let held = mirror.lock().unwrap();
     for p in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{p}", ix.display()));
@@ -403,7 +403,7 @@ fn report_and_sync_wait_for_the_list_lock_when_asked() {
         run(data.path(), &args)
     };
     for (cmd, wait) in [("report", "--wait=30"), ("sync", "--wait")] {
-        let mirror = lore_digest::mirror::Mirror::new(data.path(), "t").unwrap();
+        let mirror = lore_digest::storage::mirror::Mirror::new(data.path(), "t").unwrap();
         let held = mirror.lock().unwrap();
         let refused = if cmd == "report" {
             report(None)

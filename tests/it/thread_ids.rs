@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::process::Command;
 
-use lore_digest::index::{Index, Message};
+use lore_digest::storage::index::{Index, Message};
 use lore_digest::thread;
 use serde_json::Value;
 

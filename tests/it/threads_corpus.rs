@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use lore_digest::index::{Index, Message};
+use lore_digest::storage::index::{Index, Message};
 use lore_digest::thread;
 
 use crate::common;

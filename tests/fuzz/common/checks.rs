@@ -25,9 +25,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use lore_digest::analysis;
-use lore_digest::index::Message;
 use lore_digest::mail::{self, ParsedMail, problem};
 use lore_digest::msgtime;
+use lore_digest::storage::index::Message;
 use lore_digest::thread::{self, Threads};
 
 /// The blob id given to [`mail::parse`] (the `m`-blob → index path).

@@ -780,7 +780,7 @@ pub fn synthetic_digest(
 ) -> (
     tempfile::TempDir,
     tempfile::TempDir,
-    lore_digest::archive::Archive,
+    lore_digest::storage::archive::Archive,
     lore_digest::digest::Digest,
 ) {
     let (repo_dir, b) = EpochBuilder::temp();
@@ -807,13 +807,16 @@ pub fn digest_of(
     list: &str,
     year: i32,
     week: u32,
-) -> (lore_digest::archive::Archive, lore_digest::digest::Digest) {
+) -> (
+    lore_digest::storage::archive::Archive,
+    lore_digest::digest::Digest,
+) {
     use lore_digest::window::{self, WindowSpec};
-    let archive = lore_digest::archive::Archive::open(data, list).unwrap();
+    let archive = lore_digest::storage::archive::Archive::open(data, list).unwrap();
     let w = window::resolve(
         &WindowSpec::Week { year, week },
         chrono_tz::UTC,
-        lore_digest::index::TimeField::Received,
+        lore_digest::storage::index::TimeField::Received,
         T0 + 30 * 86400,
     );
     let mut opts = lore_digest::digest::Options::for_list(list);

@@ -430,9 +430,9 @@ impl Mirror {
         let ep = self.epochs().ok()?.into_iter().find(|e| e.number == n)?;
         let repo = gix::open_opts(&ep.path, gix::open::Options::isolated()).ok()?;
         let tip = gix::ObjectId::from_hex(master_tip(&repo)?.as_bytes()).ok()?;
-        match crate::walk::lineage(&repo, tip, None).ok()? {
-            crate::walk::Lineage::Root(r) => Some(r),
-            crate::walk::Lineage::Descends => None,
+        match crate::storage::walk::lineage(&repo, tip, None).ok()? {
+            crate::storage::walk::Lineage::Root(r) => Some(r),
+            crate::storage::walk::Lineage::Descends => None,
         }
     }
 
@@ -456,7 +456,7 @@ impl Mirror {
             url: where_.clone(),
             message,
         };
-        match crate::walk::carries_message(repo, tip) {
+        match crate::storage::walk::carries_message(repo, tip) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(not_pi(format!(
@@ -466,9 +466,11 @@ impl Mirror {
             }
             Err(e) => return Err(Error::git(n, path, e)),
         }
-        let root = match crate::walk::lineage(repo, tip, old).map_err(|e| Error::git(n, path, e))? {
-            crate::walk::Lineage::Descends => return Ok(()),
-            crate::walk::Lineage::Root(r) => r,
+        let root = match crate::storage::walk::lineage(repo, tip, old)
+            .map_err(|e| Error::git(n, path, e))?
+        {
+            crate::storage::walk::Lineage::Descends => return Ok(()),
+            crate::storage::walk::Lineage::Root(r) => r,
         };
         let Some(expected) = self.expected_root(ctx, n) else {
             return Ok(());
@@ -536,7 +538,7 @@ impl Mirror {
             let incoming = incoming_refs(&repo).map_err(|e| Error::git(n, &dest, e))?;
             let Some(new_tip) = incoming
                 .iter()
-                .find(|(name, _)| name == crate::walk::MASTER)
+                .find(|(name, _)| name == crate::storage::walk::MASTER)
                 .map(|(_, id)| *id)
             else {
                 let _ = drop_incoming(&repo);
@@ -812,7 +814,7 @@ fn local_clone(src: &Path, dest: &Path, url: &str) -> std::result::Result<String
     }
     let Some(tip) = heads
         .iter()
-        .find(|(n, _)| n == crate::walk::MASTER)
+        .find(|(n, _)| n == crate::storage::walk::MASTER)
         .map(|(_, id)| *id)
     else {
         return Err("the repository has no refs/heads/master: not a public-inbox epoch".into());
@@ -869,7 +871,9 @@ fn has_packed_master(dest: &Path) -> bool {
 }
 
 fn master_tip(repo: &gix::Repository) -> Option<String> {
-    let mut r = repo.try_find_reference(crate::walk::MASTER).ok()??;
+    let mut r = repo
+        .try_find_reference(crate::storage::walk::MASTER)
+        .ok()??;
     r.peel_to_id().ok().map(|id| id.to_string())
 }
 

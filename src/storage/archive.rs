@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::index::{Index, IndexStats, Message, SeqRange};
-use crate::mirror::{EpochSync, Known, ListLock, Mirror, Source, Wait};
 use crate::progress::Progress;
-use crate::walk::{Change, Epoch, WalkedCommit};
+use crate::storage::index::{Index, IndexStats, Message, SeqRange};
+use crate::storage::mirror::{EpochSync, Known, ListLock, Mirror, Source, Wait};
+use crate::storage::walk::{Change, Epoch, WalkedCommit};
 use crate::window::{RangeArg, RangeOut, Window};
 
 /// Commits read and stored per transaction: bounds memory and lets an
@@ -281,7 +281,7 @@ impl Archive {
         ensure_synced(&mirror, data_dir)?;
         let lock = mirror.lock()?;
         if rebuild {
-            crate::index::remove_files(&mirror.index_path())?;
+            crate::storage::index::remove_files(&mirror.index_path())?;
         }
         let index = Index::open_repairing(&mirror.index_path(), &|m| progress.note(m))?;
         let mut archive = Archive { mirror, index };
@@ -304,10 +304,10 @@ impl Archive {
         &self.mirror.list
     }
 
-    /// Thread ids of the window's mails (see [`crate::tid`]).
+    /// Thread ids of the window's mails (see [`crate::storage::tid`]).
     pub fn thread_ids_in_window(
         &self,
-        field: crate::index::TimeField,
+        field: crate::storage::index::TimeField,
         start: i64,
         end: i64,
         ranges: Option<&[SeqRange]>,
@@ -322,12 +322,18 @@ impl Archive {
 
     /// Threads whose mails carry a subject key starting with `prefix` (the
     /// versions of a patch series).
-    pub fn thread_ids_by_subject_key(&self, prefix: &str) -> Result<Vec<crate::index::ThreadHit>> {
+    pub fn thread_ids_by_subject_key(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<crate::storage::index::ThreadHit>> {
         self.index.thread_ids_by_subject_key(prefix)
     }
 
     /// The threads of the live mails with Message-ID `mid`.
-    pub fn thread_ids_by_message_id(&self, mid: &str) -> Result<Vec<crate::index::ThreadHit>> {
+    pub fn thread_ids_by_message_id(
+        &self,
+        mid: &str,
+    ) -> Result<Vec<crate::storage::index::ThreadHit>> {
         self.index.thread_ids_by_message_id(mid)
     }
 
@@ -335,7 +341,7 @@ impl Archive {
     /// commit of the original.
     pub fn duplicates_in_window(
         &self,
-        field: crate::index::TimeField,
+        field: crate::storage::index::TimeField,
         start: i64,
         end: i64,
     ) -> Result<Vec<(Message, String)>> {
@@ -351,7 +357,7 @@ impl Archive {
     pub fn addresses_seen_before(
         &self,
         addrs: &[String],
-        field: crate::index::TimeField,
+        field: crate::storage::index::TimeField,
         before: i64,
     ) -> Result<std::collections::HashSet<String>> {
         self.index.addresses_seen_before(addrs, field, before)
@@ -649,7 +655,7 @@ impl Archive {
     /// The first mail of each thread of `tids`: (tid, time by `field`, subject).
     pub fn thread_firsts(
         &self,
-        field: crate::index::TimeField,
+        field: crate::storage::index::TimeField,
         tids: &[i64],
     ) -> Result<Vec<(i64, i64, String)>> {
         self.index.thread_firsts(field, tids)
@@ -693,7 +699,7 @@ impl Archive {
     /// the commit ranges when given; None when there is none.
     pub fn mail_span(
         &self,
-        field: crate::index::TimeField,
+        field: crate::storage::index::TimeField,
         ranges: Option<&[SeqRange]>,
     ) -> Result<Option<(i64, i64)>> {
         self.index.time_span(field, ranges)

@@ -41,8 +41,8 @@ const BOT_LINES: usize = 6;
 /// Most participants listed in the facts.
 const MAX_PEOPLE: usize = 25;
 
-pub const EN_TOML: &str = include_str!("../../data/prompts/en.toml");
-pub const ZH_TOML: &str = include_str!("../../data/prompts/zh.toml");
+pub const EN_TOML: &str = include_str!("../../../data/prompts/en.toml");
+pub const ZH_TOML: &str = include_str!("../../../data/prompts/zh.toml");
 
 /// The templates of one language.
 #[derive(Debug, Clone, Deserialize)]

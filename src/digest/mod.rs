@@ -13,10 +13,10 @@ use crate::analysis::people::{self, Identity, Sender};
 use crate::analysis::{
     self, BotKind, Kind, KindRules, MailFacts, SeriesFacts, SubjectInfo, TrailerKind,
 };
-use crate::archive::Archive;
 use crate::error::Result;
-use crate::index::{Message, TimeField};
 use crate::mail::problem;
+use crate::storage::archive::Archive;
+use crate::storage::index::{Message, TimeField};
 use crate::thread;
 use crate::window::{RangeOut, Window};
 
@@ -468,7 +468,7 @@ fn touched_threads(
 /// those thread ids up to the window end, the threads that carry other
 /// versions of the window's patch series, the bodies of the mails shown and
 /// the data-quality facts. A thread id is a union of whole threads (see
-/// [`crate::tid`]), so threading what was read gives the very threads that
+/// [`crate::storage::tid`]), so threading what was read gives the very threads that
 /// threading the whole archive as it stood at the window end gives.
 pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<Gathered> {
     let field = window.field;
@@ -506,13 +506,13 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         }
         series_roots.push((t.root, info.effective_version()));
         if !info.series_key.trim().is_empty() {
-            prefixes.insert(crate::index::subject_key_prefix(
+            prefixes.insert(crate::storage::index::subject_key_prefix(
                 &root.from_addr,
                 &info.series_key,
             ));
         }
     }
-    let held_hit = |h: &crate::index::ThreadHit| {
+    let held_hit = |h: &crate::storage::index::ThreadHit| {
         let t = match field {
             TimeField::Received => h.received,
             TimeField::Date => h.ds,
@@ -578,7 +578,7 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         .map(|&i| (universe[i].epoch, universe[i].blob.as_str()))
         .collect();
     let keep = keep_bodies;
-    let mut read = crate::walk::map_blobs(&epochs, &items, |b| match b {
+    let mut read = crate::storage::walk::map_blobs(&epochs, &items, |b| match b {
         Ok(raw) => body_of(&raw, keep),
         Err(e) => unreadable(&e.to_string()),
     })
@@ -789,7 +789,7 @@ fn rewritten_senders(
         return HashMap::new();
     }
     let items: Vec<(u32, &str)> = via.iter().map(|m| (m.epoch, m.blob.as_str())).collect();
-    let found = crate::walk::map_blobs(epochs, &items, |b| {
+    let found = crate::storage::walk::map_blobs(epochs, &items, |b| {
         b.ok().and_then(|raw| people::original_sender(&raw))
     });
     via.iter()
@@ -837,7 +837,7 @@ pub fn applied_notices(archive: &Archive, msgs: &[Message]) -> Result<Vec<bool>>
         .iter()
         .map(|&i| (msgs[i].epoch, msgs[i].blob.as_str()))
         .collect();
-    let found = crate::walk::map_blobs(&epochs, &items, |b| {
+    let found = crate::storage::walk::map_blobs(&epochs, &items, |b| {
         b.ok().is_some_and(|raw| {
             analysis::mail_facts(&analysis::body_text(&raw))
                 .applied

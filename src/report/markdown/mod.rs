@@ -12,7 +12,7 @@ use super::markup::{anchor, escape_inline, link, mail_anchor, parse_iso};
 use super::{Report, ThreadSummary};
 use crate::analysis::Kind;
 use crate::digest::{GivenTrailer, ThreadView};
-use crate::summarize::grounding::{Problem, ProblemKind};
+use crate::grounding::{Problem, ProblemKind};
 
 mod across;
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::mail::Links;
 use crate::mail::ParsedMail;
-use crate::tid::Tids;
-use crate::walk::{Change, WalkedCommit};
+use crate::storage::tid::Tids;
+use crate::storage::walk::{Change, WalkedCommit};
 
 /// Bump when the schema or the meaning of a column changes: the index is
 /// then rebuilt from the mirror.
