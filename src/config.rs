@@ -33,8 +33,43 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::analysis::KindRules;
-use crate::error::{Error, Result};
+use crate::analysis::{KindRules, KindsError};
+use crate::error::{Exit, ExitStatus, IoError};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A configuration file that cannot be read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Io(#[from] IoError),
+    #[error("{path}: {source}")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: Invalid,
+    },
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Io(_) => Exit::Failure,
+            Error::Invalid { .. } => Exit::Usage,
+        }
+    }
+}
+
+/// What is wrong in a configuration's text.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    #[error(transparent)]
+    Toml(#[from] toml::de::Error),
+    #[error("[kinds]: {0}")]
+    KindsToml(#[source] toml::ser::Error),
+    #[error("[kinds]: {0}")]
+    Kinds(#[source] KindsError),
+}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -139,20 +174,22 @@ impl Config {
     }
 
     pub fn from_file(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut c =
-            Self::parse(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| IoError::new(path, e))?;
+        let mut c = Self::parse(&text).map_err(|source| Error::Invalid {
+            path: path.to_path_buf(),
+            source,
+        })?;
         c.path = Some(path.to_path_buf());
         Ok(c)
     }
 
-    pub fn parse(text: &str) -> std::result::Result<Config, String> {
-        let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> std::result::Result<Config, Invalid> {
+        let f: File = toml::from_str(text)?;
         let kinds = match f.kinds {
             None => KindRules::builtin().clone(),
             Some(v) => {
-                let text = toml::to_string(&v).map_err(|e| format!("[kinds]: {e}"))?;
-                KindRules::from_toml(&text).map_err(|e| format!("[kinds]: {e}"))?
+                let text = toml::to_string(&v).map_err(Invalid::KindsToml)?;
+                KindRules::from_toml(&text).map_err(Invalid::Kinds)?
             }
         };
         Ok(Config {

@@ -1,56 +1,73 @@
 //! Errors that name what they concern (list, epoch, commit, file) and say
 //! what to do.
+//!
+//! Each layer has its own error type, with the gix, SQLite or I/O error
+//! underneath as its source: the mirror's, the walk's, the index's and the
+//! archive's (`crate::storage`), the summary store's, the kind table's and
+//! the configuration's. Each says what it means for the exit status
+//! ([`ExitStatus`]: one of the [`Exit`] rows of README's "Exit status");
+//! [`Error`] carries any of them up to the CLI, which prints it and exits
+//! with [`Error::exit_code`]: the one place where they become numbers.
 
 use std::path::{Path, PathBuf};
 
+/// What a failure means to whoever ran the command (README, "Exit status").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Reading or writing the mirror, index or output failed (1).
+    Failure,
+    /// A bad command line or configuration (2).
+    Usage,
+    /// `sync --url` names another archive than the list's (65).
+    Unrelated,
+    /// The archive could not be fetched (69).
+    Unavailable,
+    /// Another program holds a lock: run again later, or `--wait` (75).
+    Locked,
+}
+
+impl Exit {
+    /// The process exit status.
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::Unrelated => 65,
+            Exit::Unavailable => 69,
+            Exit::Locked => 75,
+        }
+    }
+}
+
+/// A layer's error, which knows what it means for the exit status; any of
+/// them becomes an [`Error`] with `?`.
+pub trait ExitStatus: std::error::Error + Send + Sync + 'static {
+    fn exit(&self) -> Exit;
+}
+
+/// An I/O error on a file or folder, with what to do where there is
+/// something to say.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{path}: {source}{}", io_advice(.source))]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// SQLite failed on the index.
-    #[error("index {path}: {source}")]
-    Index {
-        path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
-    },
-    /// The index file cannot be used as it is (missing, another program's
-    /// database, a newer schema); the reason says what to do.
-    #[error("index {path}: {reason}")]
-    IndexUnusable { path: PathBuf, reason: String },
-    /// Reading an epoch repository failed.
-    #[error("epoch {epoch} ({path}): {source}")]
-    Git {
-        epoch: u32,
-        path: PathBuf,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    #[error("sync of {list} from {url}: {message}")]
-    Sync {
-        list: String,
-        url: String,
-        message: String,
-    },
-    #[error("{0}")]
-    Usage(String),
-    #[error("list {list}: {message}")]
-    List { list: String, message: String },
-    #[error("{message}")]
-    Locked { message: String },
-    /// A sync source whose history is not the list's: another archive.
-    #[error("{message}")]
-    Unrelated { list: String, message: String },
-    /// SQLite says the index file is damaged (corrupt pages, not a database).
-    #[error("index {path}: damaged ({reason})")]
-    IndexDamaged { path: PathBuf, reason: String },
-    /// An index of an older schema: it is rebuilt from the mirror.
-    #[error("index {path}: schema version {version} is outdated")]
-    IndexOutdated { path: PathBuf, version: String },
+#[error("{path}: {source}{}", io_advice(.source))]
+pub struct IoError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl IoError {
+    pub fn new(path: &Path, source: std::io::Error) -> IoError {
+        IoError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl ExitStatus for IoError {
+    fn exit(&self) -> Exit {
+        Exit::Failure
+    }
 }
 
 /// What to do about an I/O error, where there is something to say.
@@ -70,55 +87,41 @@ fn io_advice(e: &std::io::Error) -> &'static str {
     }
 }
 
+/// The error a command returns: a bad command line, or a layer's error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+    /// The error of a layer (see the module's doc), shown as it is.
+    #[error("{source}")]
+    Layer {
+        exit: Exit,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl<E: ExitStatus> From<E> for Error {
+    fn from(e: E) -> Error {
+        Error::Layer {
+            exit: e.exit(),
+            source: Box::new(e),
+        }
+    }
+}
+
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-
-    /// An index error; damage that SQLite reports (corrupt pages, a file
-    /// that is not a database) becomes [`Error::IndexDamaged`].
-    pub fn index(path: &Path, e: rusqlite::Error) -> Error {
-        use rusqlite::ErrorCode;
-        if let rusqlite::Error::SqliteFailure(f, _) = &e
-            && matches!(f.code, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
-        {
-            return Error::IndexDamaged {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            };
-        }
-        Error::Index {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    }
-
-    /// A failure reading epoch `epoch`: any error (gix's, kept as the
-    /// source) or a message.
-    pub fn git(
-        epoch: u32,
-        path: &Path,
-        e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Error {
-        Error::Git {
-            epoch,
-            path: path.to_path_buf(),
-            source: e.into(),
-        }
+        IoError::new(path, source).into()
     }
 
     /// Process exit status for this error (see README, "Exit status").
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) => 2,
-            Error::Locked { .. } => 75,
-            Error::Sync { .. } => 69,
-            Error::Unrelated { .. } => 65,
-            _ => 1,
+            Error::Usage(_) => Exit::Usage,
+            Error::Layer { exit, .. } => *exit,
         }
+        .code()
     }
 }
 

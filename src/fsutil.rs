@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::IoError;
+
+type Result<T> = std::result::Result<T, IoError>;
 
 /// Write `bytes` to `path` atomically: the old file stays intact until the
 /// new one is complete and synced.
@@ -36,7 +38,7 @@ pub fn write_atomic_all(files: &[(&Path, &[u8])]) -> Result<()> {
     for (i, (tmp, path)) in staged.iter().enumerate() {
         if let Err(e) = std::fs::rename(tmp, path) {
             cleanup(&staged[i..]);
-            return Err(Error::io(path, e));
+            return Err(IoError::new(path, e));
         }
     }
     Ok(())
@@ -48,7 +50,7 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| IoError::new(dir, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -61,7 +63,7 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
+        return Err(IoError::new(path, e));
     }
     Ok(tmp)
 }

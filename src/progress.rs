@@ -84,7 +84,7 @@ impl Progress {
     }
 
     /// A line for the user, always shown.
-    pub fn note(&self, msg: &str) {
+    pub fn note(&self, msg: &dyn std::fmt::Display) {
         eprintln!("lore-digest: {msg}");
     }
 }

@@ -79,13 +79,36 @@ impl fmt::Display for Kind {
     }
 }
 
+/// A kind or a table of kind rules that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KindsError {
+    #[error("unknown kind {0:?}")]
+    UnknownKind(String),
+    #[error("kind rules: {0}")]
+    Toml(#[source] toml::de::Error),
+    /// Rule `rule` (0-based; shown 1-based) has a bad regex in `field`.
+    #[error("rule {}: bad {field}: {source}", .rule + 1)]
+    Regex {
+        rule: usize,
+        field: &'static str,
+        #[source]
+        source: regex::Error,
+    },
+}
+
+impl crate::error::ExitStatus for KindsError {
+    fn exit(&self) -> crate::error::Exit {
+        crate::error::Exit::Usage
+    }
+}
+
 impl FromStr for Kind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Kind, String> {
+    type Err = KindsError;
+    fn from_str(s: &str) -> Result<Kind, KindsError> {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown kind {s:?}"))
+            .ok_or_else(|| KindsError::UnknownKind(s.to_string()))
     }
 }
 
@@ -145,15 +168,25 @@ pub struct KindRule {
     compiled: Compiled,
 }
 
-fn compile(field: &str, i: usize, re: &Option<String>) -> Result<Option<Regex>, String> {
+fn compile(
+    field: &'static str,
+    i: usize,
+    re: &Option<String>,
+) -> Result<Option<Regex>, KindsError> {
     re.as_deref()
-        .map(|r| Regex::new(r).map_err(|e| format!("rule {}: bad {field}: {e}", i + 1)))
+        .map(|r| {
+            Regex::new(r).map_err(|e| KindsError::Regex {
+                rule: i,
+                field,
+                source: e,
+            })
+        })
         .transpose()
 }
 
 impl KindRule {
     /// Compile a rule; `index` (0-based) names it in error messages.
-    pub fn new(spec: KindRuleSpec, index: usize) -> Result<KindRule, String> {
+    pub fn new(spec: KindRuleSpec, index: usize) -> Result<KindRule, KindsError> {
         let compiled = Compiled {
             tag: compile("tag_regex", index, &spec.tag_regex)?,
             subject: compile("subject_regex", index, &spec.subject_regex)?,
@@ -239,8 +272,8 @@ static BUILTIN: LazyLock<KindRules> = LazyLock::new(|| {
 
 impl KindRules {
     /// Parse a table: `[[rule]]` entries, see `data/kinds.toml`.
-    pub fn from_toml(text: &str) -> Result<KindRules, String> {
-        let file: RuleFile = toml::from_str(text).map_err(|e| format!("kind rules: {e}"))?;
+    pub fn from_toml(text: &str) -> Result<KindRules, KindsError> {
+        let file: RuleFile = toml::from_str(text).map_err(KindsError::Toml)?;
         let rules = file
             .rule
             .into_iter()
@@ -305,7 +338,7 @@ mod tests {
             ]
         );
         for kind in Kind::ALL {
-            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+            assert_eq!(kind.as_str().parse::<Kind>().unwrap(), kind);
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),
                 format!("\"{}\"", kind.as_str())
@@ -500,7 +533,24 @@ body_regex = 'stable tree'
         assert!(KindRules::from_toml("[[rule]]\nkind = \"patch\"\ncolour = 1\n").is_err());
         let e =
             KindRules::from_toml("[[rule]]\nkind = \"patch\"\ntitle_regex = '('\n").unwrap_err();
-        assert!(e.contains("rule 1") && e.contains("title_regex"), "{e}");
+        assert!(
+            matches!(
+                e,
+                KindsError::Regex {
+                    rule: 0,
+                    field: "title_regex",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            e.to_string().starts_with("rule 1: bad title_regex: "),
+            "{e}"
+        );
+        assert!(
+            matches!("nonsense".parse::<Kind>(), Err(KindsError::UnknownKind(k)) if k == "nonsense")
+        );
         assert!(KindRules::from_toml("[[rule]]\n").is_err());
         assert!(KindRules::from_toml("not toml at all [").is_err());
     }

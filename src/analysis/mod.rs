@@ -21,6 +21,6 @@ pub use body::{
     Applied, BotKind, MAX_BODY_BYTES, MailFacts, Trailer, TrailerKind, body_text, is_bot,
     is_diff_line, mail_facts,
 };
-pub use kinds::{DEFAULT_KINDS_TOML, Kind, KindRule, KindRuleSpec, KindRules};
+pub use kinds::{DEFAULT_KINDS_TOML, Kind, KindRule, KindRuleSpec, KindRules, KindsError};
 pub use series::{SeriesFacts, VersionedThread, link_versions, series_facts};
 pub use subject::{SubjectInfo, parse_subject};

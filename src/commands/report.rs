@@ -164,7 +164,7 @@ fn backfill_windows(
         ));
     }
     if windows.is_empty() && present > 0 {
-        progress.note("backfill: every weekly report is already there");
+        progress.note(&"backfill: every weekly report is already there");
     }
     Ok(windows)
 }

@@ -236,10 +236,7 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
             path.display()
         ))
     };
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let j: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(&format!("not JSON: {e}")))?;
     let sm = j

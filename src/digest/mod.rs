@@ -770,7 +770,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
 }
 
 fn epoch_paths(archive: &Archive) -> Result<Vec<(u32, std::path::PathBuf)>> {
-    archive.epoch_paths()
+    Ok(archive.epoch_paths()?)
 }
 
 /// The original senders (`X-Original-From`, else `Reply-To`) of the mails

@@ -1,14 +1,86 @@
 //! A list's archive as the commands see it: the mirror on disk plus its
 //! index, kept in step. Wires the mirror, walk and index stages.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Exit, ExitStatus, IoError};
 use crate::progress::Progress;
-use crate::storage::index::{Index, IndexStats, Message, SeqRange};
-use crate::storage::mirror::{EpochSync, Known, ListLock, Mirror, Source, Wait};
-use crate::storage::walk::{Change, Epoch, WalkedCommit};
+use crate::storage::index::{self, Index, IndexStats, Message, SeqRange};
+use crate::storage::mirror::{self, EpochSync, Known, ListLock, Mirror, Source, Wait};
+use crate::storage::walk::{self, Change, Epoch, WalkedCommit};
 use crate::window::{RangeArg, RangeOut, Window};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong with a list's archive: its mirror's, index's and
+/// epochs' errors, and what only the archive as a whole can say.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Mirror(#[from] mirror::Error),
+    #[error(transparent)]
+    Index(#[from] index::Error),
+    #[error(transparent)]
+    Repo(#[from] walk::Error),
+    #[error(transparent)]
+    Io(#[from] IoError),
+    #[error(
+        "list {list}: never synced: nothing is mirrored in {root}; run `lore-digest --data-dir {data_dir} sync {list} --url URL` first"
+    )]
+    NeverSynced {
+        list: String,
+        root: PathBuf,
+        data_dir: PathBuf,
+    },
+    #[error("list {list}: no mirror in {root}; run `lore-digest sync {list} --url …` first")]
+    NoMirror { list: String, root: PathBuf },
+    /// The index needs repair, and another run holds the lock repair needs.
+    #[error("list {list}: {index}; it cannot be rebuilt now: {lock}")]
+    Unrepairable {
+        list: String,
+        #[source]
+        index: Box<index::Error>,
+        lock: Box<mirror::Error>,
+    },
+    /// The index names an epoch that is not on disk.
+    #[error("epoch {epoch} ({root}): epoch missing from the mirror")]
+    EpochMissing { epoch: u32, root: PathBuf },
+    #[error("--range: {0}")]
+    Range(#[source] RangeError),
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Mirror(e) => e.exit(),
+            Error::Range(_) => Exit::Usage,
+            _ => Exit::Failure,
+        }
+    }
+}
+
+impl Error {
+    fn io(path: &Path, e: std::io::Error) -> Error {
+        Error::Io(IoError::new(path, e))
+    }
+}
+
+/// Why `--range` cannot be resolved against the index.
+#[derive(Debug, thiserror::Error)]
+pub enum RangeError {
+    #[error("commit {rev} is not in the index of {list} (sync first?)")]
+    UnknownCommit { rev: String, list: String },
+    #[error("commit {rev} is ambiguous; give more digits")]
+    Ambiguous { rev: String },
+    #[error("epoch {epoch} is not indexed for {list}")]
+    EpochNotIndexed { epoch: u32, list: String },
+    #[error("{from} comes after {to} in epoch {epoch}")]
+    Backwards {
+        from: String,
+        to: String,
+        epoch: u32,
+    },
+}
 
 /// Commits read and stored per transaction: bounds memory and lets an
 /// interrupted run resume from the last stored batch.
@@ -61,9 +133,9 @@ impl Archive {
         let opened = if path.exists() {
             Index::open(&path)
         } else {
-            Err(Error::IndexUnusable {
+            Err(index::Error::Unusable {
                 path: path.clone(),
-                reason: "missing".into(),
+                reason: index::Unusable::Missing,
             })
         };
         match opened {
@@ -72,27 +144,23 @@ impl Archive {
                 archive.refresh(progress)?;
                 Ok(archive)
             }
-            Err(
-                e @ (Error::IndexDamaged { .. }
-                | Error::IndexOutdated { .. }
-                | Error::IndexUnusable { .. }
-                | Error::Index { .. }),
-            ) => {
+            Err(e @ index::Error::Io(_)) => Err(e.into()),
+            Err(e) => {
                 // Repair needs the lock; without it, say why and stop.
                 let lock = match mirror.lock() {
                     Ok(lock) => lock,
-                    Err(Error::Locked { message }) => {
-                        return Err(Error::List {
+                    Err(lock @ mirror::Error::Locked { .. }) => {
+                        return Err(Error::Unrepairable {
                             list: list.to_string(),
-                            message: format!("{e}; it cannot be rebuilt now: {message}"),
+                            index: Box::new(e),
+                            lock: Box::new(lock),
                         });
                     }
-                    Err(other) => return Err(other),
+                    Err(other) => return Err(other.into()),
                 };
                 let (archive, _lock) = Self::open_locked(mirror, lock, progress)?;
                 Ok(archive)
             }
-            Err(e) => Err(e),
         }
     }
 
@@ -125,7 +193,7 @@ impl Archive {
                 path.display()
             ));
         }
-        let index = Index::open_repairing(&path, &|m| progress.note(m))?;
+        let index = Index::open_repairing(&path, &|m| progress.note(&m))?;
         let mut archive = Archive { mirror, index };
         if archive.index_is_stale()? {
             archive.update_index(progress)?;
@@ -170,7 +238,7 @@ impl Archive {
     ) -> Result<Synced> {
         let path = mirror.index_path();
         let (roots, tips) = if path.exists() {
-            let ix = Index::open_repairing(&path, &|m| progress.note(m))?;
+            let ix = Index::open_repairing(&path, &|m| progress.note(&m))?;
             let tips = ix.epochs()?.into_iter().map(|e| (e.epoch, e.tip)).collect();
             (ix.roots()?, tips)
         } else {
@@ -189,7 +257,7 @@ impl Archive {
                 path.display()
             ));
         }
-        let index = Index::open_repairing(&path, &|m| progress.note(m))?;
+        let index = Index::open_repairing(&path, &|m| progress.note(&m))?;
         let mut archive = Archive { mirror, index };
         let stats = if opts.no_index {
             None
@@ -283,15 +351,12 @@ impl Archive {
         if rebuild {
             crate::storage::index::remove_files(&mirror.index_path())?;
         }
-        let index = Index::open_repairing(&mirror.index_path(), &|m| progress.note(m))?;
+        let index = Index::open_repairing(&mirror.index_path(), &|m| progress.note(&m))?;
         let mut archive = Archive { mirror, index };
         if archive.mirror.epochs()?.is_empty() {
-            return Err(Error::List {
+            return Err(Error::NoMirror {
                 list: list.to_string(),
-                message: format!(
-                    "no mirror in {}; run `lore-digest sync {list} --url …` first",
-                    archive.mirror.root.display()
-                ),
+                root: archive.mirror.root.clone(),
             });
         }
         let stats = archive.update_index(progress)?;
@@ -312,12 +377,12 @@ impl Archive {
         end: i64,
         ranges: Option<&[SeqRange]>,
     ) -> Result<std::collections::BTreeSet<i64>> {
-        self.index.thread_ids_in_window(field, start, end, ranges)
+        Ok(self.index.thread_ids_in_window(field, start, end, ranges)?)
     }
 
     /// Every counted mail of these thread ids.
     pub fn messages_of_threads(&self, tids: &[i64]) -> Result<Vec<Message>> {
-        self.index.messages_of_threads(tids)
+        Ok(self.index.messages_of_threads(tids)?)
     }
 
     /// Threads whose mails carry a subject key starting with `prefix` (the
@@ -326,7 +391,7 @@ impl Archive {
         &self,
         prefix: &str,
     ) -> Result<Vec<crate::storage::index::ThreadHit>> {
-        self.index.thread_ids_by_subject_key(prefix)
+        Ok(self.index.thread_ids_by_subject_key(prefix)?)
     }
 
     /// The threads of the live mails with Message-ID `mid`.
@@ -334,7 +399,7 @@ impl Archive {
         &self,
         mid: &str,
     ) -> Result<Vec<crate::storage::index::ThreadHit>> {
-        self.index.thread_ids_by_message_id(mid)
+        Ok(self.index.thread_ids_by_message_id(mid)?)
     }
 
     /// Repeated copies of mails whose time lies in the window, with the
@@ -345,12 +410,12 @@ impl Archive {
         start: i64,
         end: i64,
     ) -> Result<Vec<(Message, String)>> {
-        self.index.duplicates_in_window(field, start, end)
+        Ok(self.index.duplicates_in_window(field, start, end)?)
     }
 
     /// Every sender name of the archive (people the grounding check knows).
     pub fn sender_names(&self) -> Result<Vec<String>> {
-        self.index.sender_names()
+        Ok(self.index.sender_names()?)
     }
 
     /// Of `addrs` (lower-cased), those with a mail before `before`.
@@ -360,7 +425,7 @@ impl Archive {
         field: crate::storage::index::TimeField,
         before: i64,
     ) -> Result<std::collections::HashSet<String>> {
-        self.index.addresses_seen_before(addrs, field, before)
+        Ok(self.index.addresses_seen_before(addrs, field, before)?)
     }
 
     /// The index database file.
@@ -380,12 +445,12 @@ impl Archive {
 
     /// Messages that count (not deleted, not a repeated copy).
     pub fn count(&self) -> Result<u64> {
-        self.index.count()
+        Ok(self.index.count()?)
     }
 
     /// Commits the walk could not read: (epoch, commit, error).
     pub fn walk_errors(&self) -> Result<Vec<(u32, String, String)>> {
-        self.index.walk_errors()
+        Ok(self.index.walk_errors()?)
     }
 
     /// The list's summary store (`DIR/LIST/summaries.sqlite3`), kept apart
@@ -533,8 +598,9 @@ impl Archive {
                     .epochs()?
                     .into_iter()
                     .find(|e| e.number == p_epoch)
-                    .ok_or_else(|| {
-                        Error::git(p_epoch, &self.mirror.root, "epoch missing from the mirror")
+                    .ok_or_else(|| Error::EpochMissing {
+                        epoch: p_epoch,
+                        root: self.mirror.root.clone(),
                     })?;
                 Epoch::open(p_epoch, &ep.path)?.read_blob(&p_blob)?
             };
@@ -559,11 +625,11 @@ impl Archive {
                 self.update_index(progress)?;
                 Ok(())
             }
-            Err(Error::Locked { message }) => {
-                progress.note(&format!("index not updated: {message}"));
+            Err(e @ mirror::Error::Locked { .. }) => {
+                progress.note(&format!("index not updated: {e}"));
                 Ok(())
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -575,14 +641,14 @@ impl Archive {
         let lookup = |rev: &str, epoch: Option<u32>| -> Result<(u32, u64, String)> {
             let found = self.index.find_commit(rev, epoch)?;
             match found.len() {
-                0 => Err(Error::Usage(format!(
-                    "--range: commit {rev} is not in the index of {} (sync first?)",
-                    self.mirror.list
-                ))),
+                0 => Err(Error::Range(RangeError::UnknownCommit {
+                    rev: rev.to_string(),
+                    list: self.mirror.list.clone(),
+                })),
                 1 => Ok(found.into_iter().next().expect("one")),
-                _ => Err(Error::Usage(format!(
-                    "--range: commit {rev} is ambiguous; give more digits"
-                ))),
+                _ => Err(Error::Range(RangeError::Ambiguous {
+                    rev: rev.to_string(),
+                })),
             }
         };
         for a in args {
@@ -601,10 +667,10 @@ impl Archive {
             };
             for e in epoch_nums {
                 let state = epochs.iter().find(|s| s.epoch == e).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--range: epoch {e} is not indexed for {}",
-                        self.mirror.list
-                    ))
+                    Error::Range(RangeError::EpochNotIndexed {
+                        epoch: e,
+                        list: self.mirror.list.clone(),
+                    })
                 })?;
                 let (upto, to_id) = match &to {
                     Some(t) => (t.1, t.2.clone()),
@@ -615,11 +681,11 @@ impl Archive {
                     None => (0, None),
                 };
                 if after > upto {
-                    return Err(Error::Usage(format!(
-                        "--range: {} comes after {} in epoch {e}",
-                        from_id.unwrap_or_default(),
-                        to_id
-                    )));
+                    return Err(Error::Range(RangeError::Backwards {
+                        from: from_id.unwrap_or_default(),
+                        to: to_id,
+                        epoch: e,
+                    }));
                 }
                 seqs.push(SeqRange {
                     epoch: e,
@@ -638,18 +704,19 @@ impl Archive {
 
     /// The messages of a window (time and commit ranges), not deleted.
     pub fn messages(&self, window: &Window) -> Result<Vec<Message>> {
-        self.index.messages_in_window(
+        Ok(self.index.messages_in_window(
             window.field,
             window.start,
             window.end,
             window.seq_ranges.as_deref(),
-        )
+        )?)
     }
 
     /// Thread id of each message (row id) of the window's time span.
     pub fn message_tids(&self, window: &Window) -> Result<std::collections::HashMap<i64, i64>> {
-        self.index
-            .message_tids_in_window(window.field, window.start, window.end)
+        Ok(self
+            .index
+            .message_tids_in_window(window.field, window.start, window.end)?)
     }
 
     /// The first mail of each thread of `tids`: (tid, time by `field`, subject).
@@ -658,7 +725,7 @@ impl Archive {
         field: crate::storage::index::TimeField,
         tids: &[i64],
     ) -> Result<Vec<(i64, i64, String)>> {
-        self.index.thread_firsts(field, tids)
+        Ok(self.index.thread_firsts(field, tids)?)
     }
 
     /// The commit range of each epoch as it stands in the index: what a
@@ -683,14 +750,10 @@ fn ensure_synced(mirror: &Mirror, data_dir: &Path) -> Result<()> {
     if mirror.has_state()? || !mirror.epochs()?.is_empty() {
         return Ok(());
     }
-    Err(Error::List {
+    Err(Error::NeverSynced {
         list: mirror.list.clone(),
-        message: format!(
-            "never synced: nothing is mirrored in {}; run `lore-digest --data-dir {} sync {} --url URL` first",
-            mirror.root.display(),
-            data_dir.display(),
-            mirror.list
-        ),
+        root: mirror.root.clone(),
+        data_dir: data_dir.to_path_buf(),
     })
 }
 
@@ -702,6 +765,6 @@ impl Archive {
         field: crate::storage::index::TimeField,
         ranges: Option<&[SeqRange]>,
     ) -> Result<Option<(i64, i64)>> {
-        self.index.time_span(field, ranges)
+        Ok(self.index.time_span(field, ranges)?)
     }
 }

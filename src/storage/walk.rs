@@ -7,8 +7,130 @@ use std::path::{Path, PathBuf};
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Exit, ExitStatus};
 use crate::mail::{self, ParsedMail};
+
+/// gix's error underneath one of ours.
+type Source = Box<dyn std::error::Error + Send + Sync>;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Reading an epoch repository failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("epoch {epoch} ({path}): {source}")]
+    Repo {
+        epoch: u32,
+        path: PathBuf,
+        #[source]
+        source: RepoError,
+    },
+    /// A blob asked for lies in an epoch that is not on disk.
+    #[error("epoch {epoch} is not in the mirror")]
+    NotInMirror { epoch: u32 },
+}
+
+impl Error {
+    pub fn repo(epoch: u32, path: &Path, source: RepoError) -> Error {
+        Error::Repo {
+            epoch,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        Exit::Failure
+    }
+}
+
+/// What failed in a repository (the epoch is named by [`Error`]).
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("cannot open repository: {0}")]
+    Open(#[source] Source),
+    /// Opening it failed before, for another item.
+    #[error("cannot open repository")]
+    Unopened,
+    #[error("bad blob id {blob}: {source}")]
+    BlobId {
+        blob: String,
+        #[source]
+        source: Source,
+    },
+    #[error("cannot read blob {blob}: {source}")]
+    Blob {
+        blob: String,
+        #[source]
+        source: Source,
+    },
+    #[error("cannot read commit {id}: {source}")]
+    Commit {
+        id: ObjectId,
+        #[source]
+        source: Source,
+    },
+    #[error("cannot read the tree of {id}: {source}")]
+    Tree {
+        id: ObjectId,
+        #[source]
+        source: Source,
+    },
+    #[error("cannot decode the tree of {id}: {source}")]
+    DecodeTree {
+        id: ObjectId,
+        #[source]
+        source: Source,
+    },
+    #[error("cannot update {name}: {source}")]
+    UpdateRef {
+        name: String,
+        #[source]
+        source: Source,
+    },
+    #[error("cannot remove {prefix}*: {source}")]
+    RemoveRefs {
+        prefix: &'static str,
+        #[source]
+        source: Source,
+    },
+    /// Any other step (references, a history walk), in gix's words.
+    #[error(transparent)]
+    Git(Source),
+}
+
+impl RepoError {
+    /// gix's error as it is.
+    pub fn git(e: impl Into<Source>) -> RepoError {
+        RepoError::Git(e.into())
+    }
+}
+
+/// Why one commit could not be read as public-inbox writes it. Its text is
+/// kept in the index ([`Change::Error`]); the walk goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("cannot read commit: {0}")]
+    Commit(#[source] Source),
+    #[error("bad committer time: {0}")]
+    Time(#[source] Source),
+    #[error("cannot read tree: {0}")]
+    Tree(#[source] Source),
+    #[error("cannot decode tree: {0}")]
+    DecodeTree(#[source] Source),
+    #[error("tree holds both m and d")]
+    BothFiles,
+    #[error("tree holds neither m nor d")]
+    NoFile,
+    #[error("cannot read blob {blob}: {source}")]
+    Blob {
+        blob: ObjectId,
+        #[source]
+        source: Source,
+    },
+}
 
 pub const MASTER: &str = "refs/heads/master";
 
@@ -64,7 +186,7 @@ pub struct Plan {
 impl Epoch {
     pub fn open(number: u32, path: &Path) -> Result<Epoch> {
         let repo = gix::open_opts(path, gix::open::Options::isolated())
-            .map_err(|e| Error::git(number, path, format!("cannot open repository: {e}")))?;
+            .map_err(|e| Error::repo(number, path, RepoError::Open(e.into())))?;
         Ok(Epoch {
             number,
             path: path.to_path_buf(),
@@ -72,8 +194,12 @@ impl Epoch {
         })
     }
 
-    fn err(&self, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
-        Error::git(self.number, &self.path, e)
+    fn err(&self, e: impl Into<Source>) -> Error {
+        self.fail(RepoError::git(e))
+    }
+
+    fn fail(&self, e: RepoError) -> Error {
+        Error::repo(self.number, &self.path, e)
     }
 
     /// Current tip of `refs/heads/master`, None when the epoch is empty.
@@ -189,7 +315,7 @@ fn read_commit(repo: &gix::Repository, id: ObjectId, seq: u64) -> WalkedCommit {
     };
     match read_commit_inner(repo, id, &mut out) {
         Ok(change) => out.change = change,
-        Err(e) => out.change = Change::Error(e),
+        Err(e) => out.change = Change::Error(e.to_string()),
     }
     out
 }
@@ -198,20 +324,18 @@ fn read_commit_inner(
     repo: &gix::Repository,
     id: ObjectId,
     out: &mut WalkedCommit,
-) -> Result<Change, String> {
+) -> Result<Change, CommitError> {
     let commit = repo
         .find_commit(id)
-        .map_err(|e| format!("cannot read commit: {e}"))?;
+        .map_err(|e| CommitError::Commit(e.into()))?;
     out.commit_time = commit
         .time()
-        .map_err(|e| format!("bad committer time: {e}"))?
+        .map_err(|e| CommitError::Time(e.into()))?
         .seconds;
-    let tree = commit
-        .tree()
-        .map_err(|e| format!("cannot read tree: {e}"))?;
+    let tree = commit.tree().map_err(|e| CommitError::Tree(e.into()))?;
     let decoded = tree
         .decode()
-        .map_err(|e| format!("cannot decode tree: {e}"))?;
+        .map_err(|e| CommitError::DecodeTree(e.into()))?;
     let mut found: Option<(bool, ObjectId)> = None;
     for entry in &decoded.entries {
         let name: &[u8] = entry.filename.as_ref();
@@ -221,20 +345,21 @@ fn read_commit_inner(
             _ => continue,
         };
         if found.is_some() {
-            return Err("tree holds both m and d".into());
+            return Err(CommitError::BothFiles);
         }
         found = Some((is_add, entry.oid.to_owned()));
     }
     let Some((is_add, blob_id)) = found else {
-        return Err("tree holds neither m nor d".into());
+        return Err(CommitError::NoFile);
     };
     out.blob = blob_id.to_string();
     if !is_add {
         return Ok(Change::Delete);
     }
-    let blob = repo
-        .find_blob(blob_id)
-        .map_err(|e| format!("cannot read blob {blob_id}: {e}"))?;
+    let blob = repo.find_blob(blob_id).map_err(|e| CommitError::Blob {
+        blob: blob_id,
+        source: e.into(),
+    })?;
     let size = blob.data.len() as u64;
     let mail = mail::parse(&blob.data, &out.blob);
     Ok(Change::Add {
@@ -246,14 +371,21 @@ fn read_commit_inner(
 impl Epoch {
     /// Raw bytes of a blob (a message), for stages that need the body.
     pub fn read_blob(&self, blob_hex: &str) -> Result<Vec<u8>> {
-        let id = ObjectId::from_hex(blob_hex.as_bytes())
-            .map_err(|e| self.err(format!("bad blob id {blob_hex}: {e}")))?;
-        let mut blob = self
-            .repo
-            .find_blob(id)
-            .map_err(|e| self.err(format!("cannot read blob {blob_hex}: {e}")))?;
-        Ok(blob.take_data())
+        blob_in(&self.repo, blob_hex).map_err(|e| self.fail(e))
     }
+}
+
+/// The bytes of blob `blob_hex` of `repo`.
+fn blob_in(repo: &gix::Repository, blob_hex: &str) -> Result<Vec<u8>, RepoError> {
+    let id = ObjectId::from_hex(blob_hex.as_bytes()).map_err(|e| RepoError::BlobId {
+        blob: blob_hex.to_string(),
+        source: e.into(),
+    })?;
+    let mut blob = repo.find_blob(id).map_err(|e| RepoError::Blob {
+        blob: blob_hex.to_string(),
+        source: e.into(),
+    })?;
+    Ok(blob.take_data())
 }
 
 /// Read many blobs of several epochs in parallel and map each through `f`
@@ -285,17 +417,12 @@ pub fn map_blobs<T: Send>(
             },
             |local, (epoch, blob)| {
                 let Some((_, path, repo)) = local.iter().find(|(n, _, _)| n == epoch) else {
-                    return Err(Error::Usage(format!("epoch {epoch} is not in the mirror")));
+                    return Err(Error::NotInMirror { epoch: *epoch });
                 };
                 let Some(repo) = repo else {
-                    return Err(Error::git(*epoch, path, "cannot open repository"));
+                    return Err(Error::repo(*epoch, path, RepoError::Unopened));
                 };
-                let id = ObjectId::from_hex(blob.as_bytes())
-                    .map_err(|e| Error::git(*epoch, path, format!("bad blob id {blob}: {e}")))?;
-                let mut b = repo.find_blob(id).map_err(|e| {
-                    Error::git(*epoch, path, format!("cannot read blob {blob}: {e}"))
-                })?;
-                Ok(b.take_data())
+                blob_in(repo, blob).map_err(|e| Error::repo(*epoch, path, e))
             },
         )
         .map(f)
@@ -319,15 +446,16 @@ pub fn lineage(
     repo: &gix::Repository,
     tip: ObjectId,
     ancestor: Option<ObjectId>,
-) -> std::result::Result<Lineage, String> {
+) -> Result<Lineage, RepoError> {
     let mut id = tip;
     loop {
         if Some(id) == ancestor {
             return Ok(Lineage::Descends);
         }
-        let commit = repo
-            .find_commit(id)
-            .map_err(|e| format!("cannot read commit {id}: {e}"))?;
+        let commit = repo.find_commit(id).map_err(|e| RepoError::Commit {
+            id,
+            source: e.into(),
+        })?;
         match commit.parent_ids().next() {
             Some(p) => id = p.detach(),
             None => return Ok(Lineage::Root(id)),
@@ -337,16 +465,19 @@ pub fn lineage(
 
 /// True when the tree of commit `id` holds an `m` or `d` file, as every
 /// commit of a public-inbox epoch does.
-pub fn carries_message(repo: &gix::Repository, id: ObjectId) -> std::result::Result<bool, String> {
-    let commit = repo
-        .find_commit(id)
-        .map_err(|e| format!("cannot read commit {id}: {e}"))?;
-    let tree = commit
-        .tree()
-        .map_err(|e| format!("cannot read the tree of {id}: {e}"))?;
-    let decoded = tree
-        .decode()
-        .map_err(|e| format!("cannot decode the tree of {id}: {e}"))?;
+pub fn carries_message(repo: &gix::Repository, id: ObjectId) -> Result<bool, RepoError> {
+    let commit = repo.find_commit(id).map_err(|e| RepoError::Commit {
+        id,
+        source: e.into(),
+    })?;
+    let tree = commit.tree().map_err(|e| RepoError::Tree {
+        id,
+        source: e.into(),
+    })?;
+    let decoded = tree.decode().map_err(|e| RepoError::DecodeTree {
+        id,
+        source: e.into(),
+    })?;
     Ok(decoded.entries.iter().any(|e| {
         let name: &[u8] = e.filename.as_ref();
         name == b"m" || name == b"d"

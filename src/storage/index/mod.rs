@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::error::Error;
 use crate::mail::Links;
 
+mod error;
 mod query;
 mod schema;
 mod write;
 
+pub use error::{Damage, Error, Result, Unusable};
 pub use schema::{SCHEMA_VERSION, remove_files, sqlite_files};
 pub use write::{subject_key, subject_key_prefix};
 
@@ -128,8 +129,8 @@ pub struct Index {
 
 impl Index {
     fn err(&self, e: rusqlite::Error) -> Error {
-        let e = Error::index(&self.path, e);
-        if matches!(e, Error::IndexDamaged { .. }) {
+        let e = Error::sqlite(&self.path, e);
+        if matches!(e, Error::Damaged { .. }) {
             // Make the next open check the whole file (and repair it).
             let _ = std::fs::remove_file(schema::checked_marker(&self.path));
         }

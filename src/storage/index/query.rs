@@ -3,8 +3,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::Result;
 use super::{EpochState, Index, Message, SeqRange, ThreadHit, TimeField};
-use crate::error::Result;
 
 fn split_ids(s: String) -> Vec<String> {
     if s.is_empty() {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::Index;
-use crate::error::{Error, Result};
+use super::{Damage, Error, Index, Result, Unusable};
+use crate::error::IoError;
 
 /// Bump when the schema or the meaning of a column changes: the index is
 /// then rebuilt from the mirror.
@@ -110,7 +110,7 @@ pub fn remove_files(path: &Path) -> Result<()> {
         match std::fs::remove_file(&p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&p, e)),
+            Err(e) => return Err(IoError::new(&p, e).into()),
         }
     }
     Ok(())
@@ -152,7 +152,7 @@ impl Drop for Index {
 impl Index {
     /// Open (creating if needed) the index at `path`. Damage that SQLite
     /// reports (a file that is not a database, corrupt pages) is an
-    /// [`Error::IndexDamaged`]; nothing is moved or deleted here, so a
+    /// [`Error::Damaged`]; nothing is moved or deleted here, so a
     /// reader without the list lock never touches a good index. Repair is
     /// [`Index::open_repairing`], under the lock.
     pub fn open(path: &Path) -> Result<Index> {
@@ -166,23 +166,23 @@ impl Index {
     pub fn open_repairing(path: &Path, note: &dyn Fn(&str)) -> Result<Index> {
         match Self::try_open(path) {
             Ok(ix) => Ok(ix),
-            Err(Error::IndexDamaged { reason, .. }) => {
+            Err(Error::Damaged { damage, .. }) => {
                 let aside = path.with_extension("sqlite3.broken");
                 note(&format!(
-                    "index {} is damaged ({reason}); moving it to {} and rebuilding from the mirror",
+                    "index {} is damaged ({damage}); moving it to {} and rebuilding from the mirror",
                     path.display(),
                     aside.display()
                 ));
                 for (from, to) in sqlite_files(path).into_iter().zip(sqlite_files(&aside)) {
                     let _ = std::fs::remove_file(&to);
                     if from.exists() {
-                        std::fs::rename(&from, &to).map_err(|e| Error::io(&from, e))?;
+                        std::fs::rename(&from, &to).map_err(|e| IoError::new(&from, e))?;
                     }
                 }
                 let _ = std::fs::remove_file(checked_marker(path));
                 Self::try_open(path)
             }
-            Err(Error::IndexOutdated { path: p, version }) => {
+            Err(Error::Outdated { path: p, version }) => {
                 note(&format!(
                     "index {} has schema version {version}, this lore-digest uses {SCHEMA_VERSION}; \
                      rebuilding it from the mirror",
@@ -196,7 +196,7 @@ impl Index {
     }
 
     fn try_open(path: &Path) -> Result<Index> {
-        let conn = Connection::open(path).map_err(|e| Error::index(path, e))?;
+        let conn = Connection::open(path).map_err(|e| Error::sqlite(path, e))?;
         let ix = Index {
             conn: Some(conn),
             path: path.to_path_buf(),
@@ -231,13 +231,15 @@ impl Index {
                 })
                 .map_err(|e| ix.err(e))?;
             if check.first().map(String::as_str) != Some("ok") {
-                return Err(Error::IndexDamaged {
+                return Err(Error::Damaged {
                     path: path.to_path_buf(),
-                    reason: check
-                        .iter()
-                        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    damage: Damage::Check(
+                        check
+                            .iter()
+                            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
                 });
             }
         }
@@ -260,19 +262,17 @@ impl Index {
         match version {
             Some(v) if v == SCHEMA_VERSION.to_string() => {}
             Some(v) => {
-                let older = v.parse::<i64>().is_ok_and(|v| v < SCHEMA_VERSION);
-                if older {
-                    return Err(Error::IndexOutdated {
+                if let Ok(old) = v.parse::<i64>()
+                    && old < SCHEMA_VERSION
+                {
+                    return Err(Error::Outdated {
                         path: path.to_path_buf(),
-                        version: v,
+                        version: old,
                     });
                 }
-                return Err(Error::IndexUnusable {
+                return Err(Error::Unusable {
                     path: path.to_path_buf(),
-                    reason: format!(
-                        "schema version {v} was written by a newer lore-digest (this one uses \
-                         {SCHEMA_VERSION}); use that version, or another --data-dir"
-                    ),
+                    reason: Unusable::Newer { version: v },
                 });
             }
             None => {
@@ -289,10 +289,9 @@ impl Index {
                     )
                     .map_err(|e| ix.err(e))?;
                 if tables > 0 && has_meta == 0 {
-                    return Err(Error::IndexUnusable {
+                    return Err(Error::Unusable {
                         path: path.to_path_buf(),
-                        reason: "not a lore-digest index; move it away or use another --data-dir"
-                            .into(),
+                        reason: Unusable::NotOurs,
                     });
                 }
                 ix.connection()

@@ -6,8 +6,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::query::MESSAGE_COLUMNS;
 use super::query::row_to_message_at;
 use super::schema::{LATE_INDEX_NAMES, LATE_INDEXES};
+use super::{Error, Result};
 use super::{Index, IndexStats, Message};
-use crate::error::{Error, Result};
 use crate::mail::ParsedMail;
 use crate::storage::tid::Tids;
 use crate::storage::walk::{Change, WalkedCommit};
@@ -67,7 +67,7 @@ impl Index {
     /// Forget everything indexed from `epoch` (its history was rewritten).
     pub fn drop_epoch(&mut self, epoch: u32) -> Result<()> {
         let path = self.path.clone();
-        let e = |err: rusqlite::Error| Error::index(&path, err);
+        let e = |err: rusqlite::Error| Error::sqlite(&path, err);
         let tx = self.conn_mut().transaction().map_err(e)?;
         for table in ["messages", "deletions", "walk_errors", "epochs"] {
             tx.execute(&format!("DELETE FROM {table} WHERE epoch=?1"), [epoch])
@@ -97,7 +97,7 @@ impl Index {
         stats: &mut IndexStats,
     ) -> Result<()> {
         let path = self.path.clone();
-        let e = |err: rusqlite::Error| Error::index(&path, err);
+        let e = |err: rusqlite::Error| Error::sqlite(&path, err);
         let tx = self.conn_mut().transaction().map_err(e)?;
         let mut tids = Tids::new();
         let mut live = 0i64;

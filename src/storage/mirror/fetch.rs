@@ -8,19 +8,19 @@ use std::sync::atomic::AtomicBool;
 use super::local::local_clone;
 use super::lock::clear_git_locks;
 use super::manifest::{FetchError, discover_epochs};
-use super::source::{URL_ADVICE, is_bare_repo, local_path};
-use super::{EpochSync, Mirror, SyncCtx, master_tip};
-use crate::error::{Error, Result};
+use super::source::{is_bare_repo, local_path};
+use super::{Cause, EpochSync, Error, Mirror, Result, SyncCtx, SyncError, Unrelated, master_tip};
+use crate::storage::walk::{self, RepoError};
 
 impl Mirror {
     /// Every epoch of the inbox at `url`: those its manifest lists, else
     /// `url/0`, `url/1`, … until one is missing.
     pub(super) fn sync_inbox(&self, ctx: &SyncCtx<'_>, url: &str) -> Result<Vec<EpochSync>> {
         let progress = ctx.progress;
-        let sync_err = |url: &str, message: String| Error::Sync {
+        let sync_err = |problem: SyncError| Error::Sync {
             list: self.list.clone(),
             url: url.to_string(),
-            message,
+            problem,
         };
         let mut manifest_error = None;
         let epochs = match discover_epochs(url) {
@@ -28,11 +28,8 @@ impl Mirror {
             Ok(_) => None,
             // No server answered: probing epochs would only fail
             // the same way.
-            Err(e @ FetchError::NoAnswer(_)) => {
-                return Err(sync_err(
-                    url,
-                    format!("{e}; check the network (and a proxy, if any) and --url"),
-                ));
+            Err(e @ FetchError::NoAnswer { .. }) => {
+                return Err(sync_err(SyncError::NoAnswer(e)));
             }
             Err(e) => {
                 progress.note(&format!(
@@ -58,18 +55,12 @@ impl Mirror {
                             progress.note(&format!("no epoch {n} ({e}); {n} epoch(s) found"));
                             break;
                         }
-                        Err(Error::Sync { message, .. }) => {
-                            return Err(sync_err(
-                                url,
-                                format!(
-                                    "no public-inbox archive there: {url}/manifest.js.gz {} \
-                                     and {url}/0 cannot be cloned ({message})",
-                                    match &manifest_error {
-                                        Some(e) => format!("gives {e}"),
-                                        None => "lists no epoch".to_string(),
-                                    }
-                                ),
-                            ));
+                        Err(Error::Sync { problem, .. }) => {
+                            return Err(sync_err(SyncError::NoArchive {
+                                url: url.to_string(),
+                                manifest: manifest_error.take(),
+                                clone: Box::new(problem),
+                            }));
                         }
                         Err(e) => return Err(e),
                     }
@@ -110,24 +101,18 @@ impl Mirror {
         path: &Path,
     ) -> Result<()> {
         let where_ = ctx.source.describe();
-        let not_pi = |message: String| Error::Sync {
-            list: self.list.clone(),
-            url: where_.clone(),
-            message,
-        };
-        match crate::storage::walk::carries_message(repo, tip) {
+        match walk::carries_message(repo, tip) {
             Ok(true) => {}
             Ok(false) => {
-                return Err(not_pi(format!(
-                    "not a public-inbox archive: commit {tip} of epoch {n} (refs/heads/master) has no `m` \
-                     or `d` file; {URL_ADVICE}"
-                )));
+                return Err(Error::Sync {
+                    list: self.list.clone(),
+                    url: where_,
+                    problem: SyncError::NoMessages { tip, epoch: n },
+                });
             }
-            Err(e) => return Err(Error::git(n, path, e)),
+            Err(e) => return Err(Error::repo(n, path, e)),
         }
-        let root = match crate::storage::walk::lineage(repo, tip, old)
-            .map_err(|e| Error::git(n, path, e))?
-        {
+        let root = match walk::lineage(repo, tip, old).map_err(|e| Error::repo(n, path, e))? {
             crate::storage::walk::Lineage::Descends => return Ok(()),
             crate::storage::walk::Lineage::Root(r) => r,
         };
@@ -141,18 +126,15 @@ impl Mirror {
             Some(p) => format!("mirrored from {}", p.describe()),
             None => "indexed".to_string(),
         };
-        Err(Error::Unrelated {
+        Err(Error::Unrelated(Box::new(Unrelated {
             list: self.list.clone(),
-            message: format!(
-                "list {list}: {new} is another archive, not {list}'s: its epoch {n} starts at commit {root}, \
-                 where {list} ({was}) starts at {expected}. Nothing was changed. To mirror it too, give it \
-                 its own name: `lore-digest sync OTHER-NAME --url {url}`; to throw away {list}'s mirror, \
-                 index and summaries and mirror the new source instead, add --replace.",
-                list = self.list,
-                new = where_,
-                url = ctx.source.url_arg(),
-            ),
-        })
+            new: where_,
+            epoch: n,
+            root,
+            was,
+            expected,
+            url: ctx.source.url_arg(),
+        })))
     }
 
     /// Clone epoch `n` from `url`, or fetch into the existing clone.
@@ -161,10 +143,16 @@ impl Mirror {
         let git = self.root.join("git");
         std::fs::create_dir_all(&git).map_err(|e| Error::io(&git, e))?;
         let dest = git.join(format!("{n}.git"));
-        let err = |message: String| Error::Sync {
+        let err = |problem: SyncError| Error::Sync {
             list: self.list.clone(),
             url: url.to_string(),
-            message,
+            problem,
+        };
+        let open_failed = |source: Cause| {
+            err(SyncError::Open {
+                path: dest.clone(),
+                source,
+            })
         };
         let interrupt = AtomicBool::new(false);
         if is_bare_repo(&dest) && dest.join("refs/heads/master").exists()
@@ -173,37 +161,43 @@ impl Mirror {
             clear_git_locks(&dest, n, ctx.known.wait, progress)?;
             let spinner = progress.spinner(&format!("fetching epoch {n} from {url}"));
             let repo = gix::open_opts(&dest, gix::open::Options::isolated())
-                .map_err(|e| err(format!("cannot open {}: {e}", dest.display())))?;
+                .map_err(|e| open_failed(e.into()))?;
             let before = master_tip(&repo);
             // Fetch beside our branches, not over them: the new history is
             // checked before it replaces anything.
-            drop_incoming(&repo).map_err(|e| Error::git(n, &dest, e))?;
+            drop_incoming(&repo).map_err(|e| Error::repo(n, &dest, e))?;
             let packs_before = list_dir(&dest.join("objects/pack"));
             let remote = repo
                 .remote_at(url)
-                .map_err(|e| err(format!("bad URL: {e}")))?
+                .map_err(|e| err(SyncError::Url(e.into())))?
                 .with_refspecs(Some(INCOMING_REFSPEC), gix::remote::Direction::Fetch)
-                .map_err(|e| err(format!("refspec: {e}")))?
+                .map_err(|e| err(SyncError::Refspec(e.into())))?
                 .with_fetch_tags(gix::remote::fetch::Tags::None);
-            let conn = remote
-                .connect(gix::remote::Direction::Fetch)
-                .map_err(|e| err(format!("cannot connect: {}", crate::net::cause(&e, url))))?;
+            let conn = remote.connect(gix::remote::Direction::Fetch).map_err(|e| {
+                err(SyncError::Connect {
+                    cause: crate::net::cause(&e, url),
+                    source: e.into(),
+                })
+            })?;
             conn.prepare_fetch(gix::progress::Discard, Default::default())
-                .map_err(|e| err(format!("cannot list refs: {e}")))?
+                .map_err(|e| err(SyncError::ListRefs(e.into())))?
                 .receive(gix::progress::Discard, &interrupt)
-                .map_err(|e| err(format!("fetch failed: {}", crate::net::cause(&e, url))))?;
+                .map_err(|e| {
+                    err(SyncError::Fetch {
+                        cause: crate::net::cause(&e, url),
+                        source: e.into(),
+                    })
+                })?;
             let repo = gix::open_opts(&dest, gix::open::Options::isolated())
-                .map_err(|e| err(format!("cannot open {}: {e}", dest.display())))?;
-            let incoming = incoming_refs(&repo).map_err(|e| Error::git(n, &dest, e))?;
+                .map_err(|e| open_failed(e.into()))?;
+            let incoming = incoming_refs(&repo).map_err(|e| Error::repo(n, &dest, e))?;
             let Some(new_tip) = incoming
                 .iter()
                 .find(|(name, _)| name == crate::storage::walk::MASTER)
                 .map(|(_, id)| *id)
             else {
                 let _ = drop_incoming(&repo);
-                return Err(err(format!(
-                    "the repository has no refs/heads/master: not a public-inbox epoch; {URL_ADVICE}"
-                )));
+                return Err(err(SyncError::NoMaster));
             };
             let old = before
                 .as_deref()
@@ -228,10 +222,19 @@ impl Mirror {
                         gix::refs::transaction::PreviousValue::Any,
                         format!("fetch: from {url}"),
                     )
-                    .map_err(|e| Error::git(n, &dest, format!("cannot update {name}: {e}")))?;
+                    .map_err(|e| {
+                        Error::repo(
+                            n,
+                            &dest,
+                            RepoError::UpdateRef {
+                                name: name.clone(),
+                                source: e.into(),
+                            },
+                        )
+                    })?;
                 }
             }
-            drop_incoming(&repo).map_err(|e| Error::git(n, &dest, e))?;
+            drop_incoming(&repo).map_err(|e| Error::repo(n, &dest, e))?;
             spinner.finish();
             return Ok(EpochSync {
                 epoch: n,
@@ -256,16 +259,16 @@ impl Mirror {
         {
             local_clone(&src, &tmp, url).map_err(|e| {
                 let _ = std::fs::remove_dir_all(&tmp);
-                err(format!("local clone failed: {e}; {URL_ADVICE}"))
+                err(SyncError::LocalClone(e))
             })?;
             gix::open_opts(&tmp, gix::open::Options::isolated())
-                .map_err(|e| err(format!("cannot open the clone: {e}")))?
+                .map_err(|e| err(SyncError::OpenClone(e.into())))?
         } else {
             let prep = gix::prepare_clone_bare(url, &tmp)
-                .map_err(|e| err(format!("cannot start clone: {e}")))?;
+                .map_err(|e| err(SyncError::StartClone(e.into())))?;
             let mut prep = prep
                 .with_remote_name("origin")
-                .map_err(|e| err(e.to_string()))?
+                .map_err(|e| err(SyncError::Remote(e.into())))?
                 .configure_remote(|r| {
                     Ok(
                         r.with_refspecs(Some(REFSPEC), gix::remote::Direction::Fetch)?
@@ -276,10 +279,10 @@ impl Mirror {
                 .fetch_only(gix::progress::Discard, &interrupt)
                 .map_err(|e| {
                     let _ = std::fs::remove_dir_all(&tmp);
-                    err(format!(
-                        "clone failed: {}; {URL_ADVICE}, and that the server answers",
-                        crate::net::cause(&e, url)
-                    ))
+                    err(SyncError::Clone {
+                        cause: crate::net::cause(&e, url),
+                        source: e.into(),
+                    })
                 })?;
             repo
         };
@@ -288,9 +291,7 @@ impl Mirror {
             .as_deref()
             .and_then(|t| gix::ObjectId::from_hex(t.as_bytes()).ok())
         {
-            None => Err(err(format!(
-                "the repository has no refs/heads/master: not a public-inbox epoch; {URL_ADVICE}"
-            ))),
+            None => Err(err(SyncError::NoMaster)),
             Some(id) => self.check_incoming(ctx, &cloned, n, id, None, &tmp),
         };
         drop(cloned);
@@ -326,16 +327,14 @@ const INCOMING_REFSPEC: &str = "+refs/heads/*:refs/lore-digest/incoming/*";
 
 /// The fetched branches waiting under [`INCOMING`], as the `refs/heads/`
 /// names they will take.
-fn incoming_refs(
-    repo: &gix::Repository,
-) -> std::result::Result<Vec<(String, gix::ObjectId)>, String> {
+fn incoming_refs(repo: &gix::Repository) -> Result<Vec<(String, gix::ObjectId)>, RepoError> {
     let mut out = Vec::new();
-    let platform = repo.references().map_err(|e| e.to_string())?;
-    for r in platform.all().map_err(|e| e.to_string())? {
-        let mut r = r.map_err(|e| e.to_string())?;
+    let platform = repo.references().map_err(RepoError::git)?;
+    for r in platform.all().map_err(RepoError::git)? {
+        let mut r = r.map_err(RepoError::git)?;
         let name = r.name().as_bstr().to_string();
         if let Some(rest) = name.strip_prefix(INCOMING) {
-            let id = r.peel_to_id().map_err(|e| e.to_string())?.detach();
+            let id = r.peel_to_id().map_err(RepoError::git)?.detach();
             out.push((format!("refs/heads/{rest}"), id));
         }
     }
@@ -350,12 +349,12 @@ fn list_dir(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
 }
 
 /// Remove every ref under [`INCOMING`].
-fn drop_incoming(repo: &gix::Repository) -> std::result::Result<(), String> {
+fn drop_incoming(repo: &gix::Repository) -> Result<(), RepoError> {
     use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
-    let platform = repo.references().map_err(|e| e.to_string())?;
+    let platform = repo.references().map_err(RepoError::git)?;
     let mut edits = Vec::new();
-    for r in platform.all().map_err(|e| e.to_string())? {
-        let r = r.map_err(|e| e.to_string())?;
+    for r in platform.all().map_err(RepoError::git)? {
+        let r = r.map_err(RepoError::git)?;
         if r.name().as_bstr().starts_with(INCOMING.as_bytes()) {
             edits.push(RefEdit {
                 change: Change::Delete {
@@ -369,7 +368,10 @@ fn drop_incoming(repo: &gix::Repository) -> std::result::Result<(), String> {
     }
     if !edits.is_empty() {
         repo.edit_references(edits)
-            .map_err(|e| format!("cannot remove {INCOMING}*: {e}"))?;
+            .map_err(|e| RepoError::RemoveRefs {
+                prefix: INCOMING,
+                source: e.into(),
+            })?;
     }
     Ok(())
 }

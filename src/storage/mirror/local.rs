@@ -5,27 +5,22 @@ use std::path::Path;
 
 use super::fetch::REFSPEC;
 use super::source::epochs_in;
-use super::{EpochSync, Mirror, SyncCtx, master_tip};
-use crate::error::{Error, Result};
+use super::{EpochSync, Error, LocalCloneError, Mirror, Result, SyncCtx, SyncError, master_tip};
+use crate::storage::walk::RepoError;
 
 impl Mirror {
     /// Check the epochs of the inbox folder `path`, used in place.
     pub(super) fn sync_in_place(&self, ctx: &SyncCtx<'_>, path: &Path) -> Result<Vec<EpochSync>> {
         let known = ctx.known;
-        let sync_err = |url: &str, message: String| Error::Sync {
-            list: self.list.clone(),
-            url: url.to_string(),
-            message,
-        };
         let git = path.join("git");
         let mut out = Vec::new();
         for ep in epochs_in(&git)? {
             let repo = gix::open_opts(&ep.path, gix::open::Options::isolated())
-                .map_err(|e| Error::git(ep.number, &ep.path, e))?;
+                .map_err(|e| Error::repo(ep.number, &ep.path, RepoError::git(e)))?;
             let tip = master_tip(&repo);
             if let Some(t) = &tip {
                 let id = gix::ObjectId::from_hex(t.as_bytes())
-                    .map_err(|e| Error::git(ep.number, &ep.path, e))?;
+                    .map_err(|e| Error::repo(ep.number, &ep.path, RepoError::git(e)))?;
                 let indexed = known
                     .tips
                     .get(&ep.number)
@@ -39,10 +34,11 @@ impl Mirror {
             });
         }
         if out.is_empty() {
-            return Err(sync_err(
-                &git.display().to_string(),
-                "no epoch repositories (git/N.git) found".into(),
-            ));
+            return Err(Error::Sync {
+                list: self.list.clone(),
+                url: git.display().to_string(),
+                problem: SyncError::NoEpochs,
+            });
         }
         Ok(out)
     }
@@ -52,18 +48,15 @@ impl Mirror {
 /// does: copy its object store and its branches instead of packing and
 /// re-indexing every object through the git protocol. The source is only
 /// read. Returns the tip of master.
-pub(super) fn local_clone(
-    src: &Path,
-    dest: &Path,
-    url: &str,
-) -> std::result::Result<String, String> {
-    let source = gix::open_opts(src, gix::open::Options::isolated()).map_err(|e| e.to_string())?;
+pub(super) fn local_clone(src: &Path, dest: &Path, url: &str) -> Result<String, LocalCloneError> {
+    let source =
+        gix::open_opts(src, gix::open::Options::isolated()).map_err(LocalCloneError::git)?;
     let mut heads = Vec::new();
-    let platform = source.references().map_err(|e| e.to_string())?;
-    for r in platform.local_branches().map_err(|e| e.to_string())? {
-        let mut r = r.map_err(|e| e.to_string())?;
+    let platform = source.references().map_err(LocalCloneError::git)?;
+    for r in platform.local_branches().map_err(LocalCloneError::git)? {
+        let mut r = r.map_err(LocalCloneError::git)?;
         let name = r.name().as_bstr().to_string();
-        let id = r.peel_to_id().map_err(|e| e.to_string())?.detach();
+        let id = r.peel_to_id().map_err(LocalCloneError::git)?.detach();
         heads.push((name, id));
     }
     let Some(tip) = heads
@@ -71,10 +64,10 @@ pub(super) fn local_clone(
         .find(|(n, _)| n == crate::storage::walk::MASTER)
         .map(|(_, id)| *id)
     else {
-        return Err("the repository has no refs/heads/master: not a public-inbox epoch".into());
+        return Err(LocalCloneError::NoMaster);
     };
-    let repo = gix::init_bare(dest).map_err(|e| e.to_string())?;
-    copy_tree(&src.join("objects"), &dest.join("objects")).map_err(|e| e.to_string())?;
+    let repo = gix::init_bare(dest).map_err(LocalCloneError::git)?;
+    copy_tree(&src.join("objects"), &dest.join("objects"))?;
     for (name, id) in &heads {
         repo.reference(
             name.as_str(),
@@ -82,22 +75,26 @@ pub(super) fn local_clone(
             gix::refs::transaction::PreviousValue::Any,
             format!("clone: from {url}"),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(LocalCloneError::git)?;
     }
     // public-inbox epochs have HEAD on master.
-    std::fs::write(dest.join("HEAD"), "ref: refs/heads/master\n").map_err(|e| e.to_string())?;
+    std::fs::write(dest.join("HEAD"), "ref: refs/heads/master\n")?;
     // Record the origin as git would, so plain git can fetch too.
     let config = dest.join("config");
-    let mut text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    let mut text = std::fs::read_to_string(&config)?;
     text.push_str(&format!(
         "[remote \"origin\"]\n\turl = {url}\n\tfetch = {REFSPEC}\n"
     ));
-    std::fs::write(&config, text).map_err(|e| e.to_string())?;
+    std::fs::write(&config, text)?;
     // The copy must be readable before it replaces anything.
-    let check = gix::open_opts(dest, gix::open::Options::isolated()).map_err(|e| e.to_string())?;
+    let check =
+        gix::open_opts(dest, gix::open::Options::isolated()).map_err(LocalCloneError::git)?;
     check
         .find_commit(tip)
-        .map_err(|e| format!("copied repository lacks {tip}: {e}"))?;
+        .map_err(|e| LocalCloneError::Incomplete {
+            tip,
+            source: e.into(),
+        })?;
     Ok(tip.to_string())
 }
 

@@ -6,8 +6,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::Mirror;
-use crate::error::{Error, Result};
+use super::{Error, Holder, Mirror, Result};
 
 /// Holds the data-dir lock of a list while alive.
 pub struct ListLock {
@@ -54,12 +53,8 @@ impl Mirror {
                     let _ = file.read_to_string(&mut holder);
                     if !deadline.allows_waiting() {
                         return Err(Error::Locked {
-                            message: format!(
-                                "another lore-digest (pid {}) is working on {}; wait for it to finish and \
-                                 run again, or use --wait[=SECONDS]",
-                                holder.trim(),
-                                self.root.display()
-                            ),
+                            holder: holder.trim().to_string(),
+                            root: self.root.clone(),
                         });
                     }
                     if !said {
@@ -228,17 +223,15 @@ pub(super) fn clear_git_locks(
                 return Ok(());
             }
         }
-        let holder = match &user {
-            Some((pid, name)) => format!("{name} (pid {pid}) has the repository open"),
-            None => "it is recent, and this system cannot tell who holds it".to_string(),
+        let holder = match user {
+            Some((pid, name)) => Holder::Process { pid, name },
+            None => Holder::Unknown,
         };
         if !deadline.allows_waiting() {
-            return Err(Error::Locked {
-                message: format!(
-                    "epoch {n}: {} is held by another program: {holder}; run again when it is done, \
-                     or use --wait[=SECONDS]",
-                    locks[0].display()
-                ),
+            return Err(Error::GitLocked {
+                epoch: n,
+                lock: locks[0].clone(),
+                holder,
             });
         }
         if !said {

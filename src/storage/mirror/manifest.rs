@@ -14,17 +14,17 @@ pub fn discover_epochs(base: &str) -> Result<Vec<u32>, FetchError> {
 
 /// Parse a gzipped (or plain) grokmirror manifest, keeping the epochs of the
 /// inbox at `base` (keys `/LIST/git/N.git`; any `/git/N.git` if none match).
-pub fn parse_manifest(body: &[u8], base: &str) -> Result<Vec<u32>, String> {
+pub fn parse_manifest(body: &[u8], base: &str) -> Result<Vec<u32>, ManifestError> {
     let mut json = Vec::new();
     if body.starts_with(&[0x1f, 0x8b]) {
         flate2::read::GzDecoder::new(body)
             .read_to_end(&mut json)
-            .map_err(|e| format!("bad gzip: {e}"))?;
+            .map_err(ManifestError::Gzip)?;
     } else {
         json = body.to_vec();
     }
     let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&json).map_err(|e| format!("bad manifest JSON: {e}"))?;
+        serde_json::from_slice(&json).map_err(ManifestError::Json)?;
     let list = base.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let mut exact = Vec::new();
     let mut any = Vec::new();
@@ -48,24 +48,31 @@ pub fn parse_manifest(body: &[u8], base: &str) -> Result<Vec<u32>, String> {
 }
 
 /// Why an HTTP download failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    /// No answer from the server: the cause ([`crate::net::cause`]).
-    NoAnswer(String),
+    /// No answer from the server: `cause` says why in words
+    /// ([`crate::net::cause`]).
+    #[error("cannot connect: {cause}")]
+    NoAnswer {
+        cause: String,
+        #[source]
+        source: reqwest::Error,
+    },
     /// The server answered with this status.
+    #[error("HTTP {0}")]
     Status(u16),
     /// The server answered, but the body is not usable.
-    Unusable(String),
+    #[error(transparent)]
+    Unusable(#[from] ManifestError),
 }
 
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FetchError::NoAnswer(c) => write!(f, "cannot connect: {c}"),
-            FetchError::Status(s) => write!(f, "HTTP {s}"),
-            FetchError::Unusable(m) => f.write_str(m),
-        }
-    }
+/// Why a manifest cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("bad gzip: {0}")]
+    Gzip(#[source] std::io::Error),
+    #[error("bad manifest JSON: {0}")]
+    Json(#[source] serde_json::Error),
 }
 
 /// GET `url` (redirects followed) with the blocking reqwest client. Called
@@ -84,21 +91,22 @@ fn http_get(url: &str) -> Result<Vec<u8>, FetchError> {
 
 fn blocking_get(url: &str) -> Result<Vec<u8>, FetchError> {
     const CONNECT: std::time::Duration = std::time::Duration::from_secs(20);
-    let no_answer = |e: reqwest::Error| {
-        if e.is_timeout() {
-            FetchError::NoAnswer(format!(
-                "no answer from {} in time ({e})",
-                crate::net::target(url)
-            ))
+    let no_answer = |e: reqwest::Error| FetchError::NoAnswer {
+        cause: if e.is_timeout() {
+            format!("no answer from {} in time ({e})", crate::net::target(url))
         } else {
-            FetchError::NoAnswer(crate::net::cause(&e, url))
-        }
+            crate::net::cause(&e, url)
+        },
+        source: e,
     };
     let client = reqwest::blocking::Client::builder()
         .connect_timeout(CONNECT)
         .timeout(std::time::Duration::from_secs(120))
         .build()
-        .map_err(|e| FetchError::NoAnswer(format!("HTTP client: {e}")))?;
+        .map_err(|e| FetchError::NoAnswer {
+            cause: format!("HTTP client: {e}"),
+            source: e,
+        })?;
     let res = client.get(url).send().map_err(no_answer)?;
     let status = res.status().as_u16();
     if status != 200 {
@@ -141,11 +149,11 @@ mod tests {
             .build()
             .unwrap();
         let r = rt.block_on(async { discover_epochs(&format!("http://127.0.0.1:{port}/t")) });
-        assert_eq!(
-            r,
-            Err(FetchError::NoAnswer(format!(
-                "connection refused (127.0.0.1:{port})"
-            )))
-        );
+        match r {
+            Err(FetchError::NoAnswer { cause, .. }) => {
+                assert_eq!(cause, format!("connection refused (127.0.0.1:{port})"))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

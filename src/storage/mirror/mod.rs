@@ -16,14 +16,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-
+mod error;
 mod fetch;
 mod local;
 mod lock;
 mod manifest;
 mod source;
 
+pub use error::{Cause, Error, Holder, LocalCloneError, Result, SyncError, Unrelated};
 pub use lock::{ListLock, Wait};
 pub use manifest::{FetchError, discover_epochs, parse_manifest};
 pub use source::Source;
@@ -64,7 +64,9 @@ impl Mirror {
             || list.contains(['/', '\\', '\0'])
             || list.len() > 200
         {
-            return Err(Error::Usage(format!("{list:?} is not a valid list name")));
+            return Err(Error::ListName {
+                list: list.to_string(),
+            });
         }
         Ok(Mirror {
             list: list.to_string(),
@@ -96,15 +98,15 @@ impl Mirror {
     pub fn state(&self) -> Result<Option<MirrorState>> {
         let p = self.state_path();
         match std::fs::read(&p) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| Error::List {
-                    list: self.list.clone(),
-                    message: format!(
-                        "{} is damaged ({e}); run sync with --url again",
-                        p.display()
-                    ),
-                }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| Error::StateDamaged {
+                        list: self.list.clone(),
+                        path: p.clone(),
+                        source: e,
+                    })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(&p, e)),
         }
@@ -112,7 +114,7 @@ impl Mirror {
 
     fn save_state(&self, state: &MirrorState) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(state).expect("state serializes");
-        crate::fsutil::write_atomic(&self.state_path(), &bytes)
+        Ok(crate::fsutil::write_atomic(&self.state_path(), &bytes)?)
     }
 
     /// Folder holding the `N.git` epochs: ours, or the local inbox's.

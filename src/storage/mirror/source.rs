@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::EpochPath;
-use crate::error::{Error, Result};
+use super::{Error, Result};
 
 /// Where the archive of a list comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +26,7 @@ impl Source {
     pub fn parse(url: &str) -> Result<Source> {
         let url = url.trim();
         if url.is_empty() {
-            return Err(Error::Usage("empty --url".into()));
+            return Err(Error::EmptyUrl);
         }
         if url.starts_with("http://") || url.starts_with("https://") {
             let trimmed = url.trim_end_matches('/');
@@ -55,9 +55,9 @@ impl Source {
                 epoch,
             });
         }
-        Err(Error::Usage(format!(
-            "{url}: neither an http(s) URL, a git repository nor an inbox folder with git/N.git"
-        )))
+        Err(Error::UnknownUrl {
+            url: url.to_string(),
+        })
     }
 
     /// The default source of a list: lore.kernel.org.
