@@ -35,16 +35,28 @@
 //! sends no request. Transport failures (timeouts, HTTP errors) and
 //! extractive text are never stored.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::hash::sha256_hex;
+use crate::error::{Exit, ExitStatus};
 
 /// Version of the key format and table layout.
 pub const CACHE_VERSION: u32 = 1;
 
-const SCHEMA: &str = "
+/// The store's schema, one step per version (`PRAGMA user_version` says how
+/// many a store has taken). A step, once released, never changes: a new
+/// layout is a new step that moves the rows over, since summaries cannot be
+/// made again for free.
+///
+/// Stores before step 1 set no `user_version` (0). The first layout kept
+/// `summary_cache` and `summary_models` (later also `summary_failures`) in
+/// the index, which [`open_store`] moves over; then this store of its own
+/// held those three; rolling summaries added `summary_rolling`. Step 1
+/// creates whatever of these a store lacks, so a store of any of them takes
+/// it as it is (`tests/it/store_versions.rs` opens each).
+const MIGRATIONS: &[&str] = &["
 CREATE TABLE IF NOT EXISTS summary_cache(
     key TEXT PRIMARY KEY,
     thread_id TEXT NOT NULL,
@@ -71,25 +83,113 @@ CREATE TABLE IF NOT EXISTS summary_models(
     updated INTEGER NOT NULL,
     PRIMARY KEY(backend, endpoint, model)
 );
-";
+CREATE TABLE IF NOT EXISTS summary_rolling(
+    key TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL,
+    context TEXT NOT NULL,
+    mails INTEGER NOT NULL,
+    prefix TEXT NOT NULL,
+    text TEXT NOT NULL,
+    rejected INTEGER NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS summary_rolling_thread ON summary_rolling(thread_id, context);
+"];
 
-/// Open (creating) the summary store at `path`. When `legacy` (the list's
-/// index database) still holds summary tables of an older version, their
-/// rows are copied over (existing rows win) and the old tables dropped, in
-/// one transaction each side, so no summary is lost on the way.
-pub fn open_store(path: &Path, legacy: Option<&Path>) -> Result<Connection, String> {
-    let err = |e: rusqlite::Error| format!("summary store {}: {e}", path.display());
-    let db = Connection::open(path).map_err(err)?;
+/// The schema version this lore-digest writes: the number of [`MIGRATIONS`].
+pub const STORE_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// What can go wrong with the summary store. None stops a report: it then
+/// runs without the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("summary store {path}: {source}")]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: SchemaError,
+    },
+    #[error("summary store {path}: moving the summaries out of {legacy}: {source}")]
+    Legacy {
+        path: PathBuf,
+        legacy: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A query or update of an open store.
+    #[error("summary cache: {0}")]
+    Cache(#[source] SchemaError),
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        Exit::Failure
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Cache(SchemaError::Sqlite(e))
+    }
+}
+
+/// Opening a store at its schema version failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// Written by a newer lore-digest: refused, and left as it is.
+    #[error(
+        "schema version {found} was written by a newer lore-digest (this one knows up to \
+         {STORE_VERSION}); use that version, or another --data-dir"
+    )]
+    Newer { found: i64 },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Bring the store's schema to [`STORE_VERSION`], each step in a transaction
+/// with the version it reaches; a store of a newer version is left alone.
+pub fn migrate(db: &Connection) -> std::result::Result<(), SchemaError> {
+    let found: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > STORE_VERSION {
+        return Err(SchemaError::Newer { found });
+    }
+    for (step, sql) in (1..).zip(MIGRATIONS).skip(found.max(0) as usize) {
+        let tx = db.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", step)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Open (creating) the summary store at `path`, at the current schema
+/// version. When `legacy` (the list's index database) still holds summary
+/// tables of an older version, their rows are copied over (existing rows
+/// win) and the old tables dropped, in one transaction each side, so no
+/// summary is lost on the way.
+pub fn open_store(path: &Path, legacy: Option<&Path>) -> Result<Connection> {
+    let err = |source: SchemaError| Error::Store {
+        path: path.to_path_buf(),
+        source,
+    };
+    let db = Connection::open(path).map_err(|e| err(e.into()))?;
+    // The version first: a newer store is not touched, not even its journal mode.
+    let found: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| err(e.into()))?;
+    if found > STORE_VERSION {
+        return Err(err(SchemaError::Newer { found }));
+    }
     db.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-        .map_err(err)?;
-    db.execute_batch(SCHEMA).map_err(err)?;
+        .map_err(|e| err(e.into()))?;
+    migrate(&db).map_err(err)?;
     if let Some(legacy) = legacy.filter(|l| l.exists()) {
-        migrate(&db, legacy).map_err(|e| {
-            format!(
-                "summary store {}: moving the summaries out of {}: {e}",
-                path.display(),
-                legacy.display()
-            )
+        move_legacy(&db, legacy).map_err(|source| Error::Legacy {
+            path: path.to_path_buf(),
+            legacy: legacy.to_path_buf(),
+            source,
         })?;
     }
     Ok(db)
@@ -97,7 +197,7 @@ pub fn open_store(path: &Path, legacy: Option<&Path>) -> Result<Connection, Stri
 
 const TABLES: [&str; 3] = ["summary_cache", "summary_failures", "summary_models"];
 
-fn migrate(db: &Connection, legacy: &Path) -> rusqlite::Result<()> {
+fn move_legacy(db: &Connection, legacy: &Path) -> rusqlite::Result<()> {
     let old = Connection::open(legacy)?;
     old.busy_timeout(std::time::Duration::from_secs(5))?;
     let present: Vec<&str> = TABLES
@@ -199,14 +299,14 @@ pub struct Cache<'c> {
 }
 
 impl<'c> Cache<'c> {
-    /// Create the tables when missing.
-    pub fn open(db: &'c Connection) -> Result<Cache<'c>, String> {
-        db.execute_batch(SCHEMA)
-            .map_err(|e| format!("summary cache: {e}"))?;
+    /// Bring the store to the current schema (creating the tables in a
+    /// new one); a store of a newer version is refused.
+    pub fn open(db: &'c Connection) -> Result<Cache<'c>> {
+        migrate(db).map_err(Error::Cache)?;
         Ok(Cache { db })
     }
 
-    pub fn get(&self, key: &str) -> Result<Option<Hit>, String> {
+    pub fn get(&self, key: &str) -> Result<Option<Hit>> {
         self.db
             .query_row(
                 "SELECT text, parts FROM summary_cache WHERE key = ?1",
@@ -219,7 +319,7 @@ impl<'c> Cache<'c> {
                 },
             )
             .optional()
-            .map_err(|e| format!("summary cache: {e}"))
+            .map_err(Error::from)
     }
 
     /// Store answers: `(key, thread id, text, parts)`, in one transaction.
@@ -228,18 +328,17 @@ impl<'c> Cache<'c> {
         meta: &KeyParts<'_>,
         rows: &[(String, String, String, u32)],
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let err = |e: rusqlite::Error| format!("summary cache: {e}");
-        let tx = self.db.unchecked_transaction().map_err(err)?;
+        let tx = self.db.unchecked_transaction()?;
         {
             let mut st = tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO summary_cache(key, thread_id, backend, model, model_digest, prompt_version, lang, parts, text, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
-                .map_err(err)?;
+                ?;
             for (key, thread, text, parts) in rows {
                 st.execute(params![
                     key,
@@ -252,15 +351,14 @@ impl<'c> Cache<'c> {
                     parts,
                     text,
                     now
-                ])
-                .map_err(err)?;
+                ])?;
             }
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(Error::from)
     }
 
     /// The remembered unusable-answer error for a key, if any.
-    pub fn get_failure(&self, key: &str) -> Result<Option<String>, String> {
+    pub fn get_failure(&self, key: &str) -> Result<Option<String>> {
         self.db
             .query_row(
                 "SELECT error FROM summary_failures WHERE key = ?1",
@@ -268,24 +366,22 @@ impl<'c> Cache<'c> {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| format!("summary cache: {e}"))
+            .map_err(Error::from)
     }
 
     /// Remember unusable answers: `(key, error)`.
-    pub fn put_failures(&self, rows: &[(String, String)], now: i64) -> Result<(), String> {
+    pub fn put_failures(&self, rows: &[(String, String)], now: i64) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let err = |e: rusqlite::Error| format!("summary cache: {e}");
-        let tx = self.db.unchecked_transaction().map_err(err)?;
+        let tx = self.db.unchecked_transaction()?;
         for (key, error) in rows {
             tx.execute(
                 "INSERT OR REPLACE INTO summary_failures(key, error, created) VALUES(?1, ?2, ?3)",
                 params![key, error, now],
-            )
-            .map_err(err)?;
+            )?;
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(Error::from)
     }
 
     /// The model name and digest last seen for a backend endpoint and
@@ -296,7 +392,7 @@ impl<'c> Cache<'c> {
         backend: &str,
         endpoint: &str,
         model: &str,
-    ) -> Result<Option<(String, String)>, String> {
+    ) -> Result<Option<(String, String)>> {
         self.db
             .query_row(
                 "SELECT name, digest FROM summary_models WHERE backend = ?1 AND endpoint = ?2 AND model = ?3",
@@ -304,7 +400,7 @@ impl<'c> Cache<'c> {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(|e| format!("summary cache: {e}"))
+            .map_err(Error::from)
     }
 
     pub fn remember_model(
@@ -315,65 +411,20 @@ impl<'c> Cache<'c> {
         name: &str,
         digest: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<()> {
         self.db
             .execute(
                 "INSERT OR REPLACE INTO summary_models(backend, endpoint, model, name, digest, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                 params![backend, endpoint, model, name, digest, now],
             )
             .map(|_| ())
-            .map_err(|e| format!("summary cache: {e}"))
+            .map_err(Error::from)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn summaries_kept_in_the_index_move_to_the_store_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let legacy = dir.path().join("index.sqlite3");
-        {
-            let old = Connection::open(&legacy).unwrap();
-            old.execute_batch(SCHEMA).unwrap();
-            old.execute_batch("CREATE TABLE messages(id INTEGER PRIMARY KEY)")
-                .unwrap();
-            Cache::open(&old)
-                .unwrap()
-                .put_all(
-                    &parts(),
-                    &[("k1".into(), "t1".into(), "old summary".into(), 1)],
-                    5,
-                )
-                .unwrap();
-        }
-        let store = dir.path().join("summaries.sqlite3");
-        let db = open_store(&store, Some(&legacy)).unwrap();
-        let hit = Cache::open(&db).unwrap().get("k1").unwrap().unwrap();
-        assert_eq!(hit.text, "old summary");
-        let old = Connection::open(&legacy).unwrap();
-        let left: i64 = old
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'summary_%'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(left, 0, "moved, not copied twice");
-        let other: i64 = old
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name='messages'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(other, 1, "the index itself is untouched");
-        drop(db);
-        // Opening again finds nothing more to move and keeps the rows.
-        let db = open_store(&store, Some(&legacy)).unwrap();
-        assert!(Cache::open(&db).unwrap().get("k1").unwrap().is_some());
-    }
 
     fn parts() -> KeyParts<'static> {
         KeyParts {

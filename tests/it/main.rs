@@ -28,6 +28,7 @@ mod report_cli;
 mod report_compact;
 mod review_across;
 mod stats_per;
+mod store_versions;
 mod summaries_replay;
 mod summarize_measure;
 mod summarize_ollama;

@@ -244,7 +244,29 @@ impl Index {
             }
         }
         ix.checked = true;
-        let version: Option<String> = ix
+        let version: i64 = ix
+            .connection()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| ix.err(e))?;
+        match version {
+            SCHEMA_VERSION => {}
+            0 => ix.adopt_or_create()?,
+            v if v < SCHEMA_VERSION => {
+                return Err(Error::Outdated {
+                    path: path.to_path_buf(),
+                    version: v,
+                });
+            }
+            v => return Err(ix.newer(v.to_string())),
+        }
+        Ok(ix)
+    }
+
+    /// An index without a `user_version`: a new file, or one made before
+    /// the index had it, whose version is then in `meta`
+    /// (`schema_version`): of this schema, it takes the version as it is.
+    fn adopt_or_create(&self) -> Result<()> {
+        let meta: Option<String> = self
             .connection()
             .query_row(
                 "SELECT value FROM meta WHERE key='schema_version'",
@@ -258,59 +280,66 @@ impl Index {
                 }
                 e => Err(e),
             })
-            .map_err(|e| ix.err(e))?;
-        match version {
-            Some(v) if v == SCHEMA_VERSION.to_string() => {}
-            Some(v) => {
-                if let Ok(old) = v.parse::<i64>()
-                    && old < SCHEMA_VERSION
-                {
-                    return Err(Error::Outdated {
-                        path: path.to_path_buf(),
-                        version: old,
-                    });
-                }
-                return Err(Error::Unusable {
-                    path: path.to_path_buf(),
-                    reason: Unusable::Newer { version: v },
-                });
-            }
+            .map_err(|e| self.err(e))?;
+        match meta {
+            Some(v) if v == SCHEMA_VERSION.to_string() => self.set_version(),
+            Some(v) => match v.parse::<i64>() {
+                Ok(old) if old < SCHEMA_VERSION => Err(Error::Outdated {
+                    path: self.path.clone(),
+                    version: old,
+                }),
+                _ => Err(self.newer(v)),
+            },
             None => {
-                let tables: i64 = ix
+                let tables: i64 = self
                     .connection()
                     .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                    .map_err(|e| ix.err(e))?;
-                let has_meta: i64 = ix
+                    .map_err(|e| self.err(e))?;
+                let has_meta: i64 = self
                     .connection()
                     .query_row(
                         "SELECT count(*) FROM sqlite_master WHERE name='meta'",
                         [],
                         |r| r.get(0),
                     )
-                    .map_err(|e| ix.err(e))?;
+                    .map_err(|e| self.err(e))?;
                 if tables > 0 && has_meta == 0 {
                     return Err(Error::Unusable {
-                        path: path.to_path_buf(),
+                        path: self.path.clone(),
                         reason: Unusable::NotOurs,
                     });
                 }
-                ix.connection()
+                self.connection()
                     .execute_batch(SCHEMA)
-                    .map_err(|e| ix.err(e))?;
-                ix.connection()
-                    .execute_batch(
-                        &format!("{LATE_INDEXES} INSERT OR REPLACE INTO meta(key, value) VALUES('live_messages', '0');"),
-                    )
-                    .map_err(|e| ix.err(e))?;
-                ix.connection()
-                    .execute(
-                        "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
-                        [SCHEMA_VERSION.to_string()],
-                    )
-                    .map_err(|e| ix.err(e))?;
+                    .map_err(|e| self.err(e))?;
+                self.connection()
+                    .execute_batch(&format!(
+                        "{LATE_INDEXES} INSERT OR REPLACE INTO meta(key, value) VALUES('live_messages', '0');"
+                    ))
+                    .map_err(|e| self.err(e))?;
+                self.set_version()
             }
         }
-        Ok(ix)
+    }
+
+    /// Note [`SCHEMA_VERSION`] as the index's `user_version`, and in `meta`
+    /// too: the releases before `user_version` read it there, and so refuse
+    /// an index of a newer schema instead of misreading it.
+    fn set_version(&self) -> Result<()> {
+        self.connection()
+            .execute_batch(&format!(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '{SCHEMA_VERSION}');
+                 PRAGMA user_version = {SCHEMA_VERSION};"
+            ))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The index was written by a newer lore-digest, of schema `version`.
+    fn newer(&self, version: String) -> Error {
+        Error::Unusable {
+            path: self.path.clone(),
+            reason: Unusable::Newer { version },
+        }
     }
 
     /// True when the file is the one noted after the last run (size and
