@@ -19,7 +19,7 @@
 //! [`Outcome`].
 //!
 //! Flow of [`summarize`] (the phases of `run.rs`): the answers of earlier
-//! reports ([`replay`]); probe the servers (model name and digest; several
+//! reports (`replay.rs`); probe the servers (model name and digest; several
 //! servers must serve the same model, see `pool.rs`); build each thread's
 //! prompt ([`prompt`]; with the summary of an earlier state of the thread
 //! in place of its first history mails when the store has one, see

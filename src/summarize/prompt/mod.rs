@@ -1,7 +1,7 @@
 //! What the model is asked: the templates of `data/prompts/`, the thread
 //! material (facts + condensed mails), the token estimate, and the
 //! requests of a thread: whole, or split into parts and merged
-//! ([`requests`]).
+//! (`requests.rs`).
 //!
 //! Token estimate (no tokenizer is available offline): every non-ASCII
 //! character (CJK and others) counts as one token, ASCII text as one token
