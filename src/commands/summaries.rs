@@ -1,13 +1,15 @@
 //! Summaries for a report: the configured backend through
 //! [`crate::summarize`], mapped to what the report shows and records.
 
+use serde::Deserialize;
+
 use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
 use crate::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
 use crate::progress::Progress;
 use crate::report::{GroundingCounts, SummarizerInfo, ThreadSummary, public_url};
 use crate::storage::archive::Archive;
-use crate::summarize::{self, Settings, Summary, SummarySource};
+use crate::summarize::{self, Backend, Failure, FailureKind, Settings, Summary, SummarySource};
 
 /// Summaries of every thread (parallel to `digest.threads`), each checked
 /// for grounding (`mode`), how they were made, the verdict counts and
@@ -55,8 +57,8 @@ pub fn make(
     // Remembered for later windows' rolling summaries, but not a model
     // answer the grounding check rejected.
     let rejected: Vec<bool> = summaries.iter().map(|x| x.model_text.is_some()).collect();
-    if let Err(e) = summarize::rolling::remember_outcome(&store, digest, &outcome, &rejected) {
-        progress.note(&e);
+    if let Err(e) = summarize::remember_rolling(&store, digest, &outcome, &rejected) {
+        progress.note(&e.to_string());
     }
     let mut notices = Vec::new();
     if let Some(n) = &outcome.notice {
@@ -70,10 +72,11 @@ pub fn make(
     }
     let used_model = outcome.model.is_some();
     let info = SummarizerInfo {
-        backend: match (&outcome.model, s.backend) {
-            (Some(m), _) => m.backend.clone(),
-            (None, _) => "extractive".into(),
-        },
+        backend: outcome
+            .model
+            .as_ref()
+            .map_or(Backend::Extractive, |m| m.backend)
+            .to_string(),
         model: outcome.model.as_ref().map(|m| m.name.clone()),
         model_digest: outcome.model.as_ref().and_then(|m| m.digest.clone()),
         prompt_version: used_model.then(|| outcome.prompt_version.clone()),
@@ -117,15 +120,6 @@ pub struct Made {
     pub grounding: Option<GroundingCounts>,
     /// The model's highlights, when a model made summaries.
     pub synthesis: Option<crate::report::highlights::Synthesis>,
-}
-
-fn source_name(s: SummarySource) -> &'static str {
-    match s {
-        SummarySource::Model => "model",
-        SummarySource::Cache => "cache",
-        SummarySource::Extractive => "extractive",
-        SummarySource::Unavailable => "unavailable",
-    }
 }
 
 /// Check every summary (model, cache or extractive) against its thread.
@@ -177,7 +171,7 @@ pub fn ground_one(
     let mut checked = grounding::check(&x.text, &material, people, mode);
     let base = ThreadSummary {
         text: x.text.clone(),
-        source: source_name(x.source).to_string(),
+        source: x.source,
         error: x.error.clone(),
         model_text: None,
         statements: checked.statements.clone(),
@@ -194,7 +188,7 @@ pub fn ground_one(
             ..base
         };
     }
-    let from_model = matches!(x.source, SummarySource::Model | SummarySource::Cache);
+    let from_model = x.source.is_model();
     match checked.grounding.verdict {
         Verdict::Rejected if from_model => {
             counts.rejected += 1;
@@ -243,9 +237,14 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         .pointer("/report/summarizer")
         .ok_or_else(|| bad("no report.summarizer"))?;
     let field = |name: &str| sm.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let backend = sm
+        .get("backend")
+        .filter(|v| v.is_string())
+        .ok_or_else(|| bad("no summarizer backend"))?;
     let mut r = summarize::Replay {
         origin: path.display().to_string(),
-        backend: field("backend").ok_or_else(|| bad("no summarizer backend"))?,
+        // A backend that is none of ours answers nothing.
+        backend: Backend::deserialize(backend).ok(),
         ..Default::default()
     };
     let (Some(model), Some(digest), Some(pv)) = (
@@ -269,10 +268,12 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         let Some(key) = s.get("cache_key").and_then(|k| k.as_str()) else {
             continue;
         };
-        if s.get("source").and_then(|v| v.as_str()) == Some("unavailable") {
-            // An unusable answer: the same request gets the same failure.
-            if let Some(e) = s.get("error").and_then(|v| v.as_str()) {
-                r.failures.insert(key.to_string(), e.to_string());
+        let source = s.get("source").map(SummarySource::deserialize);
+        if let Some(Ok(SummarySource::Unavailable)) = source {
+            // An unusable answer (a failed request has no key): the same
+            // request gets the same failure.
+            if let Some(Ok(e)) = s.get("error").map(Failure::deserialize) {
+                r.failures.insert(key.to_string(), e);
             }
             continue;
         }
@@ -300,16 +301,15 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         j.pointer(&format!("/highlights_synthesis/{name}"))
             .and_then(|v| v.as_str())
     };
-    match (
-        synthesis("cache_key"),
-        synthesis("text"),
-        synthesis("error"),
-    ) {
+    let failure = j
+        .pointer("/highlights_synthesis/error")
+        .and_then(|v| Failure::deserialize(v).ok());
+    match (synthesis("cache_key"), synthesis("text"), failure) {
         (Some(key), Some(text), _) => {
             r.answers.insert(key.to_string(), (text.to_string(), 1));
         }
-        (Some(key), None, Some(e)) if e.contains("unusable answer") => {
-            r.failures.insert(key.to_string(), e.to_string());
+        (Some(key), None, Some(f)) if f.kind() == FailureKind::Unusable => {
+            r.failures.insert(key.to_string(), f);
         }
         _ => {}
     }

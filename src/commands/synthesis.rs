@@ -13,7 +13,7 @@ use crate::report::ThreadSummary;
 use crate::report::highlights::{Highlight, Synthesis};
 use crate::summarize::cache::{Cache, KeyParts as CacheKeyParts};
 use crate::summarize::synthesis::{self, KeyParts};
-use crate::summarize::{ModelInfo, Replay, Settings};
+use crate::summarize::{Failure, FailureKind, ModelInfo, Replay, Settings, SummarySource};
 
 /// What a synthesis needs.
 pub struct Ask<'a> {
@@ -35,10 +35,10 @@ pub struct Ask<'a> {
 /// answers still show that the model answers.
 pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
     let answered = |s: &ThreadSummary| {
-        matches!(s.source.as_str(), "model" | "cache")
+        s.source.is_model()
             || s.error
-                .as_deref()
-                .is_some_and(|e| e.contains("unusable answer"))
+                .as_ref()
+                .is_some_and(|e| e.kind() == FailureKind::Unusable)
     };
     if !a.summaries.iter().any(answered) {
         return None;
@@ -60,7 +60,7 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
     let digest = a.model.digest.clone().unwrap_or_default();
     let key = synthesis::key(
         &KeyParts {
-            backend: &a.model.backend,
+            backend: a.model.backend.as_str(),
             model: &a.model.name,
             model_digest: &digest,
             lang,
@@ -72,7 +72,7 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
     );
     let answer = answer(a, &key, &request, &digest, lang, progress);
     let mut out = Synthesis {
-        source: answer.source.to_string(),
+        source: answer.source,
         text: answer.text.clone(),
         error: answer.error.clone(),
         grounding: None,
@@ -81,17 +81,17 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
         items: None,
     };
     let Some(text) = answer.text else {
-        let why = answer.error.unwrap_or_default();
-        let n = synthesis::notice(lang, Some(&why), &[]);
+        let why = answer.error.as_ref().map_or("", Failure::as_str);
+        let n = synthesis::notice(lang, Some(why), &[]);
         progress.note(&n);
         out.notice = Some(n);
         return Some(out);
     };
     if synthesis::echoes(&text, &request) {
-        let why = "unusable answer: it repeats the prompt instead of synthesizing it";
-        let n = synthesis::notice(lang, Some(why), &[]);
+        let why = Failure::unusable("it repeats the prompt instead of synthesizing it");
+        let n = synthesis::notice(lang, Some(why.as_str()), &[]);
         progress.note(&n);
-        out.error = Some(why.to_string());
+        out.error = Some(why);
         out.notice = Some(n);
         return Some(out);
     }
@@ -124,9 +124,10 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
 }
 
 struct Answer {
-    source: &'static str,
+    /// `Model`, `Cache` or `Unavailable`.
+    source: SummarySource,
     text: Option<String>,
-    error: Option<String>,
+    error: Option<Failure>,
 }
 
 /// The answer for `key`: replayed, cached or asked (and then stored).
@@ -139,7 +140,7 @@ fn answer(
     progress: &Progress,
 ) -> Answer {
     let found = |text: String| Answer {
-        source: "cache",
+        source: SummarySource::Cache,
         text: Some(text),
         error: None,
     };
@@ -148,33 +149,33 @@ fn answer(
     }
     if let Some(e) = a.replay.iter().find_map(|r| r.failures.get(key)) {
         return Answer {
-            source: "unavailable",
+            source: SummarySource::Unavailable,
             text: None,
             error: Some(e.clone()),
         };
     }
-    let cache = Cache::open(a.store).map_err(|e| progress.note(&e)).ok();
+    let cache = Cache::open(a.store)
+        .map_err(|e| progress.note(&e.to_string()))
+        .ok();
     if let Some(c) = &cache
         && !a.settings.refresh
     {
         match c.get(key) {
             Ok(Some(hit)) => return found(hit.text),
             Ok(None) => {}
-            Err(e) => progress.note(&e),
+            Err(e) => progress.note(&e.to_string()),
         }
         if let Ok(Some(err)) = c.get_failure(key) {
             return Answer {
-                source: "unavailable",
+                source: SummarySource::Unavailable,
                 text: None,
-                error: Some(format!(
-                    "{err} (remembered from an earlier run; --refresh-summaries asks again)"
-                )),
+                error: Some(Failure::remembered(&err)),
             };
         }
     }
     let version = synthesis::version(lang);
     let meta = CacheKeyParts {
-        backend: &a.model.backend,
+        backend: a.model.backend.as_str(),
         model: &a.model.name,
         model_digest: digest,
         prompt_version: &version,
@@ -192,25 +193,25 @@ fn answer(
             if let Some(c) = &cache {
                 let row = (key.to_string(), "highlights".to_string(), text.clone(), 1);
                 if let Err(e) = c.put_all(&meta, &[row], now) {
-                    progress.note(&e);
+                    progress.note(&e.to_string());
                 }
             }
             Answer {
-                source: "model",
+                source: SummarySource::Model,
                 text: Some(text),
                 error: None,
             }
         }
-        Err((unusable, e)) => {
-            let e = crate::summarize::sanitize::clean_error(&e);
-            if unusable
+        Err(e) => {
+            let e = e.cleaned();
+            if e.kind() == FailureKind::Unusable
                 && let Some(c) = &cache
-                && let Err(err) = c.put_failures(&[(key.to_string(), e.clone())], now)
+                && let Err(err) = c.put_failures(&[(key.to_string(), e.to_string())], now)
             {
-                progress.note(&err);
+                progress.note(&err.to_string());
             }
             Answer {
-                source: "unavailable",
+                source: SummarySource::Unavailable,
                 text: None,
                 error: Some(e),
             }

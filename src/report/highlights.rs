@@ -34,13 +34,13 @@ pub struct Highlight {
 pub struct Synthesis {
     /// `model` (asked in this run), `cache` (the summary store or
     /// `--summaries-from`) or `unavailable` (no usable answer).
-    pub source: String,
+    pub source: crate::summarize::SummarySource,
     /// The model's answer as it came (what `--summaries-from` replays).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Why there is no answer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<crate::summarize::Failure>,
     /// The check of the answer (items as statements); absent with
     /// `--grounding off`.
     #[serde(skip_serializing_if = "Option::is_none")]

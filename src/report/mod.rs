@@ -105,9 +105,9 @@ impl Lang {
 pub struct ThreadSummary {
     pub text: String,
     /// `model`, `cache`, `extractive` or `unavailable`.
-    pub source: String,
+    pub source: crate::summarize::SummarySource,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<crate::summarize::Failure>,
     /// The model's own answer, when it is not what is shown (the grounding
     /// check rejected it and the extractive summary is shown instead).
     #[serde(skip_serializing_if = "Option::is_none")]

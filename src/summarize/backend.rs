@@ -1,9 +1,11 @@
 //! The model backends' common interface: one trait, one error type.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
+
+use super::address::{BaseError, HostError};
+use super::settings::SettingsError;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -30,27 +32,51 @@ pub struct Answer {
 }
 
 /// Why a call failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     /// No connection (refused, unreachable, name not resolved, TLS
     /// handshake failed): the cause, from [`crate::net::cause`].
+    #[error("no connection: {0}")]
     Connect(String),
     /// No complete answer within the time limit.
+    #[error("no answer within {} s", .0.as_secs_f32())]
     Timeout(Duration),
     /// An HTTP error; `status` is `None` when the client library hides it
     /// (ollama-rs reports only the body).
+    #[error("{}", status_text(*.status, .message))]
     Status {
         status: Option<u16>,
         message: String,
     },
     /// The prompt does not fit the model's context.
+    #[error("context length exceeded: {0}")]
     Context(String),
     /// The model is not available on the server.
+    #[error("model unavailable: {0}")]
     Model(String),
     /// An answer that cannot be decoded.
+    #[error("undecodable answer: {0}")]
     Garbage(String),
-    /// Bad settings (URL, …).
+    /// Settings that cannot work.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// An Ollama address that cannot be used.
+    #[error(transparent)]
+    Host(#[from] HostError),
+    /// The base of an OpenAI-compatible server that cannot be used.
+    #[error(transparent)]
+    Base(#[from] BaseError),
+    /// Bad settings (no backend, no HTTP client, …).
+    #[error("{0}")]
     Config(String),
+}
+
+/// `HTTP 404: …`, or `server error: …` when the status is unknown.
+fn status_text(status: Option<u16>, message: &str) -> String {
+    match status {
+        Some(s) => format!("HTTP {s}: {message}"),
+        None => format!("server error: {message}"),
+    }
 }
 
 impl CallError {
@@ -86,27 +112,6 @@ impl CallError {
         CallError::Status {
             status,
             message: message.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for CallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallError::Connect(m) => write!(f, "no connection: {m}"),
-            CallError::Timeout(d) => write!(f, "no answer within {} s", d.as_secs_f32()),
-            CallError::Status {
-                status: Some(s),
-                message,
-            } => write!(f, "HTTP {s}: {message}"),
-            CallError::Status {
-                status: None,
-                message,
-            } => write!(f, "server error: {message}"),
-            CallError::Context(m) => write!(f, "context length exceeded: {m}"),
-            CallError::Model(m) => write!(f, "model unavailable: {m}"),
-            CallError::Garbage(m) => write!(f, "undecodable answer: {m}"),
-            CallError::Config(m) => write!(f, "{m}"),
         }
     }
 }

@@ -15,69 +15,10 @@ use ollama_rs::generation::chat::ChatMessage;
 use ollama_rs::generation::chat::request::ChatMessageRequest;
 use ollama_rs::models::ModelOptions;
 
+use super::address::normalize_host;
 use super::backend::{
     Answer, BoxFuture, CallError, ModelBackend, Probe, error_message, from_reqwest, http_client,
 };
-
-/// Ollama's default address.
-pub const DEFAULT_HOST: &str = "http://127.0.0.1:11434";
-
-/// The base URL (ending in `/`) for an `OLLAMA_HOST`-style value, read as
-/// Ollama reads it: a scheme is optional (`http` by default), so is the
-/// port (11434 without a scheme, else 80/443), a bare `:PORT` or `0.0.0.0`
-/// (listen addresses) mean this machine.
-pub fn normalize_host(s: &str) -> Result<String, String> {
-    let s = s.trim();
-    let s = if s.is_empty() { DEFAULT_HOST } else { s };
-    let (scheme, rest, default_port) = match s.split_once("://") {
-        None => ("http", s, "11434"),
-        Some((sch, rest)) => {
-            let sch = sch.to_ascii_lowercase();
-            match sch.as_str() {
-                "http" => ("http", rest, "80"),
-                "https" => ("https", rest, "443"),
-                _ => return Err(format!("Ollama URL {s:?}: unsupported scheme {sch:?}")),
-            }
-        }
-    };
-    let (hostport, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
-        // [v6]:port
-        let (h, after) = h
-            .split_once(']')
-            .ok_or_else(|| format!("Ollama URL {s:?}: bad IPv6 address"))?;
-        (
-            format!("[{h}]"),
-            after.strip_prefix(':').unwrap_or("").to_string(),
-        )
-    } else if hostport.matches(':').count() > 1 {
-        // A bare IPv6 address without port.
-        (format!("[{hostport}]"), String::new())
-    } else {
-        match hostport.split_once(':') {
-            Some((h, p)) => (h.to_string(), p.to_string()),
-            None => (hostport.to_string(), String::new()),
-        }
-    };
-    let host = match host.as_str() {
-        "" | "0.0.0.0" => "127.0.0.1".to_string(),
-        "[::]" => "[::1]".to_string(),
-        _ => host,
-    };
-    let port = match port.parse::<u16>() {
-        Ok(p) => p.to_string(),
-        Err(_) if port.is_empty() => default_port.to_string(),
-        Err(_) => return Err(format!("Ollama URL {s:?}: bad port {port:?}")),
-    };
-    let mut path = path.trim_end_matches('/').to_string();
-    path.push('/');
-    let url = format!("{scheme}://{host}:{port}{path}");
-    reqwest::Url::parse(&url).map_err(|e| format!("Ollama URL {s:?}: {e}"))?;
-    Ok(url)
-}
 
 pub struct OllamaBackend {
     base: String,
@@ -108,7 +49,7 @@ impl OllamaBackend {
         timeout: Duration,
         stream: bool,
     ) -> Result<OllamaBackend, CallError> {
-        let base = normalize_host(host).map_err(CallError::Config)?;
+        let base = normalize_host(host)?;
         let http = http_client(timeout)?;
         let url = reqwest::Url::parse(&base).map_err(|e| CallError::Config(e.to_string()))?;
         let client = Ollama::builder()
@@ -282,24 +223,6 @@ impl ModelBackend for OllamaBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hosts_as_ollama_reads_them() {
-        let n = |s: &str| normalize_host(s).unwrap();
-        assert_eq!(n(""), "http://127.0.0.1:11434/");
-        assert_eq!(n("127.0.0.1:11434"), "http://127.0.0.1:11434/");
-        assert_eq!(n("localhost"), "http://localhost:11434/");
-        assert_eq!(n("0.0.0.0"), "http://127.0.0.1:11434/");
-        assert_eq!(n(":9999"), "http://127.0.0.1:9999/");
-        assert_eq!(n("http://gpu-box"), "http://gpu-box:80/");
-        assert_eq!(n("http://gpu-box:8080/"), "http://gpu-box:8080/");
-        assert_eq!(n("https://gpu-box"), "https://gpu-box:443/");
-        assert_eq!(n("http://h:1/ollama"), "http://h:1/ollama/");
-        assert_eq!(n("[::1]:11434"), "http://[::1]:11434/");
-        assert_eq!(n("::1"), "http://[::1]:11434/");
-        assert!(normalize_host("ftp://x").is_err());
-        assert!(normalize_host("host:notaport").is_err());
-    }
 
     #[test]
     fn options_are_deterministic() {

@@ -17,32 +17,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::address::normalize_base;
 use super::backend::{
     Answer, BoxFuture, CallError, ModelBackend, Probe, error_message, from_reqwest, http_client,
 };
 use super::hash::sha256_hex;
-
-/// `http://host:port/v1` from what the user gave (scheme optional, no
-/// trailing slash).
-pub fn normalize_base(s: &str) -> Result<String, String> {
-    let s = s.trim().trim_end_matches('/');
-    if s.is_empty() {
-        return Err(
-            "the openai backend needs a server URL (--llm-url http://127.0.0.1:8080/v1)".into(),
-        );
-    }
-    let url = if s.contains("://") {
-        s.to_string()
-    } else {
-        format!("http://{s}")
-    };
-    let parsed = reqwest::Url::parse(&url).map_err(|e| format!("LLM URL {s:?}: {e}"))?;
-    match parsed.scheme() {
-        "http" | "https" => {}
-        other => return Err(format!("LLM URL {s:?}: unsupported scheme {other:?}")),
-    }
-    Ok(url)
-}
 
 /// JSON with object keys sorted, for hashing.
 pub fn canonical_json(v: &Value) -> String {
@@ -105,7 +84,7 @@ impl OpenAiBackend {
         timeout: Duration,
     ) -> Result<OpenAiBackend, CallError> {
         Ok(OpenAiBackend {
-            base: normalize_base(base).map_err(CallError::Config)?,
+            base: normalize_base(base)?,
             http: http_client(timeout)?,
             num_predict,
             seed,
@@ -238,24 +217,6 @@ impl ModelBackend for OpenAiBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base_urls() {
-        assert_eq!(
-            normalize_base("http://127.0.0.1:8080/v1/").unwrap(),
-            "http://127.0.0.1:8080/v1"
-        );
-        assert_eq!(
-            normalize_base("127.0.0.1:8080/v1").unwrap(),
-            "http://127.0.0.1:8080/v1"
-        );
-        assert!(normalize_base("").is_err());
-        assert_eq!(
-            normalize_base("https://vllm.example.org/v1").unwrap(),
-            "https://vllm.example.org/v1"
-        );
-        assert!(normalize_base("ftp://h/v1").is_err());
-    }
 
     #[test]
     fn digests() {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::cache::KeyParts;
 use super::hash::{Sha256, hex, sha256_hex};
 use super::prompt::{self, ThreadInput};
-use crate::digest::{Digest, ThreadView};
+use crate::digest::ThreadView;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS summary_rolling(
@@ -68,10 +68,18 @@ impl Earlier {
     }
 }
 
+/// SQLite failed on the rolling summaries of the summary store.
+#[derive(Debug, thiserror::Error)]
+#[error("summary store (rolling summaries): {source}")]
+pub struct StoreError {
+    #[from]
+    source: rusqlite::Error,
+}
+
 /// Create the table when missing.
-pub fn open(db: &Connection) -> Result<(), String> {
-    db.execute_batch(SCHEMA)
-        .map_err(|e| format!("summary store (rolling summaries): {e}"))
+pub fn open(db: &Connection) -> Result<(), StoreError> {
+    db.execute_batch(SCHEMA)?;
+    Ok(())
 }
 
 /// Hash of everything besides the mails that an answer depends on: two
@@ -116,8 +124,7 @@ pub fn find(
     db: &Connection,
     thread: &ThreadView,
     context: &str,
-) -> Result<Option<Earlier>, String> {
-    let err = |e: rusqlite::Error| format!("summary store (rolling summaries): {e}");
+) -> Result<Option<Earlier>, StoreError> {
     let h = history_mails(thread);
     if h == 0 {
         return Ok(None);
@@ -126,19 +133,17 @@ pub fn find(
         .prepare_cached(
             "SELECT key, mails, prefix, text FROM summary_rolling WHERE thread_id = ?1 AND context = ?2 AND rejected = 0 AND mails BETWEEN 1 AND ?3 ORDER BY mails DESC, created DESC, key",
         )
-        .map_err(err)?;
-    let rows = st
-        .query_map(params![thread.id, context, h as i64], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .map_err(err)?;
+        ?;
+    let rows = st.query_map(params![thread.id, context, h as i64], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
     for row in rows {
-        let (key, mails, prefix, text) = row.map_err(err)?;
+        let (key, mails, prefix, text) = row?;
         let mails = mails as usize;
         if prefix == prefix_hash(thread, mails) {
             return Ok(Some(Earlier { mails, key, text }));
@@ -159,19 +164,23 @@ pub struct Row<'a> {
 
 /// Remember the summaries of a report (`context`: see [`context`]), in one
 /// transaction. A summary remembered again takes the latest verdict.
-pub fn remember(db: &Connection, context: &str, rows: &[Row<'_>], now: i64) -> Result<(), String> {
+pub fn remember(
+    db: &Connection,
+    context: &str,
+    rows: &[Row<'_>],
+    now: i64,
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
-    let err = |e: rusqlite::Error| format!("summary store (rolling summaries): {e}");
     open(db)?;
-    let tx = db.unchecked_transaction().map_err(err)?;
+    let tx = db.unchecked_transaction()?;
     {
         let mut st = tx
             .prepare_cached(
                 "INSERT OR REPLACE INTO summary_rolling(key, thread_id, context, mails, prefix, text, rejected, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
-            .map_err(err)?;
+            ?;
         for r in rows {
             let k = r.thread.messages.len();
             st.execute(params![
@@ -183,46 +192,11 @@ pub fn remember(db: &Connection, context: &str, rows: &[Row<'_>], now: i64) -> R
                 r.text,
                 r.rejected,
                 now
-            ])
-            .map_err(err)?;
+            ])?;
         }
     }
-    tx.commit().map_err(err)
-}
-
-/// Remember the model summaries of a report ([`super::Outcome`] of
-/// `digest`; `rejected[i]`: the grounding check rejected the answer of
-/// thread i). Nothing without a model.
-pub fn remember_outcome(
-    db: &Connection,
-    digest: &Digest,
-    outcome: &super::Outcome,
-    rejected: &[bool],
-) -> Result<(), String> {
-    use super::SummarySource;
-    let Some(context) = &outcome.rolling_context else {
-        return Ok(());
-    };
-    let rows: Vec<Row<'_>> = outcome
-        .summaries
-        .iter()
-        .zip(&digest.threads)
-        .enumerate()
-        .filter(|(_, (s, _))| matches!(s.source, SummarySource::Model | SummarySource::Cache))
-        .filter_map(|(i, (s, t))| {
-            Some(Row {
-                key: s.key.as_deref()?,
-                thread: t,
-                text: &s.text,
-                rejected: rejected.get(i).copied().unwrap_or(false),
-            })
-        })
-        .collect();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    remember(db, context, &rows, now)
+    tx.commit()?;
+    Ok(())
 }
 
 /// `2022-03-08T14:02:00Z` → `2022-03-08 14:02 UTC`.

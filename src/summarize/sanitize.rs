@@ -91,9 +91,22 @@ fn trim_unfinished(s: &str) -> String {
     }
 }
 
+/// Why a model answer cannot be shown (for the error field, never the
+/// text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unusable {
+    #[error("empty answer")]
+    Empty,
+    /// Too few letters; the length of the answer as it came.
+    #[error("answer has no usable text ({0} characters)")]
+    NoText(usize),
+    /// The answer repeats the prompt ([`echoes_prompt`]).
+    #[error("it repeats the prompt instead of summarizing it")]
+    EchoesPrompt,
+}
+
 /// Clean a model answer. `truncated`: the answer hit the token limit.
-/// Errors name what was wrong (for the error field, never the text).
-pub fn sanitize_answer(raw: &str, truncated: bool) -> Result<String, String> {
+pub fn sanitize_answer(raw: &str, truncated: bool) -> Result<String, Unusable> {
     static THINK: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?is)<(think|thinking|reasoning|analysis)>.*?</(?:think|thinking|reasoning|analysis)>")
             .unwrap()
@@ -166,12 +179,9 @@ pub fn sanitize_answer(raw: &str, truncated: bool) -> Result<String, String> {
         .sum();
     if letters < MIN_LETTERS {
         return Err(if raw.trim().is_empty() {
-            "empty answer".to_string()
+            Unusable::Empty
         } else {
-            format!(
-                "answer has no usable text ({} characters)",
-                raw.chars().count()
-            )
+            Unusable::NoText(raw.chars().count())
         });
     }
     Ok(text)
@@ -270,7 +280,13 @@ mod tests {
 
     #[test]
     fn empty_and_garbage_rejected() {
-        assert_eq!(sanitize_answer("", false).unwrap_err(), "empty answer");
+        assert_eq!(sanitize_answer("", false).unwrap_err(), Unusable::Empty);
+        assert_eq!(
+            sanitize_answer("!!!! ???? 1234 ....", false)
+                .unwrap_err()
+                .to_string(),
+            "answer has no usable text (19 characters)"
+        );
         assert!(sanitize_answer("   \n\n ", false).is_err());
         assert!(sanitize_answer("!!!! ???? 1234 ....", false).is_err());
         assert!(sanitize_answer("<|im_end|>", false).is_err());

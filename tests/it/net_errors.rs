@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lore_digest::progress::Progress;
-use lore_digest::summarize::{self, Backend, Settings, SummarySource};
+use lore_digest::summarize::{self, Backend, Failure, FailureKind, Settings, SummarySource};
 use summarize_support::*;
 
 fn lore(data: &Path, cwd: &Path) -> Command {
@@ -265,8 +265,13 @@ fn assert_unavailable(o: &summarize::Outcome, needle: &str) {
     assert!(!o.summaries.is_empty());
     for x in &o.summaries {
         assert_eq!(x.source, SummarySource::Unavailable, "{x:?}");
-        let e = x.error.as_deref().unwrap_or("");
+        let e = x.error.as_ref().map(Failure::as_str).unwrap_or("");
         assert!(e.contains(needle), "{needle:?} not in {e:?}");
+        // A request that failed, asked again by the next run.
+        assert_eq!(
+            x.error.as_ref().map(Failure::kind),
+            Some(FailureKind::Request)
+        );
     }
     assert_eq!(o.failed, o.summaries.len());
     let n = o.notice.as_deref().unwrap_or("");
@@ -289,7 +294,8 @@ fn https_model_endpoints_are_reached_with_tls() {
         assert!(
             o.summaries[0]
                 .error
-                .as_deref()
+                .as_ref()
+                .map(Failure::as_str)
                 .unwrap()
                 .contains("certificate"),
             "{:?}",

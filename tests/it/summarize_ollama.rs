@@ -8,7 +8,7 @@ use crate::summarize_support;
 use std::time::Duration;
 
 use lore_digest::progress::Progress;
-use lore_digest::summarize::{self, Backend, Settings, SummarySource};
+use lore_digest::summarize::{self, Backend, Failure, FailureKind, Settings, SummarySource};
 use summarize_support::*;
 
 fn run(
@@ -49,7 +49,7 @@ fn answers_are_cached_and_refresh_asks_again() {
     assert!(o.prompt_tokens_estimated > 0);
     assert!(o.prompt_tokens_reported > 0);
     let m = o.model.as_ref().unwrap();
-    assert_eq!(m.backend, "ollama");
+    assert_eq!(m.backend, Backend::Ollama);
     assert_eq!(m.name, OLLAMA_MODEL);
     assert_eq!(m.digest.as_deref(), Some(OLLAMA_DIGEST));
     assert_eq!(m.server_version.as_deref(), Some("0.6.5"));
@@ -186,7 +186,7 @@ fn failures_are_per_thread_and_never_in_the_text() {
         if let Some(m) = marker {
             assert_eq!(s.source, SummarySource::Unavailable, "{m}: {s:?}");
             assert_eq!(s.text, summarize::extractive(t, "en"), "{m}");
-            let err = s.error.as_deref().unwrap();
+            let err = s.error.as_ref().map(Failure::as_str).unwrap();
             assert!(!err.is_empty());
             for word in [
                 "busy",
@@ -239,8 +239,17 @@ fn failures_are_per_thread_and_never_in_the_text() {
     let empty = &o2.summaries[thread_index(&digest, "MARK-EMPTY")];
     assert_eq!(empty.source, SummarySource::Unavailable);
     assert!(
-        empty.error.as_deref().unwrap().contains("remembered"),
+        empty
+            .error
+            .as_ref()
+            .map(Failure::as_str)
+            .unwrap()
+            .contains("remembered"),
         "{empty:?}"
+    );
+    assert_eq!(
+        empty.error.as_ref().map(Failure::kind),
+        Some(FailureKind::Unusable)
     );
     let mut refresh = settings.clone();
     refresh.refresh = true;
@@ -263,8 +272,16 @@ fn prompt_echo_is_unavailable_remembered_and_asked_again_on_refresh() {
     let s = &o.summaries[0];
     assert_eq!(s.source, SummarySource::Unavailable);
     assert!(
-        s.error.as_deref().unwrap().contains("repeats the prompt"),
+        s.error
+            .as_ref()
+            .map(Failure::as_str)
+            .unwrap()
+            .contains("repeats the prompt"),
         "{s:?}"
+    );
+    assert_eq!(
+        s.error.as_ref().map(Failure::kind),
+        Some(FailureKind::Unusable)
     );
     assert!(
         !s.text.contains("BEGIN DATA"),
@@ -318,7 +335,8 @@ fn server_down() {
     assert!(
         o.summaries[0]
             .error
-            .as_deref()
+            .as_ref()
+            .map(Failure::as_str)
             .unwrap()
             .contains("no connection")
     );

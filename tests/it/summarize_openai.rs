@@ -6,7 +6,7 @@ use crate::summarize_support;
 use std::time::Duration;
 
 use lore_digest::progress::Progress;
-use lore_digest::summarize::{self, Backend, Settings, SummarySource};
+use lore_digest::summarize::{self, Backend, Failure, Settings, SummarySource};
 use summarize_support::*;
 
 fn run(
@@ -35,7 +35,7 @@ fn answers_cache_and_refresh() {
     assert_eq!(o.requests, n);
     assert_eq!(server.chats(), n);
     let m = o.model.clone().unwrap();
-    assert_eq!(m.backend, "openai");
+    assert_eq!(m.backend, Backend::OpenAi);
     assert_eq!(m.name, OPENAI_MODEL);
     let digest1 = m.digest.unwrap();
     assert!(digest1.starts_with("sha256:"), "{digest1}");
@@ -103,7 +103,10 @@ fn failures_per_thread() {
         match expect.iter().find(|(m, _)| t.subject.contains(m)) {
             Some((m, err)) => {
                 assert_eq!(s.source, SummarySource::Unavailable, "{m}");
-                assert!(s.error.as_deref().unwrap().contains(err), "{m}: {s:?}");
+                assert!(
+                    s.error.as_ref().map(Failure::as_str).unwrap().contains(err),
+                    "{m}: {s:?}"
+                );
                 assert_eq!(s.text, summarize::extractive(t, "en"));
                 assert!(!s.text.contains("HTTP"));
             }

@@ -5,7 +5,7 @@
 use crate::summarize_support;
 
 use lore_digest::progress::Progress;
-use lore_digest::summarize::{self, Backend, Settings, SummarySource};
+use lore_digest::summarize::{self, Backend, Failure, Settings, SummarySource};
 use serde_json::Value;
 use summarize_support::*;
 
@@ -86,7 +86,7 @@ fn every_server_failing_still_fails_each_thread_with_the_cause() {
     b.set_failing(true);
     let o = run(&digest, &openai(&[a.url(), b.url()]), &archive);
     assert_eq!(o.failed, digest.threads.len());
-    let e = o.summaries[0].error.as_deref().unwrap();
+    let e = o.summaries[0].error.as_ref().map(Failure::as_str).unwrap();
     assert!(e.contains("HTTP 503"), "{e}");
 }
 

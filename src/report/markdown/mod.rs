@@ -13,6 +13,7 @@ use super::{Report, ThreadSummary};
 use crate::analysis::Kind;
 use crate::digest::{GivenTrailer, ThreadView};
 use crate::grounding::{Problem, ProblemKind};
+use crate::summarize::SummarySource;
 
 mod across;
 
@@ -451,10 +452,10 @@ fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
 /// says the same either way, so a report regenerated from the cache (or
 /// replayed) is byte-identical; JSON keeps `source` for scripts.
 fn summary_heading(l: &Labels, s: &ThreadSummary) -> String {
-    let src = match s.source.as_str() {
-        "model" | "cache" => l.summary_source_model,
-        "unavailable" => l.summary_unavailable,
-        _ => l.summary_source_extractive,
+    let src = match s.source {
+        SummarySource::Model | SummarySource::Cache => l.summary_source_model,
+        SummarySource::Unavailable => l.summary_unavailable,
+        SummarySource::Extractive => l.summary_source_extractive,
     };
     format!("#### {} ({src})", l.summary)
 }
