@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::{GivenTrailer, MessageView, Review, link};
+use super::view::{GivenTrailer, MessageView, Review, link};
 use crate::analysis::version_refs::{self, VersionRef};
 use crate::analysis::{self, MailFacts, SubjectInfo, TrailerKind};
 use crate::storage::index::Message;
@@ -464,7 +464,7 @@ mod tests {
     fn msg(seq: u64, mid: &str, from: &str, subject: &str, parent: Option<&str>) -> Message {
         let name = from.split('@').next().unwrap();
         let t = 1_646_611_200 + seq as i64 * 60;
-        super::super::tests::msg(seq, mid, (name, from), subject, parent, t)
+        super::super::fixtures::msg(seq, mid, (name, from), subject, parent, t)
     }
 
     /// v1, v2 and v3 of Alice's series (v2 with a reply), Bob's v2 of the
