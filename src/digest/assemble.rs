@@ -5,20 +5,40 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::across::{self, Across, PreviousReply, VersionLinks};
+use super::across::{self, VersionLinks};
 use super::gather::{Gathered, in_window_of, sender_of, touched_threads};
+use super::quality::{DATE_SKEW_SECS, Quality, QualityItem};
 use super::view::{
-    B4, BIG_THREAD, Digest, GivenTrailer, KindCount, MessageView, Notice, Person, Review, Series,
-    ThreadRef, ThreadView, Totals, format_from, link,
+    Across, B4, BIG_THREAD, Digest, GivenTrailer, KindCount, MessageView, Notice, Person,
+    PreviousReply, Review, Series, ThreadRef, ThreadView, Totals, format_from, link,
 };
-use super::{Options, Quality};
 use crate::analysis::people::{self, Identity, Sender};
-use crate::analysis::{self, Kind, SubjectInfo, TrailerKind};
+use crate::analysis::{self, Kind, KindRules, SubjectInfo, TrailerKind};
 use crate::clock::iso;
 use crate::mail::problem;
 use crate::storage::index::Message;
 use crate::thread;
 use crate::window::Window;
+
+/// How to build a digest.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Base of message links; the escaped Message-ID and `/` are appended.
+    pub link_base: String,
+    pub kinds: KindRules,
+    /// Keep each mail's decoded text in the model (for summaries).
+    pub keep_bodies: bool,
+}
+
+impl Options {
+    pub fn for_list(list: &str) -> Options {
+        Options {
+            link_base: format!("https://lore.kernel.org/{list}/"),
+            kinds: KindRules::builtin().clone(),
+            keep_bodies: true,
+        }
+    }
+}
 
 /// The digest of `window` from what [`gather`](fn@super::gather) read.
 /// Pure: threads (the ones `gather` built, else `universe` threaded here),
@@ -169,7 +189,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
 
     let mut totals = totals(&views);
     totals.participants = participants;
-    let quality = Quality::of(&views, &reused, &walk_errors);
+    let quality = quality(&views, &reused, &walk_errors);
     Digest {
         list,
         window: window.clone(),
@@ -524,6 +544,66 @@ fn totals(views: &[ThreadView]) -> Totals {
     t
 }
 
+/// The data-quality appendix: the flagged mails of the window among
+/// `views`, the repeated copies of its mails (`reused`: copy, commit
+/// of the original) and the commits the walk could not read (`walk_errors`:
+/// epoch, commit, error).
+fn quality(
+    views: &[ThreadView],
+    reused: &[(Message, String)],
+    walk_errors: &[(u32, String, String)],
+) -> Quality {
+    let mut q = Quality::default();
+    for v in views {
+        for m in v.messages.iter().filter(|m| m.in_window) {
+            let item = |detail: String| QualityItem {
+                message_id: m.message_id.clone(),
+                subject: m.subject.clone(),
+                detail,
+            };
+            let has = |p: &str| m.problems.contains(&p);
+            if has("no-message-id") {
+                q.no_message_id.push(item(String::new()));
+            }
+            if has("invalid-utf8-header") || has("undecodable-text") {
+                let what: Vec<&str> = m
+                    .problems
+                    .iter()
+                    .copied()
+                    .filter(|p| *p == "invalid-utf8-header" || *p == "undecodable-text")
+                    .collect();
+                q.undecodable.push(item(what.join(", ")));
+            }
+            if has("no-date") || has("bad-date") {
+                q.date_skew.push(item("no usable Date header".into()));
+            } else if (m.ds - m.ts).abs() > DATE_SKEW_SECS {
+                q.date_skew
+                    .push(item(format!("Date {} but received {}", m.date, m.received)));
+            }
+        }
+    }
+    for (m, orig) in reused {
+        if m.problems & problem::REUSED_MESSAGE_ID != 0 {
+            q.reused_message_id.push(QualityItem {
+                message_id: m.message_id.clone(),
+                subject: m.subject.clone(),
+                detail: format!(
+                    "epoch {} commit {}; first used by commit {orig}",
+                    m.epoch, m.commit
+                ),
+            });
+        }
+    }
+    for (epoch, commit, err) in walk_errors {
+        q.unreadable_commits.push(QualityItem {
+            message_id: String::new(),
+            subject: String::new(),
+            detail: format!("epoch {epoch} commit {commit}: {err}"),
+        });
+    }
+    q
+}
+
 #[cfg(test)]
 mod tests {
     //! `assemble` is pure: these tests give it what `gather` would read
@@ -700,5 +780,13 @@ mod tests {
         sorted.sort();
         assert_eq!(kinds, sorted);
         assert_eq!(d.threads[0].id, "c@x", "the patch thread comes first");
+    }
+
+    #[test]
+    fn the_quality_appendix_has_reused_ids_and_unreadable_commits() {
+        let d = digest();
+        assert_eq!(d.quality.reused_message_id.len(), 1);
+        assert_eq!(d.quality.unreadable_commits.len(), 1);
+        assert!(d.quality.unreadable_commits[0].detail.contains("abcd"));
     }
 }

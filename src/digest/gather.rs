@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::across::{self, VersionLinks};
+use super::view::Body;
 use crate::analysis::people::{self, Sender};
 use crate::analysis::{self, MailFacts};
 use crate::error::Result;
@@ -42,9 +43,6 @@ fn time_of(m: &Message, field: TimeField) -> i64 {
         TimeField::Date => m.ds,
     }
 }
-
-/// A mail's decoded text, facts, undecodable flag and To/Cc people.
-pub type Body = (String, MailFacts, bool, Vec<String>);
 
 /// Names (else addresses) in the To and Cc headers of a raw mail.
 fn addressed(raw: &[u8]) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! cover letter and patches, and the review replies to the previous
 //! version, compactly (a few items each, then how many more).
 
-use super::{OnPage, page_link};
+use super::text::{OnPage, page_link};
 use crate::digest::ThreadView;
 use crate::report::i18n::Labels;
 use crate::report::markup::{escape_inline, link};

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::{WARN, fmt_instant, fmt_time, problem_list};
+use super::text::{WARN, fmt_instant, fmt_time, problem_list};
 use crate::digest::{Quality, ThreadView, Totals};
 use crate::report::Header;
 use crate::report::highlights::{self, Highlight, Synthesis};

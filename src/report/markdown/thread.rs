@@ -6,8 +6,9 @@ use std::fmt::Write;
 
 use chrono_tz::Tz;
 
-use super::{
-    OnPage, Page, WARN, across, escape_block, escape_block_with, fmt_time, page_link, problem_list,
+use super::across;
+use super::text::{
+    OnPage, WARN, escape_block, escape_block_with, fmt_time, page_link, problem_list,
 };
 use crate::analysis::Kind;
 use crate::digest::{GivenTrailer, ThreadView};
@@ -16,6 +17,14 @@ use crate::report::ThreadSummary;
 use crate::report::i18n::Labels;
 use crate::report::maillist;
 use crate::report::markup::{escape_inline, link, mail_anchor};
+
+/// What every thread of the page is rendered with: the labels of the
+/// report's language, its time zone and the numbers of its threads.
+pub(super) struct Page<'a> {
+    pub(super) labels: &'static Labels,
+    pub(super) tz: Tz,
+    pub(super) on_page: OnPage<'a>,
+}
 
 /// The summary text: citations as links to the mail's entry in the report
 /// and (the first citation of each mail) to lore, flagged statements marked
