@@ -197,6 +197,65 @@ pub struct Series {
     pub across: Across,
 }
 
+/// Most replies to the previous version listed (the rest are counted).
+pub const MAX_PREVIOUS_REVIEW: usize = 10;
+
+/// What the series says about its versions; flattened into `series`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Across {
+    /// What each version changed, per mail that says so: newest version
+    /// first; for one version, the cover letter first, then the patches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changelog: Vec<Changelog>,
+    /// Replies to the previous version by people other than its author,
+    /// in time order, at most [`MAX_PREVIOUS_REVIEW`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_review: Vec<PreviousReply>,
+    /// Further replies to the previous version, not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub previous_review_more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The changes of one version, as one mail of the thread lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changelog {
+    pub version: u32,
+    pub items: Vec<String>,
+    pub message_id: String,
+    pub url: String,
+    /// From the cover letter (else from a patch's notes below `---`).
+    pub cover_letter: bool,
+    /// The patch (`2/5`) whose notes it is; none for the cover letter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+}
+
+/// A reply to the previous version of the series.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviousReply {
+    pub from: String,
+    pub email: String,
+    pub subject: String,
+    pub message_id: String,
+    pub url: String,
+    pub date: String,
+    /// The first substantive own lines of the reply (no salutation, quote
+    /// or attribution): filled in from the body by the report (see
+    /// `summarize::extractive::fill_previous_review`); empty without it.
+    pub lines: Vec<String>,
+    /// Trailers the reply gave.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trailers: Vec<TrailerKind>,
+    #[serde(skip)]
+    pub body: String,
+    #[serde(skip)]
+    pub facts: MailFacts,
+}
+
 /// How to fetch a series with b4: by the Message-ID of its newest version's
 /// cover letter, else of its first patch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -260,65 +319,6 @@ pub fn format_from(name: &str, addr: &str) -> String {
         (true, false) => addr.to_string(),
         _ => name.to_string(),
     }
-}
-
-/// Most replies to the previous version listed (the rest are counted).
-pub const MAX_PREVIOUS_REVIEW: usize = 10;
-
-/// What the series says about its versions; flattened into `series`.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Across {
-    /// What each version changed, per mail that says so: newest version
-    /// first; for one version, the cover letter first, then the patches.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changelog: Vec<Changelog>,
-    /// Replies to the previous version by people other than its author,
-    /// in time order, at most [`MAX_PREVIOUS_REVIEW`].
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub previous_review: Vec<PreviousReply>,
-    /// Further replies to the previous version, not listed.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub previous_review_more: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
-/// The changes of one version, as one mail of the thread lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Changelog {
-    pub version: u32,
-    pub items: Vec<String>,
-    pub message_id: String,
-    pub url: String,
-    /// From the cover letter (else from a patch's notes below `---`).
-    pub cover_letter: bool,
-    /// The patch (`2/5`) whose notes it is; none for the cover letter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub part: Option<String>,
-}
-
-/// A reply to the previous version of the series.
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviousReply {
-    pub from: String,
-    pub email: String,
-    pub subject: String,
-    pub message_id: String,
-    pub url: String,
-    pub date: String,
-    /// The first substantive own lines of the reply (no salutation, quote
-    /// or attribution): filled in from the body by the report (see
-    /// `summarize::extractive::fill_previous_review`); empty without it.
-    pub lines: Vec<String>,
-    /// Trailers the reply gave.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub trailers: Vec<TrailerKind>,
-    #[serde(skip)]
-    pub body: String,
-    #[serde(skip)]
-    pub facts: MailFacts,
 }
 
 /// A mail's decoded text, facts, undecodable flag and To/Cc people.
