@@ -6,72 +6,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
-
-use super::{GivenTrailer, MessageView, Review, link};
+use super::view::{
+    Body, Changelog, GivenTrailer, MAX_PREVIOUS_REVIEW, MessageView, PreviousReply, Review, link,
+};
 use crate::analysis::version_refs::{self, VersionRef};
-use crate::analysis::{self, MailFacts, SubjectInfo, TrailerKind};
+use crate::analysis::{self, SubjectInfo, TrailerKind};
 use crate::storage::index::Message;
 use crate::thread;
-
-/// Most replies to the previous version listed (the rest are counted).
-pub const MAX_PREVIOUS_REVIEW: usize = 10;
-
-/// What the series says about its versions; flattened into `series`.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Across {
-    /// What each version changed, per mail that says so: newest version
-    /// first; for one version, the cover letter first, then the patches.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changelog: Vec<Changelog>,
-    /// Replies to the previous version by people other than its author,
-    /// in time order, at most [`MAX_PREVIOUS_REVIEW`].
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub previous_review: Vec<PreviousReply>,
-    /// Further replies to the previous version, not listed.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub previous_review_more: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
-/// The changes of one version, as one mail of the thread lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Changelog {
-    pub version: u32,
-    pub items: Vec<String>,
-    pub message_id: String,
-    pub url: String,
-    /// From the cover letter (else from a patch's notes below `---`).
-    pub cover_letter: bool,
-    /// The patch (`2/5`) whose notes it is; none for the cover letter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub part: Option<String>,
-}
-
-/// A reply to the previous version of the series.
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviousReply {
-    pub from: String,
-    pub email: String,
-    pub subject: String,
-    pub message_id: String,
-    pub url: String,
-    pub date: String,
-    /// The first substantive own lines of the reply (no salutation, quote
-    /// or attribution): filled in from the body by the report (see
-    /// `summarize::extractive::fill_previous_review`); empty without it.
-    pub lines: Vec<String>,
-    /// Trailers the reply gave.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub trailers: Vec<TrailerKind>,
-    #[serde(skip)]
-    pub body: String,
-    #[serde(skip)]
-    pub facts: MailFacts,
-}
 
 /// The version chains of the series among the threads of a universe: each
 /// thread root's subject parsed once and one [`analysis::link_versions`]
@@ -298,7 +239,7 @@ pub(super) fn previous_replies(universe: &[Message], th: &thread::Thread) -> (Ve
 pub(super) fn previous_review(
     universe: &[Message],
     replies: &[usize],
-    bodies: &HashMap<usize, super::Body>,
+    bodies: &HashMap<usize, Body>,
     link_base: &str,
 ) -> Vec<PreviousReply> {
     replies
@@ -464,7 +405,7 @@ mod tests {
     fn msg(seq: u64, mid: &str, from: &str, subject: &str, parent: Option<&str>) -> Message {
         let name = from.split('@').next().unwrap();
         let t = 1_646_611_200 + seq as i64 * 60;
-        super::super::tests::msg(seq, mid, (name, from), subject, parent, t)
+        super::super::fixtures::msg(seq, mid, (name, from), subject, parent, t)
     }
 
     /// v1, v2 and v3 of Alice's series (v2 with a reply), Bob's v2 of the

@@ -2,7 +2,10 @@
 //! cover letter and patches, and the review replies to the previous
 //! version, compactly (a few items each, then how many more).
 
-use super::{Labels, OnPage, ThreadView, escape_inline, link, page_link};
+use super::text::{OnPage, page_link};
+use crate::digest::ThreadView;
+use crate::report::i18n::Labels;
+use crate::report::markup::{escape_inline, link};
 
 /// Most changelog entries of the newest version shown (its cover letter,
 /// its patches' notes).
