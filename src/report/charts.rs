@@ -572,72 +572,25 @@ pub fn render(activity: &Activity, threads: &[ThreadView], lang: &str) -> String
 mod tests {
     use super::*;
 
-    /// A small well-formedness check of our SVG as XML: every tag closed in
-    /// order, attribute values quoted, no `<` or bare `&` in text or values.
+    /// Our figure (its SVG and its table) parsed as XML by a real parser:
+    /// every tag closed in order, attributes quoted, no `<` or bare `&` in
+    /// text; the number of elements.
     fn well_formed(xml: &str) -> std::result::Result<usize, String> {
-        let entity = |s: &str| {
-            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
-                .iter()
-                .any(|e| s.starts_with(e))
-        };
-        let check_text = |t: &str| -> std::result::Result<(), String> {
-            for (i, _) in t.match_indices('&') {
-                if !entity(&t[i..]) {
-                    return Err(format!("bare & in {t:?}"));
-                }
-            }
-            Ok(())
-        };
-        let mut stack: Vec<String> = Vec::new();
-        let mut rest = xml;
-        let mut elements = 0;
-        while let Some(lt) = rest.find('<') {
-            check_text(&rest[..lt])?;
-            let gt = rest[lt..].find('>').ok_or("unclosed tag")? + lt;
-            let tag = &rest[lt + 1..gt];
-            if tag.contains('<') {
-                return Err(format!("< inside tag {tag:?}"));
-            }
-            if let Some(name) = tag.strip_prefix('/') {
-                let open = stack.pop().ok_or(format!("</{name}> without start"))?;
-                if open != name {
-                    return Err(format!("<{open}> closed by </{name}>"));
-                }
-            } else {
-                let self_closing = tag.ends_with('/');
-                let body = tag.trim_end_matches('/');
-                let name: String = body
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-                    .collect();
-                if name.is_empty() {
-                    return Err(format!("tag without a name: {tag:?}"));
-                }
-                // Attributes: name="value" pairs, values without < or bare &.
-                let mut attrs = body[name.len()..].trim();
-                while !attrs.is_empty() {
-                    let eq = attrs.find("=\"").ok_or(format!("attribute in {tag:?}"))?;
-                    let key = &attrs[..eq];
-                    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    {
-                        return Err(format!("attribute name {key:?}"));
-                    }
-                    let end = attrs[eq + 2..].find('"').ok_or("unquoted")? + eq + 2;
-                    check_text(&attrs[eq + 2..end])?;
-                    attrs = attrs[end + 1..].trim_start();
-                }
-                elements += 1;
-                if !self_closing {
-                    stack.push(name);
-                }
-            }
-            rest = &rest[gt + 1..];
+        let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{e} in {xml}"))?;
+        Ok(doc.descendants().filter(|n| n.is_element()).count())
+    }
+
+    #[test]
+    fn the_xml_check_rejects_what_a_browser_would_misread() {
+        assert_eq!(well_formed("<svg><g><rect/></g></svg>"), Ok(3));
+        for bad in [
+            "<svg><g></svg>",
+            "<svg><text>a & b</text></svg>",
+            "<svg><rect x=1/></svg>",
+            "<svg></svg><svg></svg>",
+        ] {
+            assert!(well_formed(bad).is_err(), "{bad}");
         }
-        check_text(rest)?;
-        if let Some(open) = stack.pop() {
-            return Err(format!("<{open}> not closed"));
-        }
-        Ok(elements)
     }
 
     fn svg_of(figure: &str) -> &str {
