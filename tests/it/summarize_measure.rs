@@ -24,18 +24,10 @@ fn prompt_tokens_against_naive_prompts() {
     let data = match std::env::var_os("LORE_DIGEST_MEASURE_DATA") {
         Some(d) => std::path::PathBuf::from(d),
         None => {
-            let out = common::lore_digest_cmd()
-                .arg("--data-dir")
-                .arg(tmp.path())
+            common::Lore::new(tmp.path())
                 .args(["sync", "kvmarm", "--url"])
                 .arg(format!("file://{}", corpus.display()))
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+                .ok();
             tmp.path().to_path_buf()
         }
     };
