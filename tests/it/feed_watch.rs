@@ -402,14 +402,9 @@ fn watch_section_with_unknown_key_is_refused() {
 
 #[test]
 fn corpus_backfill_feed_and_watched_marc_zyngier() {
-    let Some(corpus) = shared_corpus() else {
+    let Some(data) = synced_corpus() else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    Lore::new(data.path())
-        .args(["sync", "kvmarm", "--url"])
-        .arg(format!("file://{}", corpus.display()))
-        .ok();
     let config = data.path().join("c.toml");
     std::fs::write(&config, "[watch]\npeople = [\"Marc Zyngier\"]\n").unwrap();
     let r = data.path().join("R");

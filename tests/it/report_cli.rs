@@ -392,14 +392,9 @@ fn html_report_renders_in_headless_chromium_with_text_as_text() {
 
 #[test]
 fn corpus_week_report_matches_threads() {
-    let Some(corpus) = shared_corpus() else {
+    let Some(data) = synced_corpus() else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    Lore::new(data.path())
-        .args(["sync", "kvmarm", "--url"])
-        .arg(format!("file://{}", corpus.display()))
-        .ok();
     let out = data.path().join("R");
     Lore::new(data.path())
         .args([

@@ -264,20 +264,9 @@ fn kind_rules_come_from_the_config_file() {
 
 #[test]
 fn corpus_threads_per_week_match_public_inbox() {
-    let (Some(corpus), Some(weeks_tsv)) = (shared_corpus(), shared_weeks_tsv()) else {
+    let (Some(data), Some(weeks_tsv)) = (synced_corpus(), shared_weeks_tsv()) else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    Lore::new(data.path())
-        .args([
-            "sync",
-            "kvmarm",
-            "--url",
-            &format!("file://{}", corpus.display()),
-            "--json",
-        ])
-        .ok()
-        .json();
     let d = Lore::new(data.path())
         .args([
             "threads",

@@ -24,16 +24,11 @@ fn pairs(n: usize) -> u64 {
 
 #[test]
 fn threads_agree_with_public_inbox() {
-    let (Some(corpus), Some(tsv)) = (common::shared_corpus(), common::shared_threads_tsv()) else {
+    let (Some(tmp), Some(tsv)) = (common::synced_corpus(), common::shared_threads_tsv()) else {
         return;
     };
 
     // Build the index with the real binary.
-    let tmp = tempfile::tempdir().unwrap();
-    common::Lore::new(tmp.path())
-        .args(["sync", "kvmarm", "--url"])
-        .arg(format!("file://{}", corpus.display()))
-        .ok();
     let index = Index::open(&tmp.path().join("kvmarm").join("index.sqlite3")).unwrap();
     let messages = index.all_messages().unwrap();
     assert!(messages.len() > 20_000, "only {} messages", messages.len());

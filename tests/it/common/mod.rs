@@ -9,7 +9,8 @@
 //! - servers: [`PiHttpd`] (the real `public-inbox-httpd`), and
 //!   [`LoopbackServer`] for fake ones ([`not_found_server`],
 //!   [`stalling_server`]);
-//! - resources: [`shared_corpus`] and friends, [`which`], and [`missing`],
+//! - resources: [`shared_corpus`] and friends, [`synced_corpus`] (a data
+//!   folder with the corpus synced, made once per run), [`which`], and [`missing`],
 //!   which skips a test on a developer's machine and fails it under `CI=true`;
 //! - [`chromium`], [`headless`], [`dump_dom`]: a report in a real browser;
 //! - [`eventually`]: wait for a condition (a lock taken, a file written).
@@ -28,7 +29,8 @@ pub use lore::*;
 pub use mail::*;
 pub use server::*;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The crate root.
@@ -91,6 +93,58 @@ pub fn shared_threads_tsv() -> Option<PathBuf> {
 /// `../shared/corpora/kvmarm-columbia.weeks.tsv`, or `None`.
 pub fn shared_weeks_tsv() -> Option<PathBuf> {
     shared_file("kvmarm-columbia.weeks.tsv")
+}
+
+/// The corpus synced once per test run (into `target/tmp`), and what that
+/// first `sync --json` printed.
+fn corpus_synced_once(corpus: &Path) -> &'static (PathBuf, serde_json::Value) {
+    static SYNCED: OnceLock<(PathBuf, serde_json::Value)> = OnceLock::new();
+    SYNCED.get_or_init(|| {
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        // Those of earlier runs, whose process is gone.
+        for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("corpus-")
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+        let dir = tmp.join(format!("corpus-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let sync = Lore::new(&dir)
+            .quiet()
+            .args(["sync", "kvmarm", "--json", "--url"])
+            .arg(format!("file://{}", corpus.display()))
+            .ok()
+            .json();
+        (dir, sync)
+    })
+}
+
+/// A data folder of its own with the real corpus synced as list `kvmarm`
+/// (from `file://`), or `None` without the corpus (see [`missing`]). The
+/// corpus is synced once per test run and copied for each caller, who may
+/// write into the copy.
+pub fn synced_corpus() -> Option<tempfile::TempDir> {
+    let corpus = shared_corpus()?;
+    let (synced, _) = corpus_synced_once(&corpus);
+    let copy = tempfile::tempdir().unwrap();
+    Run::of(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg(synced.join("."))
+            .arg(copy.path()),
+    )
+    .success();
+    Some(copy)
+}
+
+/// What `sync kvmarm --json` printed when [`synced_corpus`] synced the
+/// corpus, or `None` without the corpus.
+pub fn corpus_sync_json() -> Option<serde_json::Value> {
+    let corpus = shared_corpus()?;
+    Some(corpus_synced_once(&corpus).1.clone())
 }
 
 /// Searches `PATH` for an executable named `prog`.
