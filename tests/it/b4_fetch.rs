@@ -63,30 +63,30 @@ fn series_epoch(b: &EpochBuilder) {
 /// Run `line` (a command from the report) through `sh -c` in `dir` with
 /// b4's midmask (and search) at `midmask` (`…/test/%s`) and its cache
 /// under `dir`.
-fn run_b4(line: &str, dir: &Path, midmask: &str) -> std::process::Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(line)
-        .current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("GIT_CONFIG_COUNT", "3")
-        .env("GIT_CONFIG_KEY_0", "b4.midmask")
-        .env("GIT_CONFIG_VALUE_0", midmask)
-        .env("GIT_CONFIG_KEY_1", "b4.attestation-policy")
-        .env("GIT_CONFIG_VALUE_1", "off")
-        // shazam looks for newer versions of the series: here, not at lore.
-        .env("GIT_CONFIG_KEY_2", "b4.searchmask")
-        .env(
-            "GIT_CONFIG_VALUE_2",
-            midmask.replace("/%s", "/?x=m&t=1&q=%s"),
-        )
-        .env("GIT_AUTHOR_NAME", "T")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "T")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .output()
-        .unwrap()
+fn run_b4(line: &str, dir: &Path, midmask: &str) -> Run {
+    Run::of(
+        Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(dir)
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("GIT_CONFIG_COUNT", "3")
+            .env("GIT_CONFIG_KEY_0", "b4.midmask")
+            .env("GIT_CONFIG_VALUE_0", midmask)
+            .env("GIT_CONFIG_KEY_1", "b4.attestation-policy")
+            .env("GIT_CONFIG_VALUE_1", "off")
+            // shazam looks for newer versions of the series: here, not at lore.
+            .env("GIT_CONFIG_KEY_2", "b4.searchmask")
+            .env(
+                "GIT_CONFIG_VALUE_2",
+                midmask.replace("/%s", "/?x=m&t=1&q=%s"),
+            )
+            .env("GIT_AUTHOR_NAME", "T")
+            .env("GIT_AUTHOR_EMAIL", "t@example.org")
+            .env("GIT_COMMITTER_NAME", "T")
+            .env("GIT_COMMITTER_EMAIL", "t@example.org"),
+    )
 }
 
 #[test]
@@ -102,23 +102,24 @@ fn b4_commands_of_a_report_fetch_the_series_with_all_its_patches() {
     series_epoch(&b);
     let httpd = PiHttpd::serve(b.path());
     // public-inbox answers /MSGID/t.mbox.gz from its own index.
-    let out = Command::new("public-inbox-index")
-        .env("PI_CONFIG", httpd.pi_config())
-        .arg(httpd.inbox_dir())
-        .output()
-        .unwrap();
-    assert_success(&out, "public-inbox-index");
+    Run::of(
+        Command::new("public-inbox-index")
+            .env("PI_CONFIG", httpd.pi_config())
+            .arg(httpd.inbox_dir()),
+    )
+    .success();
 
     let data = tempfile::tempdir().unwrap();
-    ok_stdout(lore(data.path()).args(["sync", "t", "--url", &httpd.epoch_url(0)]));
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", &httpd.epoch_url(0)])
+        .ok();
     let r = data.path().join("R");
-    ok_stdout(
-        lore(data.path())
-            .args([
-                "report", "t", "--week", "2022-W10", "--no-llm", "--format", "json", "--out",
-            ])
-            .arg(&r),
-    );
+    Lore::new(data.path())
+        .args([
+            "report", "t", "--week", "2022-W10", "--no-llm", "--format", "json", "--out",
+        ])
+        .arg(&r)
+        .ok();
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(r.join("t/2022/t-2022-03-13.json")).unwrap())
             .unwrap();
@@ -130,15 +131,14 @@ fn b4_commands_of_a_report_fetch_the_series_with_all_its_patches() {
     // b4 am: an mbox of the three patches, in order, with Bob's trailer.
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir(work.path().join("out")).unwrap();
-    let out = run_b4(&format!("{am} -o out"), work.path(), &midmask);
-    assert_success(&out, "b4 am");
+    let out = run_b4(&format!("{am} -o out"), work.path(), &midmask).success();
     let mbx: Vec<_> = std::fs::read_dir(work.path().join("out"))
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "mbx"))
         .collect();
-    assert_eq!(mbx.len(), 1, "{mbx:?}\n{}", stderr_of(&out));
+    assert_eq!(mbx.len(), 1, "{mbx:?}\n{}", out.stderr);
     let text = std::fs::read_to_string(&mbx[0]).unwrap();
     let subjects: Vec<&str> = text
         .lines()
@@ -174,14 +174,13 @@ fn b4_commands_of_a_report_fetch_the_series_with_all_its_patches() {
             "base",
         ],
     );
-    let out = run_b4(shazam, &repo, &midmask);
-    assert_success(&out, "b4 shazam");
+    let out = run_b4(shazam, &repo, &midmask).success();
     let log = git(&repo, &["log", "--format=%s"]);
     assert_eq!(
         log.lines().collect::<Vec<_>>(),
         vec!["add c.txt", "add b.txt", "add a.txt", "base"],
         "{}",
-        stderr_of(&out)
+        out.stderr
     );
     for f in ["a.txt", "b.txt", "c.txt"] {
         assert!(repo.join(f).exists());

@@ -11,27 +11,15 @@ use lore_digest::window;
 
 #[test]
 fn corpus_index_matches_public_inbox_messages_and_weekly_counts() {
-    let (Some(corpus), Some(threads_tsv), Some(weeks_tsv)) =
-        (shared_corpus(), shared_threads_tsv(), shared_weeks_tsv())
-    else {
+    let (Some(data), Some(sync), Some(threads_tsv), Some(weeks_tsv)) = (
+        synced_corpus(),
+        corpus_sync_json(),
+        shared_threads_tsv(),
+        shared_weeks_tsv(),
+    ) else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "kvmarm", "--url"])
-        .arg(format!("file://{}", corpus.display()))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sync: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    // Every commit of the epoch is indexed once.
+    // Every commit of the epoch is indexed once by the first sync.
     assert_eq!(sync["index"]["added"], 21367);
     assert_eq!(sync["index"]["errors"], 0);
 
@@ -87,14 +75,10 @@ fn corpus_index_matches_public_inbox_messages_and_weekly_counts() {
     );
 
     // The contract command.
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
+    let s = Lore::new(data.path())
         .args(["stats", "kvmarm", "--week", "2022-W10", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .ok()
+        .json();
     let w10 = weeks.lines().find(|l| l.starts_with("2022-W10\t")).unwrap();
     let want: u64 = w10.split('\t').nth(3).unwrap().parse().unwrap();
     assert_eq!(s["messages"], want);

@@ -6,23 +6,13 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use common::*;
 use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
-const SDE: &str = "1647302400"; // 2022-03-15 00:00 UTC
 const LIST_ADDR: &str = "virtualization@lists.example.org";
-
-fn cmd(data: &Path) -> Command {
-    let mut c = lore(data);
-    c.env("SOURCE_DATE_EPOCH", SDE);
-    c
-}
-
-use crate::common::ok_stdout as ok;
 
 fn at(hours: f64) -> String {
     rfc2822_date(T0 + (hours * 3600.0) as i64)
@@ -74,14 +64,17 @@ fn report(msgs: Vec<Vec<u8>>) -> (tempfile::TempDir, tempfile::TempDir, String, 
         .collect();
     b.add_messages(&ops);
     let data = tempfile::tempdir().unwrap();
-    ok(cmd(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
     let out = data.path().join("R");
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args([
             "report", "t", "--week", "2022-W10", "--no-llm", "--lang", "en", "--format", "md,json",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok();
     let path = |ext: &str| -> PathBuf { out.join(format!("t/2022/t-2022-03-13.{ext}")) };
     let md = std::fs::read_to_string(path("md")).unwrap();
     let json: Value =
@@ -249,10 +242,10 @@ fn participants_are_people_whatever_their_from_headers_say() {
     assert!(md.contains("- **Participants**: 4"), "{md}");
     assert!(!md.contains("peterz@infradead.org (1)"), "{md}");
     // `stats` counts the same people.
-    let stats: Value = serde_json::from_str(&ok(
-        cmd(data.path()).args(["stats", "t", "--week", "2022-W10", "--json"])
-    ))
-    .unwrap();
+    let stats = Lore::new(data.path())
+        .args(["stats", "t", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
     assert_eq!(stats["senders"], 4, "{stats}");
     // Who said what names each person once, by their name.
     let summary = th["summary"]["text"].as_str().unwrap();

@@ -11,7 +11,6 @@ use common::*;
 use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
-const SDE: &str = "1647302400"; // 2022-03-15 00:00 UTC
 
 fn at(days: f64) -> String {
     rfc2822_date(T0 + (days * 86400.0) as i64)
@@ -106,16 +105,17 @@ fn setup() -> (tempfile::TempDir, EpochBuilder, tempfile::TempDir) {
     let (t, b) = EpochBuilder::temp();
     watch_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    ok_stdout(lore(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
     std::fs::write(data.path().join("watch.toml"), WATCH).unwrap();
     (t, b, data)
 }
 
-fn report(data: &Path, config: Option<&Path>, args: &[&str]) -> std::process::Output {
-    let mut c = lore(data);
-    c.env("SOURCE_DATE_EPOCH", SDE);
+fn report(data: &Path, config: Option<&Path>, args: &[&str]) -> Run {
+    let mut c = Lore::new(data);
     if let Some(p) = config {
-        c.arg("--config").arg(p);
+        c = c.arg("--config").arg(p);
     }
     c.args(["report", "t"])
         .args(args)
@@ -127,8 +127,8 @@ fn report(data: &Path, config: Option<&Path>, args: &[&str]) -> std::process::Ou
             "md,html,json",
             "--out",
         ])
-        .arg(data.join("R"));
-    run_cmd(&mut c)
+        .arg(data.join("R"))
+        .run()
 }
 
 fn read_json(p: &Path) -> Value {
@@ -164,19 +164,14 @@ print(json.dumps({
         missing("python3 with feedparser (Debian python3-feedparser, or pip install feedparser)");
         return None;
     };
-    let out = Command::new(py)
-        .args(["-c", SCRIPT])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert_success(&out, "feedparser");
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    let out = Run::of(Command::new(py).args(["-c", SCRIPT]).arg(path)).success();
+    Some(out.json())
 }
 
 #[test]
 fn feed_has_an_entry_per_report_and_parses_as_atom() {
     let (_t, _b, data) = setup();
-    let out = report(
+    report(
         data.path(),
         None,
         &[
@@ -186,8 +181,8 @@ fn feed_has_an_entry_per_report_and_parses_as_atom() {
             "2022-03-13",
             "--backfill",
         ],
-    );
-    assert_success(&out, "backfill");
+    )
+    .success();
     let feed = data.path().join("R/t/feed.atom");
     assert!(feed.exists(), "feed.atom written with index.html");
     let Some(f) = parse_feed(&feed) else {
@@ -216,8 +211,7 @@ fn feed_has_an_entry_per_report_and_parses_as_atom() {
     assert!(summary.starts_with(&want), "{summary} / {want}");
     assert_eq!(entries[1]["title"], "t 2022-W09");
     // A report written later is in the feed too (rewritten with the index).
-    let out = report(data.path(), None, &["--week", "2022-W11"]);
-    assert_success(&out, "W11");
+    report(data.path(), None, &["--week", "2022-W11"]).success();
     let f = parse_feed(&feed).unwrap();
     assert_eq!(f["entries"].as_array().unwrap().len(), 3);
     assert_eq!(f["entries"][0]["title"], "t 2022-W11");
@@ -227,8 +221,7 @@ fn feed_has_an_entry_per_report_and_parses_as_atom() {
 fn watched_threads_are_listed_with_why_in_markdown_and_json() {
     let (_t, _b, data) = setup();
     let config = data.path().join("watch.toml");
-    let out = report(data.path(), Some(&config), &["--week", "2022-W10"]);
-    assert_success(&out, "report");
+    report(data.path(), Some(&config), &["--week", "2022-W10"]).success();
     let dir = data.path().join("R/t/2022");
     let j = read_json(&dir.join("t-2022-03-13.json"));
     let subject_of = |id: &str| {
@@ -285,12 +278,12 @@ fn watched_threads_are_listed_with_why_in_markdown_and_json() {
     assert!(!md[w..md[w + 3..].find("\n## ").unwrap() + w + 3].contains("timers"));
 
     // --only-watched: the report holds just those threads.
-    let out = report(
+    report(
         data.path(),
         Some(&config),
         &["--week", "2022-W10", "--only-watched"],
-    );
-    assert_success(&out, "--only-watched");
+    )
+    .success();
     let j = read_json(&dir.join("t-2022-03-13-watched.json"));
     let subjects: Vec<&str> = j["threads"]
         .as_array()
@@ -309,32 +302,30 @@ fn watched_threads_are_listed_with_why_in_markdown_and_json() {
 
     // Without a watch list there is no section and no `watched`, and
     // --only-watched is refused.
-    let out = report(data.path(), None, &["--week", "2022-W10"]);
-    assert_success(&out, "report");
+    report(data.path(), None, &["--week", "2022-W10"]).success();
     let j = read_json(&dir.join("t-2022-03-13.json"));
     assert!(j.get("watched").is_none());
     let out = report(data.path(), None, &["--week", "2022-W10", "--only-watched"]);
     assert!(!out.status.success());
-    assert!(stderr_of(&out).contains("[watch]"), "{}", stderr_of(&out));
+    assert!(out.stderr.contains("[watch]"), "{}", out.stderr);
 }
 
 #[test]
 fn only_watched_report_has_its_own_file_beside_the_full_one() {
     let (_t, _b, data) = setup();
     let config = data.path().join("watch.toml");
-    let out = report(data.path(), Some(&config), &["--week", "2022-W10"]);
-    assert_success(&out, "full report");
+    report(data.path(), Some(&config), &["--week", "2022-W10"]).success();
     let out = report(
         data.path(),
         Some(&config),
         &["--week", "2022-W10", "--only-watched"],
-    );
-    assert_success(&out, "--only-watched");
+    )
+    .success();
     let dir = data.path().join("R/t/2022");
     for ext in ["md", "html", "json"] {
         let p = dir.join(format!("t-2022-03-13-watched.{ext}"));
         assert!(p.exists(), "{} written", p.display());
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = &out.stdout;
         assert!(stdout.contains(&p.display().to_string()), "{stdout}");
     }
     // The full report is still there, with every thread.
@@ -382,8 +373,7 @@ fn only_watched_report_has_its_own_file_beside_the_full_one() {
 #[test]
 fn index_page_links_the_atom_feed() {
     let (_t, _b, data) = setup();
-    let out = report(data.path(), None, &["--week", "2022-W10"]);
-    assert_success(&out, "report");
+    report(data.path(), None, &["--week", "2022-W10"]).success();
     let index = std::fs::read_to_string(data.path().join("R/t/index.html")).unwrap();
     let (head, body) = index.split_once("</head>").unwrap();
     assert!(
@@ -401,50 +391,41 @@ fn watch_section_with_unknown_key_is_refused() {
     let data = tempfile::tempdir().unwrap();
     let c = data.path().join("c.toml");
     std::fs::write(&c, "[watch]\npeople = [\"x\"]\nfiles = [\"y\"]\n").unwrap();
-    let out = run_cmd(
-        lore(data.path())
-            .arg("--config")
-            .arg(&c)
-            .args(["stats", "t"]),
-    );
+    let out = Lore::new(data.path())
+        .arg("--config")
+        .arg(&c)
+        .args(["stats", "t"])
+        .run();
     assert!(!out.status.success());
-    assert!(stderr_of(&out).contains("files"), "{}", stderr_of(&out));
+    assert!(out.stderr.contains("files"), "{}", out.stderr);
 }
 
 #[test]
 fn corpus_backfill_feed_and_watched_marc_zyngier() {
-    let Some(corpus) = shared_corpus() else {
+    let Some(data) = synced_corpus() else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    ok_stdout(
-        lore(data.path())
-            .args(["sync", "kvmarm", "--url"])
-            .arg(format!("file://{}", corpus.display())),
-    );
     let config = data.path().join("c.toml");
     std::fs::write(&config, "[watch]\npeople = [\"Marc Zyngier\"]\n").unwrap();
     let r = data.path().join("R");
-    ok_stdout(
-        lore(data.path())
-            .env("SOURCE_DATE_EPOCH", SDE)
-            .arg("--config")
-            .arg(&config)
-            .args([
-                "report",
-                "kvmarm",
-                "--since",
-                "2022-02-28",
-                "--until",
-                "2022-03-13",
-                "--backfill",
-                "--no-llm",
-                "--format",
-                "md,html,json",
-                "--out",
-            ])
-            .arg(&r),
-    );
+    Lore::new(data.path())
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "report",
+            "kvmarm",
+            "--since",
+            "2022-02-28",
+            "--until",
+            "2022-03-13",
+            "--backfill",
+            "--no-llm",
+            "--format",
+            "md,html,json",
+            "--out",
+        ])
+        .arg(&r)
+        .ok();
     let j = read_json(&r.join("kvmarm/2022/kvmarm-2022-03-13.json"));
     let mut want: Vec<&str> = j["threads"]
         .as_array()
@@ -490,8 +471,7 @@ fn corpus_backfill_feed_and_watched_marc_zyngier() {
 #[test]
 fn every_series_shows_the_b4_commands_in_markdown_html_and_json() {
     let (_t, _b, data) = setup();
-    let out = report(data.path(), None, &["--week", "2022-W10"]);
-    assert_success(&out, "report");
+    report(data.path(), None, &["--week", "2022-W10"]).success();
     let dir = data.path().join("R/t/2022");
     let j = read_json(&dir.join("t-2022-03-13.json"));
     let by_subject = |s: &str| {

@@ -84,20 +84,7 @@ const PLANTED: &[(&str, &str, ProblemKind)] = &[
 ];
 
 fn week() -> Option<(tempfile::TempDir, Archive, Vec<ThreadView>)> {
-    let corpus = shared_corpus()?;
-    let data = tempfile::tempdir().unwrap();
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["--quiet", "sync", "kvmarm", "--url"])
-        .arg(format!("file://{}", corpus.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = synced_corpus()?;
     let archive = Archive::open(data.path(), "kvmarm").unwrap();
     let spec = window::parse_week("2022-W10").unwrap();
     let w = window::resolve(&spec, chrono_tz::Tz::UTC, TimeField::Received, 0);

@@ -7,7 +7,6 @@ use crate::common;
 use crate::summarize_support;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use summarize_support::*;
@@ -27,25 +26,12 @@ fn archive() -> (tempfile::TempDir, common::EpochBuilder, tempfile::TempDir) {
     }
     let (repo_dir, b) = common::EpochBuilder::temp();
     b.add_dated(mails);
-    let data = tempfile::tempdir().unwrap();
-    let out = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = synced(b.path());
     (repo_dir, b, data)
 }
 
 fn report(data: &Path, out: &Path, args: &[&str]) -> (Value, String, String) {
-    let o = Command::new(common::lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data)
+    let o = common::Lore::new(data)
         .env("SOURCE_DATE_EPOCH", SDE)
         .args([
             "report",
@@ -60,26 +46,11 @@ fn report(data: &Path, out: &Path, args: &[&str]) -> (Value, String, String) {
         .args(args)
         .arg("--out")
         .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let printed = String::from_utf8(o.stdout).unwrap();
-    let file = |ext: &str| {
-        let p = printed
-            .lines()
-            .find(|l| l.ends_with(&format!(".{ext}")))
-            .unwrap_or_else(|| panic!("no .{ext}: {printed}"));
-        std::fs::read_to_string(p).unwrap()
-    };
+        .ok();
     (
-        serde_json::from_str(&file("json")).unwrap(),
-        file("md"),
-        file("html"),
+        o.written_json(),
+        o.written_text("md"),
+        o.written_text("html"),
     )
 }
 

@@ -9,24 +9,21 @@ use crate::common;
 use crate::summarize_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
 
-use common::written;
+use common::{Lore, Run};
 use serde_json::Value;
 use summarize_support::*;
 
 /// The contract's command, on the synthetic list `t`.
-fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Output {
+fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Run {
     let mut args = vec!["--week", "2022-W10"];
     args.extend_from_slice(extra);
     model_report(data, out, url, &args)
 }
 
-fn read(o: &Output) -> (Value, String, PathBuf) {
-    let json = written(o, "json");
-    let j = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    (j, std::fs::read_to_string(written(o, "md")).unwrap(), json)
+fn read(o: &Run) -> (Value, String, PathBuf) {
+    (o.written_json(), o.written_text("md"), o.written("json"))
 }
 
 /// The T-number of the thread whose subject contains `needle`, as the
@@ -184,7 +181,7 @@ fn a_synthesis_citing_a_missing_thread_or_a_foreign_person_gives_way_to_facts() 
         );
         assert!(section.contains(kind), "{section}");
         assert!(!section.contains("mystery series"), "{section}");
-        let stderr = String::from_utf8_lossy(&o.stderr);
+        let stderr = &o.stderr;
         assert!(stderr.contains("failed the grounding check"), "{stderr}");
     }
 }
@@ -246,19 +243,15 @@ fn no_synthesis_without_a_model() {
     b.add_dated(standard_mails());
     let data = synced(b.path());
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(common::lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data.path())
+    let o = Lore::new(data.path())
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .args([
             "report", "t", "--week", "2022-W10", "--lang", "en", "--no-llm", "--format", "json",
             "--out",
         ])
         .arg(out.path())
-        .output()
-        .unwrap();
-    let j: Value =
-        serde_json::from_str(&std::fs::read_to_string(written(&o, "json")).unwrap()).unwrap();
+        .run();
+    let j = o.written_json();
     assert_eq!(j["highlights_source"], "facts");
     assert!(j.get("highlights_synthesis").is_none());
     assert!(!j["highlights"].as_array().unwrap().is_empty());
@@ -376,8 +369,7 @@ fn a_window_of_fewer_than_three_threads_gets_facts_highlights_without_a_request(
         &llm.url(),
         &["--since", "2022-03-10", "--until", "2022-03-10"],
     );
-    let j: Value =
-        serde_json::from_str(&std::fs::read_to_string(written(&o, "json")).unwrap()).unwrap();
+    let j = o.written_json();
     assert!(j["threads"].as_array().unwrap().len() < 3, "{j}");
     assert!(llm.chats() > 0, "the threads were summarized by the model");
     let asked = llm

@@ -5,8 +5,6 @@
 use crate::common;
 use crate::summarize_support::T0;
 
-use std::process::Command;
-
 use common::{mail, rfc2822_date};
 use serde_json::Value;
 
@@ -143,18 +141,15 @@ fn mails() -> Vec<Vec<u8>> {
 }
 
 fn report(data: &std::path::Path, out: &std::path::Path, lang: &str) -> (Value, String) {
-    let o = Command::new(common::lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data)
+    let o = common::Lore::new(data)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .args([
             "report", "t", "--week", "2022-W10", "--no-llm", "--format", "md,json", "--lang", lang,
             "--out",
         ])
         .arg(out)
-        .output()
-        .unwrap();
-    (common::written_json(&o), common::written_text(&o, "md"))
+        .run();
+    (o.written_json(), o.written_text("md"))
 }
 
 #[test]

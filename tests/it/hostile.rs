@@ -10,10 +10,9 @@ use crate::common;
 use crate::summarize_support::{AnswerFn, Api, FakeLlm};
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,23 +23,16 @@ use serde_json::{Value, json};
 
 /// Monday 2022-03-07 10:00 UTC, in ISO week 2022-W10.
 const T0: i64 = 1_646_647_200;
-/// Generation time of the reports (2022-03-15 00:00 UTC).
-const SDE: &str = "1647302400";
 
 fn at(days: f64) -> String {
     rfc2822_date(T0 + (days * 86400.0) as i64)
 }
 
-fn lore(data: &Path) -> Command {
-    let mut c = common::lore(data);
-    c.arg("--quiet").env("SOURCE_DATE_EPOCH", SDE);
-    c
-}
-
-use crate::common::run_ok as ok;
-
 fn sync(data: &Path, url: &str) {
-    ok(lore(data).args(["sync", "t", "--url", url]));
+    Lore::new(data)
+        .quiet()
+        .args(["sync", "t", "--url", url])
+        .ok();
 }
 
 /// `report t --week 2022-W10 --format md,html,json --lang en --out OUT` plus
@@ -104,50 +96,30 @@ fn keep_for_inspection(out: &Path) {
 /// Listens on 127.0.0.1; every accepted connection is counted and its
 /// request line kept. The hostile mails point at its URL.
 struct Canary {
-    port: u16,
-    hits: Arc<AtomicUsize>,
+    server: LoopbackServer,
     lines: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Canary {
     fn start() -> Canary {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind canary");
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hits = Arc::new(AtomicUsize::new(0));
         let lines = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (h, l, s) = (hits.clone(), lines.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((conn, _)) => {
-                        h.fetch_add(1, Ordering::SeqCst);
-                        let _ = conn.set_nonblocking(false);
-                        let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
-                        let mut first = String::new();
-                        let _ = BufReader::new(&conn).read_line(&mut first);
-                        l.lock().unwrap().push(first.trim().to_string());
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
+        let l = lines.clone();
+        let server = LoopbackServer::start(move |conn| {
+            let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
+            let mut first = String::new();
+            let _ = BufReader::new(&conn).read_line(&mut first);
+            l.lock().unwrap().push(first.trim().to_string());
         });
-        Canary {
-            port,
-            hits,
-            lines,
-            stop,
-            thread: Some(thread),
-        }
+        Canary { server, lines }
     }
 
+    fn port(&self) -> u16 {
+        self.server.port()
+    }
+
+    /// Connections so far, every one made before the call included.
     fn hits(&self) -> usize {
-        // Let a connection that is being accepted be counted.
-        std::thread::sleep(Duration::from_millis(50));
-        self.hits.load(Ordering::SeqCst)
+        self.server.accepted()
     }
 
     fn requests(&self) -> Vec<String> {
@@ -155,88 +127,9 @@ impl Canary {
     }
 }
 
-impl Drop for Canary {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
-// Headless Chromium
+// The DOM headless Chromium made
 // ---------------------------------------------------------------------------
-
-fn chromium() -> Option<PathBuf> {
-    let found = which("chromium")
-        .or_else(|| which("chromium-browser"))
-        .or_else(|| which("google-chrome"));
-    if found.is_none() {
-        missing("the browser check: chromium not installed (apt-get install chromium)");
-    }
-    found
-}
-
-/// The DOM of `page` after loading it in headless Chromium (3 s of virtual
-/// time for anything that would run or load).
-fn dump_dom(browser: &Path, page: &Path) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=3000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start chromium");
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stdout.read_to_end(&mut v);
-        v
-    });
-    let mut stderr = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stderr.read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let out = reader.join().unwrap();
-    let err = err_reader.join().unwrap();
-    assert!(
-        status.success(),
-        "chromium failed ({status}): {}",
-        String::from_utf8_lossy(&err)
-    );
-    let dom = String::from_utf8_lossy(&out).into_owned();
-    assert!(dom.contains("</html>"), "no DOM from chromium: {dom:.2000}");
-    dom
-}
 
 /// Every start tag of a serialized DOM (text `<` is serialized as `&lt;`,
 /// so each `<` starts markup).
@@ -601,14 +494,16 @@ const VISIBLE: &[&str] = &[
 fn hostile_corpus_is_indexed_reported_and_rendered_inert() {
     let canary = Canary::start();
     let (_repo, b) = EpochBuilder::temp();
-    let mails = hostile_mails(canary.port);
+    let mails = hostile_mails(canary.port());
     let n = mails.len();
     b.add_messages(&mails);
     let data = tempfile::tempdir().unwrap();
-    let out = ok(lore(data.path())
+    let s = Lore::new(data.path())
+        .quiet()
         .args(["sync", "t", "--json", "--url"])
-        .arg(b.path()));
-    let s: Value = serde_json::from_slice(&out.stdout).expect("sync --json");
+        .arg(b.path())
+        .ok()
+        .json();
     assert_eq!(s["index"]["added"], n, "{s}");
     assert_eq!(s["index"]["errors"], 0, "{s}");
     // Nine of the ten copies of reused@x are kept but not counted.
@@ -616,7 +511,10 @@ fn hostile_corpus_is_indexed_reported_and_rendered_inert() {
 
     let r = data.path().join("R");
     let t = Instant::now();
-    ok(lore(data.path()).args(report_args(&r, &["--no-llm"])));
+    Lore::new(data.path())
+        .quiet()
+        .args(report_args(&r, &["--no-llm"]))
+        .ok();
     eprintln!("report of the hostile corpus: {:.2?}", t.elapsed());
     let f = read_report(&r);
     keep_for_inspection(&r);
@@ -702,9 +600,9 @@ fn hostile_corpus_is_indexed_reported_and_rendered_inert() {
     // In a real browser.
     if let Some(browser) = chromium() {
         let t = Instant::now();
-        let dom = dump_dom(&browser, &f.html_path);
+        let dom = dump_dom(&browser, &f.html_path, "", 3000);
         eprintln!("chromium --dump-dom: {:.2?}", t.elapsed());
-        assert_inert_dom(&dom, canary.port);
+        assert_inert_dom(&dom, canary.port());
         for v in VISIBLE {
             assert!(dom.contains(v), "{v:?} is not visible as text");
         }
@@ -755,7 +653,10 @@ fn deleted_message_leaves_the_regenerated_report() {
     let data = tempfile::tempdir().unwrap();
     sync(data.path(), b.path().to_str().unwrap());
     let r1 = data.path().join("R1");
-    ok(lore(data.path()).args(report_args(&r1, &["--no-llm"])));
+    Lore::new(data.path())
+        .quiet()
+        .args(report_args(&r1, &["--no-llm"]))
+        .ok();
     let before = read_report(&r1);
     for text in [&before.md, &before.html, &before.json.to_string()] {
         assert!(text.contains("DOOMED-MESSAGE"), "in the earlier report");
@@ -766,7 +667,10 @@ fn deleted_message_leaves_the_regenerated_report() {
     b.delete_message(&doomed, T0 + 3 * 86400);
     sync(data.path(), b.path().to_str().unwrap());
     let r2 = data.path().join("R2");
-    ok(lore(data.path()).args(report_args(&r2, &["--no-llm"])));
+    Lore::new(data.path())
+        .quiet()
+        .args(report_args(&r2, &["--no-llm"]))
+        .ok();
     let after = read_report(&r2);
     assert_eq!(
         after.json["totals"]["messages"], 2,
@@ -798,26 +702,13 @@ fn deleted_message_leaves_the_regenerated_report() {
 
 /// Peak resident memory (KiB) of a command and its output, measured by
 /// GNU time when installed, else by polling /proc (a lower bound).
-fn run_measured(mut c: Command) -> (Output, u64, &'static str) {
-    let time = Path::new("/usr/bin/time");
-    if time.exists() {
+fn run_measured(c: Lore) -> (Run, u64, &'static str) {
+    let time = "/usr/bin/time";
+    if Path::new(time).exists() {
         let tmp = tempfile::NamedTempFile::new().unwrap();
-        let prog = c.get_program().to_owned();
-        let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
-        let mut t = Command::new(time);
-        t.arg("-f")
-            .arg("%M")
-            .arg("-o")
-            .arg(tmp.path())
-            .arg(prog)
-            .args(args);
-        for (k, v) in c.get_envs() {
-            match v {
-                Some(v) => t.env(k, v),
-                None => t.env_remove(k),
-            };
-        }
-        let out = t.stdin(Stdio::null()).output().unwrap();
+        let out = c
+            .under(&[time, "-f", "%M", "-o", tmp.path().to_str().unwrap()])
+            .run();
         let kb = std::fs::read_to_string(tmp.path())
             .unwrap()
             .lines()
@@ -826,7 +717,9 @@ fn run_measured(mut c: Command) -> (Output, u64, &'static str) {
             .expect("GNU time output");
         return (out, kb, "GNU time %M");
     }
+    let what = c.shown();
     let child = c
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -852,7 +745,7 @@ fn run_measured(mut c: Command) -> (Output, u64, &'static str) {
     done.store(true, Ordering::SeqCst);
     poll.join().unwrap();
     (
-        out,
+        Run::new(what, out),
         peak.load(Ordering::SeqCst) as u64,
         "/proc VmHWM polling",
     )
@@ -904,30 +797,24 @@ fn fifty_megabyte_attachment_is_indexed_with_bounded_memory() {
     b.add_messages(&[(big, T0 + 86400), (reply, T0 + 86400 + 600)]);
 
     let data = tempfile::tempdir().unwrap();
-    let mut c = lore(data.path());
-    c.args(["sync", "t", "--json", "--url"]).arg(b.path());
+    let c = Lore::new(data.path())
+        .quiet()
+        .args(["sync", "t", "--json", "--url"])
+        .arg(b.path());
     let t = Instant::now();
     let (out, sync_kb, how) = run_measured(c);
     let sync_time = t.elapsed();
-    assert!(
-        out.status.success(),
-        "sync: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = out.success().json();
     assert_eq!(s["messages"], 2, "{s}");
 
     let r = data.path().join("R");
-    let mut c = lore(data.path());
-    c.args(report_args(&r, &["--no-llm"]));
+    let c = Lore::new(data.path())
+        .quiet()
+        .args(report_args(&r, &["--no-llm"]));
     let t = Instant::now();
     let (out, report_kb, _) = run_measured(c);
     let report_time = t.elapsed();
-    assert!(
-        out.status.success(),
-        "report: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.success();
     eprintln!(
         "50 MB mail ({size} bytes): sync {sync_time:.2?} peak {} MB, report {report_time:.2?} peak {} MB ({how})",
         sync_kb / 1024,
@@ -1140,23 +1027,27 @@ fn count_tags(dom: &str, tag: &str) -> usize {
 fn hostile_model_output_cannot_change_the_report() {
     let canary = Canary::start();
     let (_repo, b) = EpochBuilder::temp();
-    b.add_messages(&injection_corpus(canary.port));
+    b.add_messages(&injection_corpus(canary.port()));
     let data = tempfile::tempdir().unwrap();
     sync(data.path(), b.path().to_str().unwrap());
 
     // Baseline: the extractive report.
     let r0 = data.path().join("R0");
-    ok(lore(data.path()).args(report_args(&r0, &["--no-llm"])));
+    Lore::new(data.path())
+        .quiet()
+        .args(report_args(&r0, &["--no-llm"]))
+        .ok();
     let base = read_report(&r0);
     let (base_headings, base_threads) = structure(&base);
     assert_eq!(base_threads.len(), 3, "{base_threads:#?}");
 
     // Every chat answered with hostile output, shown as it is (the
     // grounding check, which would reject it, is off).
-    let port = canary.port;
+    let port = canary.port();
     let server = hostile_ollama(Arc::new(move |_u: &str| hostile_answer(port)));
     let r1 = data.path().join("R1");
-    let out = lore(data.path())
+    Lore::new(data.path())
+        .quiet()
         .args(report_args(
             &r1,
             &[
@@ -1168,14 +1059,8 @@ fn hostile_model_output_cannot_change_the_report() {
                 "off",
             ],
         ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .code(0);
     let (threads, highlights): (Vec<String>, Vec<String>) = prompts(&server)
         .into_iter()
         .partition(|p| !p.contains("THREAD SUMMARIES"));
@@ -1243,9 +1128,9 @@ fn hostile_model_output_cannot_change_the_report() {
     );
 
     if let Some(browser) = chromium() {
-        let dom0 = dump_dom(&browser, &base.html_path);
-        let dom = dump_dom(&browser, &f.html_path);
-        assert_inert_dom(&dom, canary.port);
+        let dom0 = dump_dom(&browser, &base.html_path, "", 3000);
+        let dom = dump_dom(&browser, &f.html_path, "", 3000);
+        assert_inert_dom(&dom, canary.port());
         let h0: BTreeSet<String> = hrefs(&dom0).into_iter().collect();
         let h1: BTreeSet<String> = hrefs(&dom).into_iter().collect();
         // The model's text cannot add a link. (It may have fewer: the
@@ -1304,7 +1189,8 @@ fn hostile_model_output_cannot_change_the_report() {
         }
     }));
     let r2 = data.path().join("R2");
-    let out = lore(data.path())
+    Lore::new(data.path())
+        .quiet()
         .args(report_args(
             &r2,
             &[
@@ -1317,14 +1203,8 @@ fn hostile_model_output_cannot_change_the_report() {
                 "off",
             ],
         ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .code(0);
     // The thread requests (the highlights request comes after them).
     let prompts: Vec<String> = prompts(&selective)
         .into_iter()

@@ -9,12 +9,11 @@
 
 use crate::common;
 use crate::summarize_support;
+use common::{LoopbackServer, Lore, not_found_server, read_request_head, respond_404};
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,42 +21,24 @@ use lore_digest::progress::Progress;
 use lore_digest::summarize::{self, Backend, Failure, FailureKind, Settings, SummarySource};
 use summarize_support::*;
 
-fn lore(data: &Path, cwd: &Path) -> Command {
-    let mut c = common::lore_digest_cmd();
-    c.arg("--data-dir")
-        .arg(data)
-        .arg("--quiet")
+/// `lore-digest --data-dir DATA --quiet` working in `cwd`, with no
+/// configuration file and no certificate variables of the caller's.
+fn isolated(data: &Path, cwd: &Path) -> Lore {
+    Lore::new(data)
+        .quiet()
         .current_dir(cwd)
         .env("XDG_CONFIG_HOME", cwd)
-        .env("SOURCE_DATE_EPOCH", "1647302400")
-        .env_remove("OLLAMA_HOST")
         .env_remove("SSL_CERT_FILE")
         .env_remove("SSL_CERT_DIR")
-        .stdin(Stdio::null());
-    c
-}
-
-fn run(c: &mut Command) -> (Option<i32>, String) {
-    let o: Output = c.output().expect("run lore-digest");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// The last line of stderr: the error the user reads first.
-fn last_line(err: &str) -> &str {
-    err.trim_end().lines().last().unwrap_or("")
 }
 
 /// A loopback HTTPS server with a fresh self-signed certificate for
 /// 127.0.0.1, answering 404 to every request it can read. Counts TLS
 /// ClientHellos (first byte 0x16) and keeps the request lines.
 struct TlsServer {
-    port: u16,
+    server: LoopbackServer,
     hellos: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
     cert: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -109,34 +90,24 @@ impl TlsServer {
         acc.set_certificate(&x509).unwrap();
         let acceptor = Arc::new(acc.build());
 
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        l.set_nonblocking(true).unwrap();
         let hellos = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (h, r, s) = (hellos.clone(), requests.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                let c = match l.accept() {
-                    Ok((c, _)) => c,
-                    Err(_) => {
-                        std::thread::sleep(Duration::from_millis(10));
-                        continue;
-                    }
-                };
-                let (h, r, acceptor) = (h.clone(), r.clone(), acceptor.clone());
-                std::thread::spawn(move || serve_tls(c, &acceptor, &h, &r));
-            }
+        let (h, r) = (hellos.clone(), requests.clone());
+        let server = LoopbackServer::start(move |c| {
+            let (h, r, acceptor) = (h.clone(), r.clone(), acceptor.clone());
+            std::thread::spawn(move || serve_tls(c, &acceptor, &h, &r));
         });
         TlsServer {
-            port,
+            server,
             hellos,
             requests,
-            stop,
             cert,
             _dir: dir,
         }
+    }
+
+    fn port(&self) -> u16 {
+        self.server.port()
     }
 
     fn hellos(&self) -> usize {
@@ -148,19 +119,12 @@ impl TlsServer {
     }
 }
 
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
 fn serve_tls(
     c: TcpStream,
     acceptor: &openssl::ssl::SslAcceptor,
     hellos: &AtomicUsize,
     requests: &Mutex<Vec<String>>,
 ) {
-    let _ = c.set_nonblocking(false);
     let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
     let mut first = [0u8; 1];
     if c.peek(&mut first).ok() == Some(1) && first[0] == 0x16 {
@@ -169,75 +133,16 @@ fn serve_tls(
     let Ok(mut s) = acceptor.accept(c) else {
         return;
     };
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
+    let head = read_request_head(&mut s);
+    if !head.contains("\r\n\r\n") {
+        return;
     }
-    let text = String::from_utf8_lossy(&buf);
     requests
         .lock()
         .unwrap()
-        .push(text.lines().next().unwrap_or("").to_string());
-    let body = "no such thing here\n";
-    let _ = write!(
-        s,
-        "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+        .push(head.lines().next().unwrap_or("").to_string());
+    respond_404(&mut s, "no such thing here\n");
     let _ = s.shutdown();
-}
-
-/// A plain HTTP server answering 404 to everything; stops when dropped.
-struct NotFound {
-    port: u16,
-    stop: Arc<AtomicBool>,
-}
-
-impl NotFound {
-    fn start() -> NotFound {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        l.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let s = stop.clone();
-        std::thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                let Ok((mut c, _)) = l.accept() else {
-                    std::thread::sleep(Duration::from_millis(10));
-                    continue;
-                };
-                std::thread::spawn(move || {
-                    let _ = c.set_nonblocking(false);
-                    let _ = c.set_read_timeout(Some(Duration::from_secs(2)));
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match c.read(&mut chunk) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = "no such thing here\n";
-                    let _ = write!(
-                        c,
-                        "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                });
-            }
-        });
-        NotFound { port, stop }
-    }
-}
-
-impl Drop for NotFound {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
 }
 
 /// Two small threads in 2022-W10.
@@ -281,7 +186,7 @@ fn assert_unavailable(o: &summarize::Outcome, needle: &str) {
 #[test]
 fn https_model_endpoints_are_reached_with_tls() {
     let server = TlsServer::start();
-    let p = server.port;
+    let p = server.port();
     for (backend, url) in [
         (Backend::Ollama, format!("https://127.0.0.1:{p}")),
         (Backend::OpenAi, format!("https://127.0.0.1:{p}/v1")),
@@ -307,16 +212,19 @@ fn https_model_endpoints_are_reached_with_tls() {
 #[test]
 fn https_lore_is_synced_with_tls_by_the_manifest_client_and_by_gix() {
     let server = TlsServer::start();
-    let p = server.port;
+    let p = server.port();
     let data = tempfile::tempdir().unwrap();
     let cwd = tempfile::tempdir().unwrap();
 
     // Untrusted certificate: the manifest download says so, and nothing is
     // probed.
     let url = format!("https://127.0.0.1:{p}/t");
-    let (code, err) = run(lore(data.path(), cwd.path()).args(["sync", "t", "--url", &url]));
-    assert_eq!(code, Some(69), "{err}");
-    let last = last_line(&err);
+    let out = isolated(data.path(), cwd.path())
+        .args(["sync", "t", "--url", &url])
+        .run()
+        .code(69);
+    let err = &out.stderr;
+    let last = out.last_err_line();
     assert!(
         last.contains(&format!(
             "sync of t from {url}: cannot connect: TLS failure with 127.0.0.1:{p}"
@@ -329,22 +237,22 @@ fn https_lore_is_synced_with_tls_by_the_manifest_client_and_by_gix() {
 
     // gix's transport speaks TLS too (an epoch URL goes to gix directly).
     let before = server.hellos();
-    let (code, err) = run(lore(data.path(), cwd.path()).args([
-        "sync",
-        "e",
-        "--url",
-        &format!("https://127.0.0.1:{p}/t/0"),
-    ]));
-    assert_eq!(code, Some(69), "{err}");
+    let out = isolated(data.path(), cwd.path())
+        .args(["sync", "e", "--url", &format!("https://127.0.0.1:{p}/t/0")])
+        .run()
+        .code(69);
+    let err = &out.stderr;
     assert!(server.hellos() > before, "gix sent no ClientHello: {err}");
 
     // With the certificate trusted (OpenSSL reads SSL_CERT_FILE), both
     // clients complete the handshake and get the server's 404: a server
     // that answers without an archive.
-    let (code, err) = run(lore(data.path(), cwd.path())
+    let out = isolated(data.path(), cwd.path())
         .env("SSL_CERT_FILE", &server.cert)
-        .args(["sync", "t", "--url", &url]));
-    assert_eq!(code, Some(69), "{err}");
+        .args(["sync", "t", "--url", &url])
+        .run()
+        .code(69);
+    let err = &out.stderr;
     let reqs = server.requests();
     assert!(
         reqs.iter().any(|r| r.starts_with("GET /t/manifest.js.gz ")),
@@ -354,7 +262,7 @@ fn https_lore_is_synced_with_tls_by_the_manifest_client_and_by_gix() {
         reqs.iter().any(|r| r.starts_with("GET /t/0/info/refs")),
         "gix did not get through TLS: {reqs:?}\n{err}"
     );
-    let last = last_line(&err);
+    let last = out.last_err_line();
     assert!(last.contains("no public-inbox archive there"), "{err}");
     assert!(last.contains("manifest.js.gz gives HTTP 404"), "{err}");
 }
@@ -367,9 +275,12 @@ fn sync_errors_name_the_network_cause() {
     // Nothing listens.
     let dead = dead_port();
     let url = format!("http://127.0.0.1:{dead}/kvmarm");
-    let (code, err) = run(lore(data.path(), cwd.path()).args(["sync", "kvmarm", "--url", &url]));
-    assert_eq!(code, Some(69), "{err}");
-    let last = last_line(&err);
+    let out = isolated(data.path(), cwd.path())
+        .args(["sync", "kvmarm", "--url", &url])
+        .run()
+        .code(69);
+    let err = &out.stderr;
+    let last = out.last_err_line();
     assert!(
         last.contains(&format!(
             "sync of kvmarm from {url}: cannot connect: connection refused (127.0.0.1:{dead})"
@@ -380,9 +291,12 @@ fn sync_errors_name_the_network_cause() {
 
     // A host name no resolver knows.
     let url = "http://lore.invalid/kvmarm";
-    let (code, err) = run(lore(data.path(), cwd.path()).args(["sync", "kvmarm", "--url", url]));
-    assert_eq!(code, Some(69), "{err}");
-    let last = last_line(&err);
+    let out = isolated(data.path(), cwd.path())
+        .args(["sync", "kvmarm", "--url", url])
+        .run()
+        .code(69);
+    let err = &out.stderr;
+    let last = out.last_err_line();
     assert!(
         last.contains("cannot connect: host name lore.invalid not found (DNS"),
         "{err}"
@@ -390,11 +304,14 @@ fn sync_errors_name_the_network_cause() {
     assert!(!err.contains("no public-inbox archive"), "{err}");
 
     // A server that answers, without an archive: that one may say so.
-    let nf = NotFound::start();
-    let url = format!("http://127.0.0.1:{}/kvmarm", nf.port);
-    let (code, err) = run(lore(data.path(), cwd.path()).args(["sync", "kvmarm", "--url", &url]));
-    assert_eq!(code, Some(69), "{err}");
-    let last = last_line(&err);
+    let nf = not_found_server();
+    let url = format!("http://127.0.0.1:{}/kvmarm", nf.port());
+    let out = isolated(data.path(), cwd.path())
+        .args(["sync", "kvmarm", "--url", &url])
+        .run()
+        .code(69);
+    let err = &out.stderr;
+    let last = out.last_err_line();
     assert!(last.contains("no public-inbox archive there"), "{err}");
     assert!(last.contains("manifest.js.gz gives HTTP 404"), "{err}");
     assert!(last.contains("--url"), "says what to do: {err}");
@@ -403,7 +320,7 @@ fn sync_errors_name_the_network_cause() {
 #[test]
 fn model_backend_errors_name_the_network_cause() {
     let dead = dead_port();
-    let nf = NotFound::start();
+    let nf = not_found_server();
     for backend in [Backend::Ollama, Backend::OpenAi] {
         let v1 = if backend == Backend::OpenAi {
             "/v1"
@@ -424,7 +341,7 @@ fn model_backend_errors_name_the_network_cause() {
 
         let o = summarize_with(&test_settings(
             backend,
-            &format!("http://127.0.0.1:{}{v1}", nf.port),
+            &format!("http://127.0.0.1:{}{v1}", nf.port()),
         ));
         assert_unavailable(&o, "HTTP 404");
     }
@@ -438,15 +355,14 @@ fn synced_list() -> (tempfile::TempDir, tempfile::TempDir) {
     (repo, data)
 }
 
-fn report(data: &Path, cwd: &Path, out: &Path, extra: &[&str]) -> Command {
-    let mut c = lore(data, cwd);
-    c.args([
-        "report", "t", "--week", "2022-W10", "--format", "json", "--lang", "en", "--out",
-    ])
-    .arg(out)
-    .args(["--timeout", "5"])
-    .args(extra);
-    c
+fn report(data: &Path, cwd: &Path, out: &Path, extra: &[&str]) -> Lore {
+    isolated(data, cwd)
+        .args([
+            "report", "t", "--week", "2022-W10", "--format", "json", "--lang", "en", "--out",
+        ])
+        .arg(out)
+        .args(["--timeout", "5"])
+        .args(extra)
 }
 
 #[test]
@@ -467,36 +383,38 @@ fn an_explicit_backend_that_cannot_be_used_exits_3_only_the_default_falls_back()
     let cfg_ollama = cfg(&format!("ollama_url = \"{host}\""));
     let cfg_backend = cfg(&format!("backend = \"ollama\"\nollama_url = \"{host}\""));
     let cfg_openai = cfg(&format!("backend = \"openai\"\nllm_url = \"{v1}\""));
-    let cases: Vec<(&str, Command)> = vec![
+    let cases: Vec<(&str, Lore)> = vec![
         (
             "--ollama-url",
             report(data.path(), cwd.path(), &out, &["--ollama-url", &host]),
         ),
-        ("--backend ollama + OLLAMA_HOST", {
-            let mut c = report(data.path(), cwd.path(), &out, &["--backend", "ollama"]);
-            c.env("OLLAMA_HOST", &host);
-            c
-        }),
-        ("--model + OLLAMA_HOST", {
-            let mut c = report(data.path(), cwd.path(), &out, &["--model", "m:1b"]);
-            c.env("OLLAMA_HOST", &host);
-            c
-        }),
-        ("config ollama_url", {
-            let mut c = report(data.path(), cwd.path(), &out, &[]);
-            c.arg("--config").arg(&cfg_ollama);
-            c
-        }),
-        ("config backend", {
-            let mut c = report(data.path(), cwd.path(), &out, &[]);
-            c.arg("--config").arg(&cfg_backend);
-            c
-        }),
-        ("config openai", {
-            let mut c = report(data.path(), cwd.path(), &out, &[]);
-            c.arg("--config").arg(&cfg_openai);
-            c
-        }),
+        (
+            "--backend ollama + OLLAMA_HOST",
+            report(data.path(), cwd.path(), &out, &["--backend", "ollama"])
+                .env("OLLAMA_HOST", &host),
+        ),
+        (
+            "--model + OLLAMA_HOST",
+            report(data.path(), cwd.path(), &out, &["--model", "m:1b"]).env("OLLAMA_HOST", &host),
+        ),
+        (
+            "config ollama_url",
+            report(data.path(), cwd.path(), &out, &[])
+                .arg("--config")
+                .arg(&cfg_ollama),
+        ),
+        (
+            "config backend",
+            report(data.path(), cwd.path(), &out, &[])
+                .arg("--config")
+                .arg(&cfg_backend),
+        ),
+        (
+            "config openai",
+            report(data.path(), cwd.path(), &out, &[])
+                .arg("--config")
+                .arg(&cfg_openai),
+        ),
         (
             "--backend openai",
             report(
@@ -507,9 +425,10 @@ fn an_explicit_backend_that_cannot_be_used_exits_3_only_the_default_falls_back()
             ),
         ),
     ];
-    for (what, mut c) in cases {
-        let (code, err) = run(&mut c);
-        assert_eq!(code, Some(3), "{what}: {err}");
+    for (what, c) in cases {
+        let out = c.run();
+        let err = &out.stderr;
+        assert_eq!(out.exit_code(), Some(3), "{what}: {err}");
         assert!(err.contains(&refused), "{what}: {err}");
         assert!(err.contains("unavailable"), "{what}: {err}");
     }
@@ -517,10 +436,11 @@ fn an_explicit_backend_that_cannot_be_used_exits_3_only_the_default_falls_back()
     // The default (nothing asked for on the command line or in the config;
     // OLLAMA_HOST only moves the default's address): the extractive
     // summary, a notice naming the cause, exit 0.
-    let mut c = report(data.path(), cwd.path(), &out, &[]);
-    c.env("OLLAMA_HOST", &host);
-    let (code, err) = run(&mut c);
-    assert_eq!(code, Some(0), "{err}");
+    let out = report(data.path(), cwd.path(), &out, &[])
+        .env("OLLAMA_HOST", &host)
+        .run()
+        .code(0);
+    let err = &out.stderr;
     assert!(err.contains("extractive"), "{err}");
     assert!(err.contains(&refused), "{err}");
 }

@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::process::Command;
-
 use common::{mail, rfc2822_date};
 use serde_json::Value;
 
@@ -112,9 +110,7 @@ fn mails() -> Vec<Vec<u8>> {
 }
 
 fn report(data: &std::path::Path, out: &std::path::Path, lang: &str) -> (Value, String, String) {
-    let o = Command::new(common::lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data)
+    let o = common::Lore::new(data)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .args([
             "report",
@@ -129,12 +125,11 @@ fn report(data: &std::path::Path, out: &std::path::Path, lang: &str) -> (Value, 
             "--out",
         ])
         .arg(out)
-        .output()
-        .unwrap();
+        .run();
     (
-        common::written_json(&o),
-        common::written_text(&o, "md"),
-        common::written_text(&o, "html"),
+        o.written_json(),
+        o.written_text("md"),
+        o.written_text("html"),
     )
 }
 

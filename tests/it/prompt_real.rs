@@ -93,18 +93,9 @@ fn hex(b: &[u8]) -> String {
 
 #[test]
 fn prompts_of_real_threads_are_condensed_labelled_and_within_budget() {
-    let Some(corpus) = shared_corpus() else {
+    let Some(data) = synced_corpus() else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "kvmarm", "--url"])
-        .arg(format!("file://{}", corpus.display()))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
     let archive = Archive::open(data.path(), "kvmarm").unwrap();
     let spec = window::parse_week("2022-W10").unwrap();
     let w = window::resolve(&spec, chrono_tz::Tz::UTC, TimeField::Received, 0);

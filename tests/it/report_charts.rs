@@ -4,25 +4,16 @@
 
 use crate::common;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use common::*;
 use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
-const SDE: &str = "1647302400"; // 2022-03-15 00:00 UTC
 const SUBJECT: &str = "[PATCH 0/2] KVM: arm64: <vgic> & \"its\" tables";
 
 fn at(days: f64) -> String {
     rfc2822_date(T0 + (days * 86400.0) as i64)
-}
-
-fn cmd(data: &Path) -> Command {
-    let mut c = lore(data);
-    c.env("SOURCE_DATE_EPOCH", SDE);
-    c
 }
 
 /// Week 2022-W10: a series (cover, two patches) with a review, a reply and
@@ -127,20 +118,21 @@ fn setup() -> (tempfile::TempDir, EpochBuilder, tempfile::TempDir) {
     let (t, b) = EpochBuilder::temp();
     charts_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    ok_stdout(cmd(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
     (t, b, data)
 }
 
 /// `report t --week 2022-W10 ARGS` as Markdown, HTML and JSON.
 fn week_report(data: &Path, out: &Path, args: &[&str]) -> (String, String, Value) {
-    ok_stdout(
-        cmd(data)
-            .args(["report", "t", "--week", "2022-W10", "--no-llm"])
-            .args(["--format", "md,html,json"])
-            .args(args)
-            .arg("--out")
-            .arg(out),
-    );
+    Lore::new(data)
+        .args(["report", "t", "--week", "2022-W10", "--no-llm"])
+        .args(["--format", "md,html,json"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .ok();
     let read = |ext: &str| std::fs::read_to_string(out.join(format!("t/2022/t-2022-03-13.{ext}")));
     let j = serde_json::from_str(&read("json").unwrap()).unwrap();
     (read("md").unwrap(), read("html").unwrap(), j)
@@ -222,19 +214,18 @@ fn chart_numbers_agree_with_totals_and_weekly_stats() {
     assert_eq!(trend[11]["week"], "2022-W10");
     assert_eq!(trend[11]["messages"], j["totals"]["messages"]);
     assert_eq!(trend[11]["threads"], j["totals"]["threads"]);
-    let stats: Value = serde_json::from_str(&ok_stdout(
-        cmd(data.path())
-            .args([
-                "stats",
-                "t",
-                "--since",
-                "2021-12-20",
-                "--until",
-                "2022-03-13",
-            ])
-            .args(["--per", "week", "--json"]),
-    ))
-    .unwrap();
+    let stats = Lore::new(data.path())
+        .args([
+            "stats",
+            "t",
+            "--since",
+            "2021-12-20",
+            "--until",
+            "2022-03-13",
+        ])
+        .args(["--per", "week", "--json"])
+        .ok()
+        .json();
     let weeks = stats["weeks"].as_array().unwrap();
     assert_eq!(weeks.len(), 12);
     for (t, s) in trend.iter().zip(weeks) {
@@ -276,7 +267,7 @@ fn trend_of_a_past_week_ignores_later_mail() {
         ),
         T0 + 20 * 86400,
     )]);
-    ok_stdout(cmd(data.path()).args(["sync", "t"]));
+    Lore::new(data.path()).args(["sync", "t"]).ok();
     let range = j["epochs"][0]["to"].as_str().unwrap().to_string();
     let again = data.path().join("R2");
     let (_, html2, j2) = week_report(data.path(), &again, &["--range", &format!("0:..{range}")]);
@@ -295,112 +286,37 @@ fn trend_of_a_past_week_ignores_later_mail() {
 // Headless Chromium: screenshots in both themes
 // ---------------------------------------------------------------------------
 
-fn chromium() -> Option<PathBuf> {
-    which("chromium")
-        .or_else(|| which("chromium-browser"))
-        .or_else(|| which("google-chrome"))
-}
-
-/// A PNG's width, height and RGBA pixels (8-bit RGB or RGBA, not
-/// interlaced: what Chromium writes).
+/// A PNG's width, height and RGBA pixels.
 fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<[u8; 4]>) {
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG signature");
-    let mut pos = 8;
-    let (mut w, mut h, mut channels) = (0usize, 0usize, 0usize);
-    let mut idat = Vec::new();
-    while pos + 8 <= bytes.len() {
-        let len = u32::from_be_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
-        let kind = &bytes[pos + 4..pos + 8];
-        let data = &bytes[pos + 8..pos + 8 + len];
-        match kind {
-            b"IHDR" => {
-                w = u32::from_be_bytes(data[0..4].try_into().unwrap()) as usize;
-                h = u32::from_be_bytes(data[4..8].try_into().unwrap()) as usize;
-                assert_eq!(data[8], 8, "8-bit samples");
-                channels = match data[9] {
-                    2 => 3,
-                    6 => 4,
-                    t => panic!("PNG colour type {t}"),
-                };
-                assert_eq!(data[12], 0, "not interlaced");
-            }
-            b"IDAT" => idat.extend_from_slice(data),
-            b"IEND" => break,
-            _ => {}
-        }
-        pos += 12 + len;
-    }
-    let mut raw = Vec::new();
-    flate2::read::ZlibDecoder::new(&idat[..])
-        .read_to_end(&mut raw)
-        .unwrap();
-    let stride = w * channels;
-    assert_eq!(raw.len(), h * (stride + 1), "scanlines");
-    let mut prev = vec![0u8; stride];
-    let mut px = Vec::with_capacity(w * h);
-    for row in raw.chunks(stride + 1) {
-        let (filter, line) = (row[0], &row[1..]);
-        let mut cur = vec![0u8; stride];
-        for i in 0..stride {
-            let a = if i >= channels { cur[i - channels] } else { 0 } as i16;
-            let b = prev[i] as i16;
-            let c = if i >= channels { prev[i - channels] } else { 0 } as i16;
-            let pred = match filter {
-                0 => 0,
-                1 => a,
-                2 => b,
-                3 => (a + b) / 2,
-                4 => {
-                    let p = a + b - c;
-                    let (pa, pb, pc) = ((p - a).abs(), (p - b).abs(), (p - c).abs());
-                    if pa <= pb && pa <= pc {
-                        a
-                    } else if pb <= pc {
-                        b
-                    } else {
-                        c
-                    }
-                }
-                f => panic!("PNG filter {f}"),
-            };
-            cur[i] = line[i].wrapping_add(pred as u8);
-        }
-        for p in cur.chunks(channels) {
-            px.push([p[0], p[1], p[2], if channels == 4 { p[3] } else { 255 }]);
-        }
-        prev = cur;
-    }
-    (w, h, px)
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a PNG of a sane size")];
+    let frame = reader.next_frame(&mut buf).expect("a PNG's pixels");
+    let px = buf[..frame.buffer_size()]
+        .chunks(frame.color_type.samples())
+        .map(|p| match frame.color_type {
+            png::ColorType::Rgb => [p[0], p[1], p[2], 255],
+            png::ColorType::Rgba => [p[0], p[1], p[2], p[3]],
+            t => panic!("PNG colour type {t:?}"),
+        })
+        .collect();
+    (frame.width as usize, frame.height as usize, px)
 }
 
 /// Screenshot of `page` in headless Chromium, light or dark.
 fn screenshot(browser: &Path, page: &Path, dark: bool, png: &Path) -> Vec<u8> {
-    let profile = tempfile::tempdir().unwrap();
     let scheme = if dark { 0 } else { 1 };
-    let run = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--virtual-time-budget=2000",
-            "--window-size=900,2400",
-        ])
-        .arg(format!("--blink-settings=preferredColorScheme={scheme}"))
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    headless(
+        browser,
+        &[
+            "--hide-scrollbars".to_string(),
+            "--virtual-time-budget=2000".to_string(),
+            "--window-size=900,2400".to_string(),
+            format!("--blink-settings=preferredColorScheme={scheme}"),
+            format!("--screenshot={}", png.display()),
+            format!("file://{}", page.display()),
+        ],
     );
     std::fs::read(png).unwrap()
 }
@@ -413,7 +329,6 @@ fn count_colour(px: &[[u8; 4]], rgb: [u8; 3]) -> usize {
 #[test]
 fn charts_render_in_headless_chromium_in_light_and_dark_themes() {
     let Some(browser) = chromium() else {
-        missing("chromium not installed (apt-get install chromium)");
         return;
     };
     let (_t, _b, data) = setup();
@@ -448,22 +363,15 @@ fn charts_render_in_headless_chromium_in_light_and_dark_themes() {
 /// weekly counts by received time (`kvmarm-columbia.weeks.tsv`).
 #[test]
 fn corpus_week_charts_match_public_inbox_weekly_counts() {
-    let (Some(corpus), Some(weeks)) = (shared_corpus(), shared_weeks_tsv()) else {
+    let (Some(data), Some(weeks)) = (synced_corpus(), shared_weeks_tsv()) else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    ok_stdout(
-        cmd(data.path())
-            .args(["sync", "kvmarm", "--url"])
-            .arg(format!("file://{}", corpus.display())),
-    );
     let out = data.path().join("R");
-    ok_stdout(
-        cmd(data.path())
-            .args(["report", "kvmarm", "--week", "2022-W10", "--no-llm"])
-            .args(["--format", "html,json", "--out"])
-            .arg(&out),
-    );
+    Lore::new(data.path())
+        .args(["report", "kvmarm", "--week", "2022-W10", "--no-llm"])
+        .args(["--format", "html,json", "--out"])
+        .arg(&out)
+        .ok();
     let dir = out.join("kvmarm/2022");
     let html = std::fs::read_to_string(dir.join("kvmarm-2022-03-13.html")).unwrap();
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 3);

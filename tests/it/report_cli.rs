@@ -10,26 +10,11 @@ use common::*;
 use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
-const SDE: &str = "1647302400"; // 2022-03-15 00:00 UTC
-
-fn cmd(data: &Path) -> Command {
-    let mut c = lore(data);
-    c.env("SOURCE_DATE_EPOCH", SDE);
-    c
-}
-
-use crate::common::ok_stdout as ok;
-
-/// Stdout of a finished command that must have succeeded.
-fn ok_output(out: std::process::Output) -> String {
-    assert_success(&out, "the command");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Run a recorded regenerate command exactly as written, through `sh -c`,
 /// adding only `--data-dir` and `--out`: the binary on PATH, none of our
 /// SOURCE_DATE_EPOCH, OLLAMA_HOST or working directory.
-fn run_recorded(regen: &str, data: &Path, out: &Path) -> std::process::Output {
+fn run_recorded(regen: &str, data: &Path, out: &Path) -> Run {
     let bin_dir = lore_digest_bin().parent().unwrap().to_path_buf();
     let path = format!(
         "{}:{}",
@@ -42,40 +27,37 @@ fn run_recorded(regen: &str, data: &Path, out: &Path) -> std::process::Output {
         data.display(),
         out.display()
     );
-    Command::new("sh")
-        .arg("-c")
-        .arg(&line)
-        .env("PATH", path)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("OLLAMA_HOST")
-        .env_remove("LORE_DIGEST_DATA_DIR")
-        .current_dir(elsewhere.path())
-        .output()
-        .unwrap()
+    Run::of(
+        Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .env("PATH", path)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("OLLAMA_HOST")
+            .env_remove("LORE_DIGEST_DATA_DIR")
+            .current_dir(elsewhere.path()),
+    )
 }
 
 /// `report t ARGS --out OUT` (with SOURCE_DATE_EPOCH); returns the JSON of
 /// the written report and the path of its Markdown.
 fn report_json(data: &Path, out: &Path, args: &[&str]) -> (Value, PathBuf) {
-    let printed = ok(cmd(data)
+    let run = Lore::new(data)
         .args(["report", "t"])
         .args(args)
         .arg("--out")
-        .arg(out));
-    let file = |ext: &str| {
-        PathBuf::from(
-            printed
-                .lines()
-                .find(|l| l.ends_with(&format!(".{ext}")))
-                .unwrap_or_else(|| panic!("no .{ext} written: {printed}")),
-        )
-    };
-    let j = serde_json::from_str(&std::fs::read_to_string(file("json")).unwrap()).unwrap();
-    (j, file("md"))
+        .arg(out)
+        .ok();
+    (run.written_json(), run.written("md"))
 }
 
 fn stats_json(data: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(cmd(data).args(["stats", "t"]).args(args).arg("--json"))).unwrap()
+    Lore::new(data)
+        .args(["stats", "t"])
+        .args(args)
+        .arg("--json")
+        .ok()
+        .json()
 }
 
 fn at(days: f64) -> String {
@@ -142,7 +124,9 @@ fn setup() -> (tempfile::TempDir, EpochBuilder, tempfile::TempDir) {
     let (t, b) = EpochBuilder::temp();
     hostile_subject_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    ok(cmd(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
     (t, b, data)
 }
 
@@ -154,7 +138,7 @@ fn report_path(out: &Path, ext: &str) -> PathBuf {
 fn report_writes_md_html_json_with_totals_of_threads() {
     let (_t, _b, data) = setup();
     let out = data.path().join("R");
-    let printed = ok(cmd(data.path())
+    let printed = Lore::new(data.path())
         .args([
             "report",
             "t",
@@ -165,7 +149,9 @@ fn report_writes_md_html_json_with_totals_of_threads() {
             "md,html,json",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok()
+        .stdout;
     for ext in ["md", "html", "json"] {
         assert!(report_path(&out, ext).exists(), "{ext}");
         assert!(printed.contains(&format!("t-2022-03-13.{ext}")));
@@ -173,10 +159,10 @@ fn report_writes_md_html_json_with_totals_of_threads() {
     assert!(out.join("t/index.html").exists());
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(report_path(&out, "json")).unwrap()).unwrap();
-    let th: Value = serde_json::from_str(&ok(
-        cmd(data.path()).args(["threads", "t", "--week", "2022-W10", "--json"])
-    ))
-    .unwrap();
+    let th: Value = Lore::new(data.path())
+        .args(["threads", "t", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
     assert_eq!(j["totals"], th["totals"]);
     assert_eq!(
         j["threads"].as_array().unwrap().len(),
@@ -208,9 +194,10 @@ fn report_writes_md_html_json_with_totals_of_threads() {
 fn hostile_text_is_escaped_in_markdown_and_html() {
     let (_t, _b, data) = setup();
     let out = data.path().join("R");
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args(["report", "t", "--week", "2022-W10", "--no-llm", "--out"])
-        .arg(&out));
+        .arg(&out)
+        .ok();
     let html = std::fs::read_to_string(report_path(&out, "html")).unwrap();
     assert!(!html.contains("<script>alert"), "no raw script");
     assert!(!html.contains("<img"), "no raw img");
@@ -229,12 +216,13 @@ fn hostile_text_is_escaped_in_markdown_and_html() {
 fn english_report_has_the_same_structure() {
     let (_t, _b, data) = setup();
     let out = data.path().join("R");
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args([
             "report", "t", "--week", "2022-W10", "--no-llm", "--lang", "en", "--format", "md",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok();
     let md = std::fs::read_to_string(report_path(&out, "md")).unwrap();
     assert!(md.contains("## Overview"), "{md}");
     assert!(md.contains("## Data quality"));
@@ -245,7 +233,7 @@ fn english_report_has_the_same_structure() {
 fn report_is_regenerated_byte_for_byte_from_its_commit_range() {
     let (_t, b, data) = setup();
     let out1 = data.path().join("R1");
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args([
             "report",
             "t",
@@ -256,7 +244,8 @@ fn report_is_regenerated_byte_for_byte_from_its_commit_range() {
             "md,html,json",
             "--out",
         ])
-        .arg(&out1));
+        .arg(&out1)
+        .ok();
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(report_path(&out1, "json")).unwrap())
             .unwrap();
@@ -276,11 +265,11 @@ fn report_is_regenerated_byte_for_byte_from_its_commit_range() {
         ),
         T0 + 9 * 86400,
     );
-    ok(cmd(data.path()).args(["sync", "t"]));
+    Lore::new(data.path()).args(["sync", "t"]).ok();
 
     // The recorded command, run as written, regenerates the same bytes.
     let out2 = data.path().join("R2");
-    ok_output(run_recorded(&regen, data.path(), &out2));
+    run_recorded(&regen, data.path(), &out2).success();
     for ext in ["md", "html", "json"] {
         let a = std::fs::read(report_path(&out1, ext)).unwrap();
         let b = std::fs::read(report_path(&out2, ext)).unwrap();
@@ -288,11 +277,12 @@ fn report_is_regenerated_byte_for_byte_from_its_commit_range() {
     }
     // Without the range the late mail is seen.
     let out3 = data.path().join("R3");
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args([
             "report", "t", "--week", "2022-W10", "--no-llm", "--format", "json", "--out",
         ])
-        .arg(&out3));
+        .arg(&out3)
+        .ok();
     let j3: Value =
         serde_json::from_str(&std::fs::read_to_string(report_path(&out3, "json")).unwrap())
             .unwrap();
@@ -306,7 +296,7 @@ fn report_is_regenerated_byte_for_byte_from_its_commit_range() {
 fn backfill_writes_only_missing_weeks_and_index_lists_them() {
     let (_t, _b, data) = setup();
     let out = data.path().join("R");
-    let first = ok(cmd(data.path())
+    let first = Lore::new(data.path())
         .args([
             "report",
             "t",
@@ -320,7 +310,9 @@ fn backfill_writes_only_missing_weeks_and_index_lists_them() {
             "md,html",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok()
+        .stdout;
     // Weeks W08..W10 (Mondays 02-21, 02-28, 03-07), two files each; W11 is
     // not over at SOURCE_DATE_EPOCH (2022-03-15) and is not written.
     assert_eq!(first.lines().count(), 6, "{first}");
@@ -331,7 +323,7 @@ fn backfill_writes_only_missing_weeks_and_index_lists_them() {
         !out.join("t/2022/t-2022-03-20.md").exists(),
         "incomplete week"
     );
-    let second = ok(cmd(data.path())
+    let second = Lore::new(data.path())
         .args([
             "report",
             "t",
@@ -345,10 +337,12 @@ fn backfill_writes_only_missing_weeks_and_index_lists_them() {
             "md,html",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok()
+        .stdout;
     assert_eq!(second.trim(), "", "nothing missing");
     std::fs::remove_file(out.join("t/2022/t-2022-03-06.html")).unwrap();
-    let third = ok(cmd(data.path())
+    let third = Lore::new(data.path())
         .args([
             "report",
             "t",
@@ -362,7 +356,9 @@ fn backfill_writes_only_missing_weeks_and_index_lists_them() {
             "md,html",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok()
+        .stdout;
     assert_eq!(third.lines().count(), 2, "{third}");
     let index = std::fs::read_to_string(out.join("t/index.html")).unwrap();
     let p13 = index.find("2022-03-13").unwrap();
@@ -371,48 +367,18 @@ fn backfill_writes_only_missing_weeks_and_index_lists_them() {
     assert!(index.contains("href=\"2022/t-2022-03-13.html\""));
 }
 
-fn chromium() -> Option<PathBuf> {
-    which("chromium")
-        .or_else(|| which("chromium-browser"))
-        .or_else(|| which("google-chrome"))
-}
-
 #[test]
 fn html_report_renders_in_headless_chromium_with_text_as_text() {
     let Some(browser) = chromium() else {
-        missing("chromium not installed (apt-get install chromium)");
         return;
     };
     let (_t, _b, data) = setup();
     let out = data.path().join("R");
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args(["report", "t", "--week", "2022-W10", "--no-llm", "--out"])
-        .arg(&out));
-    let profile = tempfile::tempdir().unwrap();
-    let page = report_path(&out, "html");
-    let run = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let dom = String::from_utf8_lossy(&run.stdout);
+        .arg(&out)
+        .ok();
+    let dom = dump_dom(&browser, &report_path(&out, "html"), "", 2000);
     // The thread title is there as text, and the hostile subject is text too.
     assert!(
         dom.contains("[PATCH v2 0/1] KVM: arm64: fix &lt;asm/kvm.h&gt; include"),
@@ -426,15 +392,11 @@ fn html_report_renders_in_headless_chromium_with_text_as_text() {
 
 #[test]
 fn corpus_week_report_matches_threads() {
-    let Some(corpus) = shared_corpus() else {
+    let Some(data) = synced_corpus() else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    ok(cmd(data.path())
-        .args(["sync", "kvmarm", "--url"])
-        .arg(format!("file://{}", corpus.display())));
     let out = data.path().join("R");
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args([
             "report",
             "kvmarm",
@@ -445,7 +407,8 @@ fn corpus_week_report_matches_threads() {
             "md,html,json",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok();
     let dir = out.join("kvmarm/2022");
     for ext in ["md", "html", "json"] {
         assert!(dir.join(format!("kvmarm-2022-03-13.{ext}")).exists());
@@ -453,10 +416,10 @@ fn corpus_week_report_matches_threads() {
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("kvmarm-2022-03-13.json")).unwrap())
             .unwrap();
-    let th: Value = serde_json::from_str(&ok(
-        cmd(data.path()).args(["threads", "kvmarm", "--week", "2022-W10", "--json"])
-    ))
-    .unwrap();
+    let th: Value = Lore::new(data.path())
+        .args(["threads", "kvmarm", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
     assert_eq!(j["totals"], th["totals"]);
     assert_eq!(j["window"]["first_day"], "2022-03-07");
     assert_eq!(j["window"]["last_day"], "2022-03-13");
@@ -485,7 +448,7 @@ fn day_days_last_and_week_reports_of_one_sunday_are_all_kept() {
     assert_eq!(day_md, out.join("t/2022/t-2022-03-13-day.md"));
     assert_eq!(day["window"]["label"], "2022-03-13");
     assert_eq!(day["totals"]["messages"], 0);
-    let backfill = ok(cmd(data.path())
+    let backfill = Lore::new(data.path())
         .args([
             "report",
             "t",
@@ -499,7 +462,9 @@ fn day_days_last_and_week_reports_of_one_sunday_are_all_kept() {
             "md,json",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok()
+        .stdout;
     assert_eq!(
         backfill.lines().count(),
         2,
@@ -539,7 +504,7 @@ fn day_days_last_and_week_reports_of_one_sunday_are_all_kept() {
         ],
     );
     assert_eq!(by_date_md, out.join("t/2022/t-2022-03-13-by-date.md"));
-    ok(cmd(data.path())
+    Lore::new(data.path())
         .args([
             "report",
             "t",
@@ -552,7 +517,8 @@ fn day_days_last_and_week_reports_of_one_sunday_are_all_kept() {
             "md,json",
             "--out",
         ])
-        .arg(&out));
+        .arg(&out)
+        .ok();
     let week: Value =
         serde_json::from_str(&std::fs::read_to_string(report_path(&out, "json")).unwrap()).unwrap();
     assert_eq!(week["window"]["label"], "2022-W10");
@@ -647,7 +613,10 @@ fn range_alone_is_dated_by_its_first_and_last_mail() {
     let s = stats_json(data.path(), &["--range", &range]);
     assert_eq!(s["window"]["start"], T0);
     assert_eq!(s["window"]["label"], "range 2022-03-07..2022-03-10");
-    let text = ok(cmd(data.path()).args(["stats", "t", "--range", &range]));
+    let text = Lore::new(data.path())
+        .args(["stats", "t", "--range", &range])
+        .ok()
+        .stdout;
     assert!(text.contains("(2022-03-07 .. 2022-03-10, UTC"), "{text}");
     // An empty range: a sane window at the generation time, a real name.
     let empty = format!("0:{tip}..{tip}");
@@ -704,7 +673,7 @@ fn open_windows_and_short_last_windows_say_what_they_cover() {
     );
     assert_eq!(s["window"]["start"], 1_646_611_200 - 8 * 3600);
     assert_eq!(s["window"]["end"], 1_646_611_200 + 86400 + 12 * 3600);
-    let bad = cmd(data.path())
+    let bad = Lore::new(data.path())
         .args([
             "stats",
             "t",
@@ -713,8 +682,7 @@ fn open_windows_and_short_last_windows_say_what_they_cover() {
             "--until",
             "2022-03-08T00:00:00Z",
         ])
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -723,16 +691,15 @@ fn window_past_the_newest_mail_is_flagged_and_not_backfilled() {
     let (_t, _b, data) = setup();
     let out = data.path().join("R");
     // The newest mail is received 2022-03-10 10:00; week 11 starts later.
-    let run = cmd(data.path())
+    let run = Lore::new(data.path())
         .args([
             "report", "t", "--week", "2022-W11", "--no-llm", "--lang", "en", "--format", "md,json",
             "--out",
         ])
         .arg(&out)
-        .output()
-        .unwrap();
+        .run();
     assert!(run.status.success());
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stderr = &run.stderr;
     let said = "newest mail 2022-03-10 10:00 UTC: this window may be incomplete; run sync";
     assert!(stderr.contains(said), "{stderr}");
     let j: Value = serde_json::from_str(
@@ -806,7 +773,7 @@ fn window_past_the_newest_mail_is_flagged_and_not_backfilled() {
 
     // Backfill months later writes no week after the newest mail.
     let out2 = data.path().join("R2");
-    let run = cmd(data.path())
+    let run = Lore::new(data.path())
         .env("SOURCE_DATE_EPOCH", "1654041600") // 2022-06-01
         .args([
             "report",
@@ -820,15 +787,14 @@ fn window_past_the_newest_mail_is_flagged_and_not_backfilled() {
             "--out",
         ])
         .arg(&out2)
-        .output()
-        .unwrap();
+        .run();
     assert!(run.status.success());
-    let printed = String::from_utf8_lossy(&run.stdout);
+    let printed = &run.stdout;
     let weeks: Vec<&str> = printed.lines().collect();
     assert_eq!(weeks.len(), 3, "W08, W09, W10 only: {printed}");
     assert!(weeks.iter().any(|l| l.ends_with("t-2022-03-13.md")));
     assert!(!out2.join("t/2022/t-2022-03-20.md").exists());
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stderr = &run.stderr;
     assert!(stderr.contains("later week(s) not written"), "{stderr}");
 }
 
@@ -863,17 +829,17 @@ fn recorded_command_regenerates_identical_markdown_later() {
     ];
     let mut recorded = Vec::new();
     for (name, args, cwd) in &cases {
-        let mut c = cmd(data.path());
-        c.env_remove("OLLAMA_HOST")
+        let mut c = Lore::new(data.path())
+            .env_remove("OLLAMA_HOST")
             .args([
                 "report", "t", "--no-llm", "--lang", "en", "--format", "md,json", "--out",
             ])
             .arg(&out1)
             .args(args);
         if let Some(d) = cwd {
-            c.current_dir(d);
+            c = c.current_dir(d);
         }
-        let printed = ok(&mut c);
+        let printed = c.ok().stdout;
         let md = PathBuf::from(printed.lines().find(|l| l.ends_with(".md")).unwrap());
         let json = md.with_extension("json");
         let j: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -914,11 +880,11 @@ fn recorded_command_regenerates_identical_markdown_later() {
         ),
         T0 + 9 * 86400,
     );
-    ok(cmd(data.path()).args(["sync", "t"]));
+    Lore::new(data.path()).args(["sync", "t"]).ok();
     let out2 = data.path().join("R2");
     for (name, md, regen) in &recorded {
         let run = run_recorded(regen, data.path(), &out2);
-        let printed = ok_output(run);
+        let printed = run.success().stdout;
         let rel = md.strip_prefix(&out1).unwrap();
         assert!(
             printed.contains(&out2.join(rel).display().to_string()),
@@ -945,12 +911,14 @@ fn recorded_command_keeps_the_backend_as_asked_without_secrets() {
     let out1 = data.path().join("R1");
     // The default backend finds no model: extractive with a notice; the
     // re-run must find none again, not be told --no-llm.
-    let printed = ok(cmd(data.path())
+    let printed = Lore::new(data.path())
         .env("OLLAMA_HOST", format!("127.0.0.1:{dead}"))
         .args([
             "report", "t", "--week", "2022-W10", "--lang", "en", "--format", "md,json", "--out",
         ])
-        .arg(&out1));
+        .arg(&out1)
+        .ok()
+        .stdout;
     assert!(printed.contains("t-2022-03-13.md"));
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(report_path(&out1, "json")).unwrap())
@@ -967,7 +935,7 @@ fn recorded_command_keeps_the_backend_as_asked_without_secrets() {
     let notices = j["report"]["notices"].to_string();
     assert!(notices.contains("made without a model"), "{notices}");
     let out2 = data.path().join("R2");
-    ok_output(run_recorded(&regen, data.path(), &out2));
+    run_recorded(&regen, data.path(), &out2).success();
     assert_eq!(
         std::fs::read_to_string(report_path(&out1, "md")).unwrap(),
         std::fs::read_to_string(report_path(&out2, "md")).unwrap()
@@ -976,7 +944,7 @@ fn recorded_command_keeps_the_backend_as_asked_without_secrets() {
     // An explicit backend: recorded with its model, endpoint (no password)
     // and context length.
     let out3 = data.path().join("R3");
-    let run = cmd(data.path())
+    let run = Lore::new(data.path())
         .env_remove("OLLAMA_HOST")
         .args([
             "report",
@@ -996,14 +964,8 @@ fn recorded_command_keeps_the_backend_as_asked_without_secrets() {
         .arg(format!("http://user:hunter2@127.0.0.1:{dead}/v1"))
         .arg("--out")
         .arg(&out3)
-        .output()
-        .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+        .run();
+    assert_eq!(run.status.code(), Some(3), "{}", &run.stderr);
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(report_path(&out3, "json")).unwrap())
             .unwrap();

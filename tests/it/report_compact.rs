@@ -7,22 +7,14 @@
 use crate::common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
-const SDE: &str = "1647302400"; // 2022-03-15 00:00 UTC
 
 fn at(hours: f64) -> String {
     rfc2822_date(T0 + (hours * 3600.0) as i64)
-}
-
-fn cmd(data: &Path) -> Command {
-    let mut c = lore(data);
-    c.env("SOURCE_DATE_EPOCH", SDE);
-    c
 }
 
 const SERIES: &str = "KVM: arm64: gadget rework";
@@ -104,14 +96,15 @@ fn report(mails: Vec<Vec<u8>>, args: &[&str]) -> Out {
     let (t, b) = EpochBuilder::temp();
     b.add_dated(mails);
     let data = tempfile::tempdir().unwrap();
-    ok_stdout(cmd(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
-    ok_stdout(
-        cmd(data.path())
-            .args(["report", "t", "--week", "2022-W10", "--no-llm"])
-            .args(["--format", "md,html,json", "--out"])
-            .arg(data.path().join("R"))
-            .args(args),
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
+    Lore::new(data.path())
+        .args(["report", "t", "--week", "2022-W10", "--no-llm"])
+        .args(["--format", "md,html,json", "--out"])
+        .arg(data.path().join("R"))
+        .args(args)
+        .ok();
     let dir = data.path().join("R/t/2022");
     let read = |e: &str| std::fs::read_to_string(dir.join(format!("t-2022-03-13.{e}"))).unwrap();
     let json = serde_json::from_str(&read("json")).unwrap();
@@ -430,36 +423,8 @@ fn a_long_mail_list_is_folded_into_details_without_script() {
 /// The DOM of `page` (a file, with `fragment`) after headless Chromium
 /// loaded it, or None without Chromium (a failure under CI).
 fn dom_at(page: &Path, fragment: &str) -> Option<String> {
-    let Some(browser) = which("chromium")
-        .or_else(|| which("chromium-browser"))
-        .or_else(|| which("google-chrome"))
-    else {
-        missing("the browser check: chromium not installed (apt-get install chromium)");
-        return None;
-    };
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new("timeout")
-        .arg("120")
-        .arg(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .args([
-            "--disable-background-networking",
-            "--disable-component-update",
-        ])
-        .arg("--virtual-time-budget=3000")
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}{fragment}", page.display()))
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert_success(&out, "chromium --dump-dom");
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    let browser = chromium()?;
+    Some(dump_dom(&browser, page, fragment, 3000))
 }
 
 #[test]
@@ -491,14 +456,15 @@ fn no_report_has_emoji_in_its_fixed_text() {
         let (t, b) = EpochBuilder::temp();
         b.add_dated(mails);
         let data = tempfile::tempdir().unwrap();
-        ok_stdout(cmd(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
+        Lore::new(data.path())
+            .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+            .ok();
         for week in ["2022-W10", "2022-W11"] {
-            ok_stdout(
-                cmd(data.path())
-                    .args(["report", "t", "--week", week, "--no-llm", "--lang", lang])
-                    .args(["--format", "md,html", "--out"])
-                    .arg(data.path().join("R")),
-            );
+            Lore::new(data.path())
+                .args(["report", "t", "--week", week, "--no-llm", "--lang", lang])
+                .args(["--format", "md,html", "--out"])
+                .arg(data.path().join("R"))
+                .ok();
         }
         let dir = data.path().join("R/t");
         let mut files = vec![dir.join("index.html")];

@@ -162,15 +162,12 @@ fn report(data: &Path, out: &Path, lang: &str, extra: &[&str]) -> (Value, String
 
 /// The JSON and Markdown of `report t ARGS` (one window).
 fn report_with(data: &Path, out: &Path, args: &[&str]) -> (Value, String) {
-    let o = common::lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data)
+    let o = common::Lore::new(data)
         .args(["report", "t", "--format", "md,json", "--out"])
         .arg(out)
         .args(args)
-        .output()
-        .unwrap();
-    (common::written_json(&o), common::written_text(&o, "md"))
+        .run();
+    (o.written_json(), o.written_text("md"))
 }
 
 /// Two weeks, with v2 and its review: 2022-02-28..2022-03-13, in English.

@@ -16,10 +16,12 @@ fn at(days: f64) -> String {
 }
 
 fn stats(data: &Path, list: &str, args: &[&str]) -> Value {
-    serde_json::from_str(&ok_stdout(
-        lore(data).args(["stats", list]).args(args).arg("--json"),
-    ))
-    .expect("JSON")
+    Lore::new(data)
+        .args(["stats", list])
+        .args(args)
+        .arg("--json")
+        .ok()
+        .json()
 }
 
 /// Monday: a two-patch series (cover + 1/1) by Alice. Tuesday: Bob's
@@ -86,7 +88,9 @@ fn stats_per_day_has_a_row_for_every_day_with_threads_senders_series_and_applied
     let (_t, b) = EpochBuilder::temp();
     days_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    ok_stdout(lore(data.path()).args(["sync", "t", "--url", b.path().to_str().unwrap()]));
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
     let j = stats(
         data.path(),
         "t",
@@ -149,16 +153,19 @@ fn stats_per_day_has_a_row_for_every_day_with_threads_senders_series_and_applied
     assert_eq!(weeks[0]["new_series"], 1);
     assert_eq!(weeks[0]["applied"], 1);
     // The text form: a header and one line per day.
-    let text = ok_stdout(lore(data.path()).args([
-        "stats",
-        "t",
-        "--since",
-        "2022-03-07",
-        "--until",
-        "2022-03-10",
-        "--per",
-        "day",
-    ]));
+    let text = Lore::new(data.path())
+        .args([
+            "stats",
+            "t",
+            "--since",
+            "2022-03-07",
+            "--until",
+            "2022-03-10",
+            "--per",
+            "day",
+        ])
+        .ok()
+        .stdout;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
@@ -169,15 +176,9 @@ fn stats_per_day_has_a_row_for_every_day_with_threads_senders_series_and_applied
 
 #[test]
 fn corpus_stats_per_week_equals_public_inbox_weekly_counts() {
-    let (Some(corpus), Some(weeks_tsv)) = (shared_corpus(), shared_weeks_tsv()) else {
+    let (Some(data), Some(weeks_tsv)) = (synced_corpus(), shared_weeks_tsv()) else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    ok_stdout(
-        lore(data.path())
-            .args(["sync", "kvmarm", "--url"])
-            .arg(format!("file://{}", corpus.display())),
-    );
     let started = std::time::Instant::now();
     let j = stats(
         data.path(),

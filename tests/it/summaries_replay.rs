@@ -6,10 +6,9 @@
 use crate::common;
 use crate::summarize_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
-use common::written;
+use common::Run;
 use summarize_support::*;
 
 fn archive() -> (tempfile::TempDir, common::EpochBuilder) {
@@ -18,27 +17,10 @@ fn archive() -> (tempfile::TempDir, common::EpochBuilder) {
     (repo_dir, b)
 }
 
-fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Output {
+fn report(data: &Path, out: &Path, url: &str, extra: &[&str]) -> Run {
     let mut args = vec!["--week", "2022-W10", "--refresh-summaries"];
     args.extend_from_slice(extra);
     model_report(data, out, url, &args)
-}
-
-/// The file of `ext` a report printed, whatever its exit status (a failed
-/// summary makes it non-zero).
-fn printed(o: &Output, ext: &str) -> PathBuf {
-    let printed = String::from_utf8_lossy(&o.stdout);
-    PathBuf::from(
-        printed
-            .lines()
-            .find(|l| l.ends_with(&format!(".{ext}")))
-            .unwrap_or_else(|| {
-                panic!(
-                    "no .{ext}: {printed}\n{}",
-                    String::from_utf8_lossy(&o.stderr)
-                )
-            }),
-    )
 }
 
 #[test]
@@ -48,7 +30,7 @@ fn replay_from_json_is_byte_identical_without_model_or_cache() {
     let data = synced(b.path());
     let out = tempfile::tempdir().unwrap();
     let first = report(data.path(), out.path(), &llm.url(), &[]);
-    let (md1, json1) = (written(&first, "md"), written(&first, "json"));
+    let (md1, json1) = (first.written("md"), first.written("json"));
     let chats = llm.chats();
     assert!(chats > 0);
     let md1 = std::fs::read_to_string(md1).unwrap();
@@ -69,7 +51,7 @@ fn replay_from_json_is_byte_identical_without_model_or_cache() {
         &dead,
         &["--summaries-from", json1.to_str().unwrap()],
     );
-    let md2 = std::fs::read_to_string(written(&again, "md")).unwrap();
+    let md2 = std::fs::read_to_string(again.written("md")).unwrap();
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(md1, md2);
     assert_eq!(llm.chats(), chats, "no request for a replayed report");
@@ -78,7 +60,7 @@ fn replay_from_json_is_byte_identical_without_model_or_cache() {
     // the report when --out names the same directory.
     let data3 = synced(b.path());
     let third = report(data3.path(), out.path(), &dead, &["--summaries-from", stem]);
-    let md3 = std::fs::read_to_string(written(&third, "md")).unwrap();
+    let md3 = std::fs::read_to_string(third.written("md")).unwrap();
     assert_eq!(md1, md3);
 }
 
@@ -89,7 +71,7 @@ fn replay_answers_only_matching_threads_and_the_model_the_rest() {
     let data = synced(b.path());
     let out = tempfile::tempdir().unwrap();
     let first = report(data.path(), out.path(), &llm.url(), &[]);
-    let json1 = written(&first, "json");
+    let json1 = first.written("json");
     let chats = llm.chats();
     // Drop one thread's key: that thread is asked again, the others not.
     let mut j: serde_json::Value =
@@ -110,7 +92,7 @@ fn replay_answers_only_matching_threads_and_the_model_the_rest() {
         &llm.url(),
         &["--summaries-from", edited.to_str().unwrap()],
     );
-    written(&again, "md");
+    again.written("md");
     assert!(llm.chats() > chats);
     assert!(llm.chats() - chats < n, "{} of {n}", llm.chats() - chats);
 
@@ -123,7 +105,7 @@ fn replay_answers_only_matching_threads_and_the_model_the_rest() {
         &["--summaries-from", edited.to_str().unwrap()],
     );
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("edited.json"));
+    assert!(bad.stderr.contains("edited.json"), "{bad}");
 }
 
 #[test]
@@ -146,7 +128,7 @@ fn replay_reproduces_an_unusable_answer_byte_for_byte_without_asking() {
     let data = synced(b.path());
     let out = tempfile::tempdir().unwrap();
     let first = report(data.path(), out.path(), &llm.url(), &[]);
-    let (md1, json1) = (printed(&first, "md"), printed(&first, "json"));
+    let (md1, json1) = (first.printed("md"), first.printed("json"));
     let md1 = std::fs::read_to_string(md1).unwrap();
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json1).unwrap()).unwrap();
@@ -174,7 +156,7 @@ fn replay_reproduces_an_unusable_answer_byte_for_byte_without_asking() {
         &dead,
         &["--summaries-from", json1.to_str().unwrap()],
     );
-    let md2 = std::fs::read_to_string(printed(&again, "md")).unwrap();
+    let md2 = std::fs::read_to_string(again.printed("md")).unwrap();
     assert_eq!(md1, md2);
     assert_eq!(first.status.code(), again.status.code());
     assert_eq!(llm.chats(), chats, "no request for a replayed report");

@@ -17,27 +17,12 @@ use summarize_support::digest_of;
 
 #[test]
 fn prompt_tokens_against_naive_prompts() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(tmp) = common::synced_corpus() else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
     let data = match std::env::var_os("LORE_DIGEST_MEASURE_DATA") {
         Some(d) => std::path::PathBuf::from(d),
-        None => {
-            let out = common::lore_digest_cmd()
-                .arg("--data-dir")
-                .arg(tmp.path())
-                .args(["sync", "kvmarm", "--url"])
-                .arg(format!("file://{}", corpus.display()))
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            tmp.path().to_path_buf()
-        }
+        None => tmp.path().to_path_buf(),
     };
     let week = std::env::var("LORE_DIGEST_MEASURE_WEEK").unwrap_or_else(|_| "2022-W10".into());
     let (y, w) = week.split_once("-W").unwrap();

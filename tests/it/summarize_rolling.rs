@@ -7,8 +7,8 @@
 use crate::common;
 use crate::summarize_support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use common::Run;
+use std::path::Path;
 use std::sync::Arc;
 
 use summarize_support::*;
@@ -25,15 +25,8 @@ const HISTORY_TEXT: [&str; 2] = [
 ];
 
 /// `report t` with the fake model at `url`, English, Markdown and JSON.
-fn report(data: &Path, out: &Path, url: &str, window: &[&str], extra: &[&str]) -> Output {
-    let o = model_report(data, out, url, &[window, extra].concat());
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
+fn report(data: &Path, out: &Path, url: &str, window: &[&str], extra: &[&str]) -> Run {
+    model_report(data, out, url, &[window, extra].concat()).success()
 }
 
 const BACKFILL: [&str; 5] = [
@@ -44,15 +37,6 @@ const BACKFILL: [&str; 5] = [
     "2022-03-13",
 ];
 const W10: [&str; 2] = ["--week", "2022-W10"];
-
-/// The files a run printed that end with `suffix`.
-fn written(o: &Output, suffix: &str) -> Vec<PathBuf> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| l.ends_with(suffix))
-        .map(PathBuf::from)
-        .collect()
-}
 
 /// The user prompts sent for the widget thread, in order.
 fn widget_prompts(llm: &FakeLlm) -> Vec<String> {
@@ -83,7 +67,7 @@ fn backfill_gives_week_two_the_summary_of_week_one_instead_of_its_mails() {
     let data = synced(b.path());
     let out = tempfile::tempdir().unwrap();
     let o = report(data.path(), out.path(), &llm.url(), &BACKFILL, &[]);
-    assert_eq!(written(&o, ".md").len(), 2, "W09 and W10");
+    assert_eq!(o.files(".md").len(), 2, "W09 and W10");
 
     let prompts = widget_prompts(&llm);
     assert_eq!(prompts.len(), 2, "one request per week");
@@ -108,7 +92,7 @@ fn backfill_gives_week_two_the_summary_of_week_one_instead_of_its_mails() {
 
     // The JSON records it, and the summary is grounded (citations of the
     // history mails exist in the thread).
-    let json = written(&o, "2022-03-13.json");
+    let json = o.files("2022-03-13.json");
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json[0]).unwrap()).unwrap();
     let t = j["threads"]
@@ -138,7 +122,7 @@ fn backfill_gives_week_two_the_summary_of_week_one_instead_of_its_mails() {
     drop(llm);
     let down = tempfile::tempdir().unwrap();
     let o = report(data.path(), down.path(), &url, &W10, &[]);
-    let md = |o: &Output| std::fs::read_to_string(&written(o, ".md")[0]).unwrap();
+    let md = |o: &Run| std::fs::read_to_string(&o.files(".md")[0]).unwrap();
     let first = std::fs::read_to_string(out.path().join("t/2022/t-2022-03-13.md")).unwrap();
     assert_eq!(md(&o), first);
 }
@@ -150,8 +134,8 @@ fn a_rolling_report_replays_byte_identical_without_cache_or_model() {
     let data = synced(b.path());
     let out = tempfile::tempdir().unwrap();
     let o = report(data.path(), out.path(), &llm.url(), &BACKFILL, &[]);
-    let md = written(&o, "2022-03-13.md");
-    let json = written(&o, "2022-03-13.json");
+    let md = o.files("2022-03-13.md");
+    let json = o.files("2022-03-13.json");
     let md1 = std::fs::read_to_string(&md[0]).unwrap();
     assert!(md1.contains("--summaries-from t-2022-03-13.json"), "{md1}");
     assert!(!md1.contains("--no-rolling"), "{md1}");
@@ -169,7 +153,7 @@ fn a_rolling_report_replays_byte_identical_without_cache_or_model() {
         &["--summaries-from", json[0].to_str().unwrap()],
     );
     assert_eq!(again.status.code(), Some(0));
-    let md2 = std::fs::read_to_string(&written(&again, ".md")[0]).unwrap();
+    let md2 = std::fs::read_to_string(&again.files(".md")[0]).unwrap();
     assert_eq!(md1, md2);
     assert_eq!(llm.chats(), chats);
 }
@@ -196,7 +180,7 @@ fn a_rejected_week_one_summary_is_not_history() {
     let data = synced(b.path());
     let out = tempfile::tempdir().unwrap();
     let o = report(data.path(), out.path(), &llm.url(), &BACKFILL, &[]);
-    let json = written(&o, "2022-03-06.json");
+    let json = o.files("2022-03-06.json");
     let j = std::fs::read_to_string(&json[0]).unwrap();
     assert!(j.contains("\"verdict\": \"rejected\"") || j.contains("\"verdict\":\"rejected\""));
 
@@ -234,7 +218,7 @@ fn no_rolling_gives_the_prompt_made_without_an_earlier_summary() {
     let prompts = widget_prompts(&llm);
     assert_eq!(prompts.len(), 2);
     assert_eq!(prompts[1], today[0]);
-    let md = std::fs::read_to_string(&written(&o, "2022-03-13.md")[0]).unwrap();
+    let md = std::fs::read_to_string(&o.files("2022-03-13.md")[0]).unwrap();
     assert!(
         md.contains("--no-rolling"),
         "the reproduce line says so: {md}"
@@ -246,11 +230,9 @@ fn no_rolling_gives_the_prompt_made_without_an_earlier_summary() {
     let llm2 = FakeLlm::start(Api::OpenAi);
     let data2 = synced(b.path());
     let out2 = tempfile::tempdir().unwrap();
-    let o = Command::new(common::lore_digest_bin())
+    common::Lore::new(data2.path())
         .arg("--config")
         .arg(&conf)
-        .arg("--data-dir")
-        .arg(data2.path())
         .env("SOURCE_DATE_EPOCH", SDE)
         .args(["report", "t"])
         .args(BACKFILL)
@@ -266,8 +248,6 @@ fn no_rolling_gives_the_prompt_made_without_an_earlier_summary() {
         ])
         .arg("--out")
         .arg(out2.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        .ok();
     assert_eq!(widget_prompts(&llm2)[1], today[0]);
 }

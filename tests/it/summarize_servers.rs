@@ -127,9 +127,7 @@ fn report_with_two_llm_urls() {
     let (a, b) = (FakeLlm::start(Api::OpenAi), FakeLlm::start(Api::OpenAi));
     let out_dir = data.path().join("R");
     let report = |u1: &str, u2: &str| -> Value {
-        let out = crate::common::lore_digest_cmd()
-            .arg("--data-dir")
-            .arg(data.path())
+        crate::common::Lore::new(data.path())
             .args([
                 "report",
                 "t",
@@ -155,14 +153,8 @@ fn report_with_two_llm_urls() {
                 "--out",
             ])
             .arg(&out_dir)
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "report: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .run()
+            .code(0);
         let j: Value = serde_json::from_str(
             &std::fs::read_to_string(out_dir.join("t/2022/t-2022-03-13.json")).unwrap(),
         )
@@ -207,23 +199,15 @@ fn config_lists_several_llm_urls() {
         ),
     )
     .unwrap();
-    let out = crate::common::lore_digest_cmd()
+    crate::common::Lore::new(data.path())
         .arg("--config")
         .arg(&cfg)
-        .arg("--data-dir")
-        .arg(data.path())
         .args([
             "report", "t", "--week", "2022-W10", "--format", "json", "--out",
         ])
         .arg(data.path().join("R"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .code(0);
     assert!(
         a.chats() > 0 && b.chats() > 0,
         "{} {}",

@@ -3,27 +3,9 @@
 
 use crate::common;
 
-use std::path::Path;
-
 use common::*;
-use serde_json::Value;
 
 const T0: i64 = 1_646_647_200;
-
-fn sync_json(data: &Path, args: &[&str]) -> Value {
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sync failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn msg(i: i64) -> Vec<u8> {
     mail(
@@ -50,10 +32,10 @@ fn clone_and_fetch_over_smart_http_with_manifest_discovery() {
     let data = tempfile::tempdir().unwrap();
 
     // Base URL: epochs come from manifest.js.gz.
-    let out = sync_json(
-        data.path(),
-        &["sync", "kvmarm", "--url", &httpd.base_url(), "--json"],
-    );
+    let out = Lore::new(data.path())
+        .args(["sync", "kvmarm", "--url", &httpd.base_url(), "--json"])
+        .ok()
+        .json();
     assert_eq!(out["epochs"].as_array().unwrap().len(), 2, "{out}");
     assert_eq!(out["epochs"][0]["action"], "cloned");
     assert_eq!(out["messages"], 40, "{out}");
@@ -72,7 +54,10 @@ fn clone_and_fetch_over_smart_http_with_manifest_discovery() {
     httpd
         .epoch_builder(1)
         .add_messages(&(40..45).map(|i| (msg(i), T0 + i * 60)).collect::<Vec<_>>());
-    let out = sync_json(data.path(), &["sync", "kvmarm", "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "kvmarm", "--json"])
+        .ok()
+        .json();
     assert_eq!(out["epochs"][0]["action"], "up-to-date", "{out}");
     assert_eq!(out["epochs"][1]["action"], "fetched", "{out}");
     assert_eq!(out["index"]["added"], 5, "{out}");
@@ -88,10 +73,10 @@ fn single_epoch_url_over_http() {
     e0.add_messages(&(0..5).map(|i| (msg(i), T0 + i * 60)).collect::<Vec<_>>());
     let httpd = PiHttpd::serve(e0.path());
     let data = tempfile::tempdir().unwrap();
-    let out = sync_json(
-        data.path(),
-        &["sync", "t", "--url", &httpd.epoch_url(0), "--json"],
-    );
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", &httpd.epoch_url(0), "--json"])
+        .ok()
+        .json();
     assert_eq!(out["messages"], 5, "{out}");
     assert!(data.path().join("t/git/0.git/HEAD").exists());
 }
@@ -106,10 +91,10 @@ fn full_corpus_over_http_matches_file_clone() {
     };
     let httpd = PiHttpd::serve_epochs("kvmarm", &[&corpus]);
     let data = tempfile::tempdir().unwrap();
-    let out = sync_json(
-        data.path(),
-        &["sync", "kvmarm", "--url", &httpd.base_url(), "--json"],
-    );
+    let out = Lore::new(data.path())
+        .args(["sync", "kvmarm", "--url", &httpd.base_url(), "--json"])
+        .ok()
+        .json();
     assert_eq!(out["index"]["added"], 21367, "{out}");
     assert_eq!(out["messages"], 21366, "{out}");
 }

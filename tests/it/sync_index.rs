@@ -2,26 +2,11 @@
 
 use crate::common;
 
-use std::path::Path;
-use std::process::Output;
-
 use common::*;
 use lore_digest::storage::index::Index;
 use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // 2022-03-07 10:00:00 UTC (Monday of 2022-W10)
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    run_cmd(lore(data).args(args))
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    ok_stdout(lore(data).args(args))
-}
-
-fn json(data: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(data, args)).expect("JSON output")
-}
 
 fn day(n: i64) -> String {
     rfc2822_date(T0 + n * 86400)
@@ -117,10 +102,10 @@ fn sync_indexes_every_message_once_and_survives_malformed_mail() {
     let (_t, b) = EpochBuilder::temp();
     hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    let out = json(
-        data.path(),
-        &["sync", "t", "--url", b.path().to_str().unwrap(), "--json"],
-    );
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap(), "--json"])
+        .ok()
+        .json();
     assert_eq!(out["index"]["added"], 8, "{out}");
     assert_eq!(out["index"]["deleted"], 1, "{out}");
     assert_eq!(out["index"]["errors"], 0, "{out}");
@@ -152,17 +137,18 @@ fn stats_counts_window_by_received_time() {
     let (_t, b) = EpochBuilder::temp();
     hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    ok(
-        data.path(),
-        &["sync", "t", "--url", b.path().to_str().unwrap()],
-    );
-    let s = json(data.path(), &["stats", "t", "--week", "2022-W10", "--json"]);
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
+    let s = Lore::new(data.path())
+        .args(["stats", "t", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
     assert_eq!(s["messages"], 6, "{s}");
     assert_eq!(s["senders"], 5, "{s}");
     assert_eq!(s["window"]["first_day"], "2022-03-07");
-    let d = json(
-        data.path(),
-        &[
+    let d = Lore::new(data.path())
+        .args([
             "stats",
             "t",
             "--since",
@@ -170,14 +156,15 @@ fn stats_counts_window_by_received_time() {
             "--until",
             "2022-03-08",
             "--json",
-        ],
-    );
+        ])
+        .ok()
+        .json();
     assert_eq!(d["messages"], 1, "{d}");
     // by Date header, the 2100 mail leaves the week
-    let by_date = json(
-        data.path(),
-        &["stats", "t", "--week", "2022-W10", "--by", "date", "--json"],
-    );
+    let by_date = Lore::new(data.path())
+        .args(["stats", "t", "--week", "2022-W10", "--by", "date", "--json"])
+        .ok()
+        .json();
     assert_eq!(by_date["messages"], 5, "{by_date}");
 }
 
@@ -187,15 +174,23 @@ fn second_sync_parses_only_new_commits() {
     hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
     let url = b.path().to_str().unwrap().to_string();
-    ok(data.path(), &["sync", "t", "--url", &url]);
-    let again = json(data.path(), &["sync", "t", "--json"]);
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", &url])
+        .ok();
+    let again = Lore::new(data.path())
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
     assert_eq!(again["index"]["added"], 0, "{again}");
     assert_eq!(again["epochs"][0]["action"], "up-to-date");
     b.add_message(
         &mail("new@x", "N <n@example.org>", "new", &day(5), None, &[], "x"),
         T0 + 5 * 86400,
     );
-    let third = json(data.path(), &["sync", "t", "--json"]);
+    let third = Lore::new(data.path())
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
     assert_eq!(third["epochs"][0]["action"], "fetched", "{third}");
     assert_eq!(third["index"]["added"], 1, "{third}");
     assert_eq!(third["messages"], 7, "{third}");
@@ -207,14 +202,19 @@ fn rewritten_history_is_indexed_again() {
     let msgs = hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
     let url = b.path().to_str().unwrap().to_string();
-    ok(data.path(), &["sync", "t", "--url", &url]);
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", &url])
+        .ok();
     // A purge (public-inbox-purge) rewrites the epoch from the purged
     // message on; the commits before it, the root among them, stay.
     let root = b.commits()[0].clone();
     b.git(&["update-ref", "refs/heads/master", &root]);
     let rest: Vec<(Vec<u8>, i64)> = msgs[2..4].iter().map(|m| (m.clone(), T0)).collect();
     b.add_messages(&rest);
-    let out = json(data.path(), &["sync", "t", "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
     assert_eq!(out["index"]["reindexed_epochs"][0], 0, "{out}");
     assert_eq!(out["messages"], 3, "{out}");
 }
@@ -229,7 +229,10 @@ fn interrupted_clone_and_stale_locks_are_recovered() {
     let partial = data.path().join("t/git/0.git.partial");
     std::fs::create_dir_all(partial.join("objects")).unwrap();
     std::fs::write(partial.join("HEAD"), "garbage").unwrap();
-    let out = json(data.path(), &["sync", "t", "--url", &url, "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", &url, "--json"])
+        .ok()
+        .json();
     assert_eq!(out["messages"], 6, "{out}");
     assert!(!partial.exists());
     // What a killed fetch leaves behind.
@@ -247,7 +250,10 @@ fn interrupted_clone_and_stale_locks_are_recovered() {
         ),
         T0 + 6 * 86400,
     );
-    let out = json(data.path(), &["sync", "t", "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
     assert_eq!(out["messages"], 7, "{out}");
     assert!(!lock.exists());
 }
@@ -257,10 +263,9 @@ fn damaged_index_is_moved_aside_and_rebuilt() {
     let (_t, b) = EpochBuilder::temp();
     hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    ok(
-        data.path(),
-        &["sync", "t", "--url", b.path().to_str().unwrap()],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
     let ix = data.path().join("t/index.sqlite3");
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", ix.display()));
@@ -270,15 +275,13 @@ fn damaged_index_is_moved_aside_and_rebuilt() {
         b"this is not a database, it is garbage that fills a page or so".repeat(100),
     )
     .unwrap();
-    let out = run(data.path(), &["stats", "t", "--week", "2022-W10", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = Lore::new(data.path())
+        .args(["stats", "t", "--week", "2022-W10", "--json"])
+        .run();
+    assert!(out.status.success(), "{}", &out.stderr);
+    let s: Value = out.json();
     assert_eq!(s["messages"], 6);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("rebuilding"));
+    assert!(out.stderr.contains("rebuilding"));
     assert!(data.path().join("t/index.sqlite3.broken").exists());
 }
 
@@ -289,12 +292,11 @@ fn concurrent_runs_are_refused_with_a_clear_message() {
     let data = tempfile::tempdir().unwrap();
     let mirror = lore_digest::storage::mirror::Mirror::new(data.path(), "t").unwrap();
     let _held = mirror.lock().unwrap();
-    let out = run(
-        data.path(),
-        &["sync", "t", "--url", b.path().to_str().unwrap()],
-    );
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .run();
     assert_eq!(out.status.code(), Some(75));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = &out.stderr;
     assert!(err.contains("another lore-digest"), "{err}");
 }
 
@@ -320,16 +322,16 @@ fn local_inbox_with_several_epochs_is_used_in_place() {
         T0 + 86400,
     );
     let data = tempfile::tempdir().unwrap();
-    let out = json(
-        data.path(),
-        &[
+    let out = Lore::new(data.path())
+        .args([
             "sync",
             "t",
             "--url",
             inbox.path().to_str().unwrap(),
             "--json",
-        ],
-    );
+        ])
+        .ok()
+        .json();
     assert_eq!(out["messages"], 2, "{out}");
     assert_eq!(out["epochs"][1]["action"], "in-place");
     assert!(!data.path().join("t/git").exists(), "nothing is copied");
@@ -346,7 +348,10 @@ fn local_inbox_with_several_epochs_is_used_in_place() {
         ),
         T0 + 2 * 86400,
     );
-    let s = json(data.path(), &["stats", "t", "--week", "2022-W10", "--json"]);
+    let s = Lore::new(data.path())
+        .args(["stats", "t", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
     assert_eq!(s["messages"], 3, "{s}");
 }
 
@@ -355,32 +360,37 @@ fn range_limits_messages_to_commits() {
     let (_t, b) = EpochBuilder::temp();
     hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    ok(
-        data.path(),
-        &["sync", "t", "--url", b.path().to_str().unwrap()],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
     let commits = b.commits();
     // after the first two commits, up to the fourth: reply and no-mid mail
     let range = format!("{}..{}", &commits[1][..10], &commits[3]);
-    let s = json(data.path(), &["stats", "t", "--range", &range, "--json"]);
+    let s = Lore::new(data.path())
+        .args(["stats", "t", "--range", &range, "--json"])
+        .ok()
+        .json();
     assert_eq!(s["messages"], 2, "{s}");
     assert_eq!(s["epochs"][0]["to"], commits[3].as_str());
-    let bad = run(
-        data.path(),
-        &["stats", "t", "--range", "deadbeef..", "--json"],
-    );
+    let bad = Lore::new(data.path())
+        .args(["stats", "t", "--range", "deadbeef..", "--json"])
+        .run();
     assert_eq!(bad.status.code(), Some(2));
 }
 
 #[test]
 fn usage_errors_name_the_problem() {
     let data = tempfile::tempdir().unwrap();
-    let out = run(data.path(), &["stats", "nolist", "--week", "2022-W10"]);
+    let out = Lore::new(data.path())
+        .args(["stats", "nolist", "--week", "2022-W10"])
+        .run();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("sync"));
-    let out = run(data.path(), &["sync", "t", "--url", "/no/such/place"]);
+    assert!(out.stderr.contains("sync"));
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", "/no/such/place"])
+        .run();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/place"));
+    assert!(out.stderr.contains("/no/such/place"));
 }
 
 /// The number of messages `sync` prints is kept in the index as batches are
@@ -399,7 +409,10 @@ fn kept_message_count_equals_a_recount_over_syncs() {
         assert_eq!(recount, want, "{out}");
         assert_eq!(out["messages"], want, "{out}");
     };
-    let out = json(data.path(), &["sync", "t", "--url", &url, "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", &url, "--json"])
+        .ok()
+        .json();
     check(&out, 6);
 
     // A new mail, the removal of a counted one (the reply) and of the
@@ -410,7 +423,10 @@ fn kept_message_count_equals_a_recount_over_syncs() {
     );
     b.delete_message(&msgs[2], T0 + 5 * 86400 + 10);
     b.delete_message(&msgs[1], T0 + 5 * 86400 + 20);
-    let out = json(data.path(), &["sync", "t", "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
     assert_eq!(out["index"]["deleted"], 2, "{out}");
     check(&out, 5);
 
@@ -421,7 +437,10 @@ fn kept_message_count_equals_a_recount_over_syncs() {
             .execute("DELETE FROM meta WHERE key='live_messages'", [])
             .unwrap();
     }
-    let out = json(data.path(), &["sync", "t", "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
     check(&out, 5);
     let noted: Option<String> = Index::open(&ix_path)
         .unwrap()
@@ -439,7 +458,10 @@ fn kept_message_count_equals_a_recount_over_syncs() {
     b.git(&["update-ref", "refs/heads/master", &root]);
     let rest: Vec<(Vec<u8>, i64)> = msgs[2..4].iter().map(|m| (m.clone(), T0)).collect();
     b.add_messages(&rest);
-    let out = json(data.path(), &["sync", "t", "--json"]);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
     assert_eq!(out["index"]["reindexed_epochs"][0], 0, "{out}");
     check(&out, 3);
 }
@@ -453,7 +475,9 @@ fn indexes_left_out_by_an_interrupted_first_indexing_are_made_by_the_next_run() 
     hostile_epoch(&b);
     let data = tempfile::tempdir().unwrap();
     let url = b.path().to_str().unwrap().to_string();
-    ok(data.path(), &["sync", "t", "--url", &url]);
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", &url])
+        .ok();
     let ix_path = data.path().join("t/index.sqlite3");
     let names = |ix: &Index| -> Vec<String> {
         let mut st = ix
@@ -480,7 +504,9 @@ fn indexes_left_out_by_an_interrupted_first_indexing_are_made_by_the_next_run() 
             .unwrap();
         assert!(!ix.is_complete().unwrap());
     }
-    ok(data.path(), &["threads", "t", "--week", "2022-W10"]);
+    Lore::new(data.path())
+        .args(["threads", "t", "--week", "2022-W10"])
+        .ok();
     let ix = Index::open(&ix_path).unwrap();
     assert!(ix.is_complete().unwrap());
     assert_eq!(names(&ix), all);

@@ -2,38 +2,22 @@
 //! sync, git locks of other programs, a damaged index met by a reader, and
 //! runs that wait for the list lock.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
 
 const T0: i64 = 1_646_647_200; // 2022-03-07 10:00:00 UTC (Monday of 2022-W10)
 
-fn run(data: &Path, args: &[&str]) -> Output {
-    run_cmd(lore(data).args(args))
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    ok_stdout(lore(data).args(args))
-}
-
-use crate::common::stderr_of as stderr;
-
 fn count(data: &Path, list: &str) -> u64 {
-    let v: serde_json::Value = serde_json::from_str(&ok(
-        data,
-        &[
-            "stats",
-            list,
-            "--since",
-            "2022-01-01",
-            "--until",
-            "2022-12-31",
-            "--json",
-        ],
-    ))
-    .unwrap();
+    let v = Lore::new(data)
+        .args(["stats", list, "--since", "2022-01-01"])
+        .args(["--until", "2022-12-31", "--json"])
+        .ok()
+        .json();
     v["messages"].as_u64().unwrap()
 }
 
@@ -91,13 +75,17 @@ fn sync_from_another_archive_is_refused_and_changes_nothing() {
     let data = tempfile::tempdir().unwrap();
     let kvm_url = format!("file://{}", kvm.path().display());
     let other_url = format!("file://{}", other.path().display());
-    ok(data.path(), &["sync", "t", "--url", &kvm_url]);
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", &kvm_url])
+        .ok();
     assert_eq!(count(data.path(), "t"), 5);
     // New mail in the list's own archive must not be what makes it pass.
     let before = snapshot(&data.path().join("t"));
 
-    let out = run(data.path(), &["sync", "t", "--url", &other_url]);
-    let err = stderr(&out);
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", &other_url])
+        .run();
+    let err = &out.stderr;
     assert_eq!(out.status.code(), Some(65), "{err}");
     assert!(err.contains("list t"), "names the list: {err}");
     assert!(err.contains(&other_url), "names the new source: {err}");
@@ -129,7 +117,7 @@ fn sync_from_another_archive_is_refused_and_changes_nothing() {
         ),
         T0 + 86400 * 2,
     );
-    ok(data.path(), &["sync", "t"]);
+    Lore::new(data.path()).args(["sync", "t"]).ok();
     assert_eq!(count(data.path(), "t"), 6);
 
     // The same refusal for a source used in place (an inbox folder).
@@ -144,19 +132,17 @@ fn sync_from_another_archive_is_refused_and_changes_nothing() {
             .unwrap()
             .success()
     );
-    let out = run(
-        data.path(),
-        &["sync", "t", "--url", inbox.path().to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", inbox.path().to_str().unwrap()])
+        .run();
+    assert_eq!(out.status.code(), Some(65), "{}", &out.stderr);
     assert_eq!(count(data.path(), "t"), 6);
 
     // Asked for explicitly, the list is replaced once the new one is complete.
-    let out = run(
-        data.path(),
-        &["sync", "t", "--url", &other_url, "--replace"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", &other_url, "--replace"])
+        .run();
+    assert!(out.status.success(), "{}", &out.stderr);
     assert_eq!(count(data.path(), "t"), 3);
     assert!(!data.path().join(".t.replacing").exists());
     assert!(!data.path().join(".t.replaced").exists());
@@ -168,15 +154,13 @@ fn sync_from_another_archive_is_refused_and_changes_nothing() {
 fn a_failed_url_is_not_remembered() {
     let (_a, kvm) = epoch_of("kvm", 4);
     let data = tempfile::tempdir().unwrap();
-    ok(
-        data.path(),
-        &["sync", "t", "--url", kvm.path().to_str().unwrap()],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", kvm.path().to_str().unwrap()])
+        .ok();
     let state = std::fs::read(data.path().join("t/mirror.json")).unwrap();
-    let out = run(
-        data.path(),
-        &["sync", "t", "--url", "http://127.0.0.1:9/typo"],
-    );
+    let out = Lore::new(data.path())
+        .args(["sync", "t", "--url", "http://127.0.0.1:9/typo"])
+        .run();
     assert!(!out.status.success());
     assert_eq!(
         std::fs::read(data.path().join("t/mirror.json")).unwrap(),
@@ -195,17 +179,16 @@ fn a_failed_url_is_not_remembered() {
         ),
         T0 + 86400 * 2,
     );
-    ok(data.path(), &["sync", "t"]);
+    Lore::new(data.path()).args(["sync", "t"]).ok();
     assert_eq!(count(data.path(), "t"), 5);
 }
 
 #[test]
 fn a_failed_first_sync_leaves_no_list_behind() {
     let data = tempfile::tempdir().unwrap();
-    let out = run(
-        data.path(),
-        &["sync", "ghost", "--url", "http://127.0.0.1:9/ghost"],
-    );
+    let out = Lore::new(data.path())
+        .args(["sync", "ghost", "--url", "http://127.0.0.1:9/ghost"])
+        .run();
     assert!(!out.status.success());
     assert!(!data.path().join("ghost").exists(), "nothing left behind");
     for args in [
@@ -218,8 +201,8 @@ fn a_failed_first_sync_leaves_no_list_behind() {
         if args.last() == Some(&"--out") {
             args.push(out_dir.to_str().unwrap());
         }
-        let out = run(data.path(), &args);
-        let err = stderr(&out);
+        let out = Lore::new(data.path()).args(&args).run();
+        let err = &out.stderr;
         assert!(!out.status.success(), "{args:?} must fail: {err}");
         assert!(err.contains("never synced"), "{args:?}: {err}");
         assert!(
@@ -260,11 +243,10 @@ fn a_git_repository_without_messages_is_not_a_public_inbox_archive() {
         &["push", "-q", repo.path().to_str().unwrap(), "master"],
     );
     let data = tempfile::tempdir().unwrap();
-    let out = run(
-        data.path(),
-        &["sync", "proj", "--url", repo.path().to_str().unwrap()],
-    );
-    let err = stderr(&out);
+    let out = Lore::new(data.path())
+        .args(["sync", "proj", "--url", repo.path().to_str().unwrap()])
+        .run();
+    let err = &out.stderr;
     assert_eq!(out.status.code(), Some(69), "{err}");
     assert!(err.contains("not a public-inbox archive"), "{err}");
     assert!(!data.path().join("proj").exists());
@@ -297,18 +279,24 @@ impl Drop for Holder {
 fn git_locks_of_a_running_program_are_kept_and_stale_ones_removed() {
     let (_a, kvm) = epoch_of("kvm", 3);
     let data = tempfile::tempdir().unwrap();
-    ok(
-        data.path(),
-        &["sync", "t", "--url", kvm.path().to_str().unwrap()],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", kvm.path().to_str().unwrap()])
+        .ok();
     let repo = data.path().join("t/git/0.git");
     let lock = repo.join("refs/heads/master.lock");
     std::fs::write(&lock, "0000000000000000000000000000000000000000\n").unwrap();
 
     let holder = Holder::start(&repo);
-    std::thread::sleep(Duration::from_millis(100));
-    let out = run(data.path(), &["sync", "t"]);
-    let err = stderr(&out);
+    // Ready once the kernel shows its working folder inside the repository.
+    let cwd = format!("/proc/{}/cwd", holder.0.id());
+    let inside = repo.canonicalize().unwrap();
+    eventually(
+        "the holder works inside the repository",
+        Duration::from_secs(10),
+        || std::fs::read_link(&cwd).is_ok_and(|d| d == inside),
+    );
+    let out = Lore::new(data.path()).args(["sync", "t"]).run();
+    let err = &out.stderr;
     assert_eq!(out.status.code(), Some(75), "{err}");
     assert!(err.contains("master.lock"), "names the lock: {err}");
     assert!(
@@ -318,15 +306,15 @@ fn git_locks_of_a_running_program_are_kept_and_stale_ones_removed() {
     assert!(lock.exists(), "a live lock is never deleted");
     // Waiting gives up after the time asked for, still without deleting.
     let t = Instant::now();
-    let out = run(data.path(), &["sync", "t", "--wait=1"]);
-    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    let out = Lore::new(data.path()).args(["sync", "t", "--wait=1"]).run();
+    assert_eq!(out.status.code(), Some(75), "{}", &out.stderr);
     assert!(t.elapsed() >= Duration::from_secs(1));
     assert!(lock.exists());
     drop(holder);
 
     // Nobody holds it any more: an interrupted run's leftover, removed with a note.
-    let out = run(data.path(), &["sync", "t"]);
-    let err = stderr(&out);
+    let out = Lore::new(data.path()).args(["sync", "t"]).run();
+    let err = &out.stderr;
     assert!(out.status.success(), "{err}");
     assert!(err.contains("removed the stale git lock"), "{err}");
     assert!(!lock.exists());
@@ -336,10 +324,9 @@ fn git_locks_of_a_running_program_are_kept_and_stale_ones_removed() {
 fn a_reader_never_moves_an_index_aside() {
     let (_a, kvm) = epoch_of("kvm", 3);
     let data = tempfile::tempdir().unwrap();
-    ok(
-        data.path(),
-        &["sync", "t", "--url", kvm.path().to_str().unwrap()],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", kvm.path().to_str().unwrap()])
+        .ok();
     let ix = data.path().join("t/index.sqlite3");
 
     // A good index that another program holds open exclusively: the reader
@@ -350,7 +337,9 @@ fn a_reader_never_moves_an_index_aside() {
             "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; UPDATE meta SET value=value;",
         )
         .unwrap();
-        let _ = run(data.path(), &["stats", "t", "--week", "2022-W10", "--json"]);
+        let _ = Lore::new(data.path())
+            .args(["stats", "t", "--week", "2022-W10", "--json"])
+            .run();
         assert!(!data.path().join("t/index.sqlite3.broken").exists());
         conn.execute_batch("ROLLBACK").unwrap();
     }
@@ -364,8 +353,10 @@ fn a_reader_never_moves_an_index_aside() {
         let _ = std::fs::remove_file(format!("{}{p}", ix.display()));
     }
     std::fs::write(&ix, b"garbage, not a database".repeat(200)).unwrap();
-    let out = run(data.path(), &["stats", "t", "--week", "2022-W10", "--json"]);
-    let err = stderr(&out);
+    let out = Lore::new(data.path())
+        .args(["stats", "t", "--week", "2022-W10", "--json"])
+        .run();
+    let err = &out.stderr;
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("damaged"), "{err}");
     assert!(err.contains("another lore-digest"), "{err}");
@@ -380,58 +371,81 @@ fn a_reader_never_moves_an_index_aside() {
 fn report_and_sync_wait_for_the_list_lock_when_asked() {
     let (_a, kvm) = epoch_of("kvm", 3);
     let data = tempfile::tempdir().unwrap();
-    ok(
-        data.path(),
-        &["sync", "t", "--url", kvm.path().to_str().unwrap()],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", kvm.path().to_str().unwrap()])
+        .ok();
     let out_dir = data.path().join("R");
-    let report = |wait: Option<&str>| {
-        let mut args = vec![
-            "report",
-            "t",
-            "--week",
-            "2022-W10",
-            "--no-llm",
-            "--format",
-            "json",
-            "--out",
-            out_dir.to_str().unwrap(),
-        ];
-        if let Some(w) = wait {
-            args.push(w);
-        }
-        run(data.path(), &args)
-    };
+    let report = [
+        "report",
+        "t",
+        "--week",
+        "2022-W10",
+        "--no-llm",
+        "--format",
+        "json",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
     for (cmd, wait) in [("report", "--wait=30"), ("sync", "--wait")] {
+        let args: &[&str] = if cmd == "report" {
+            &report
+        } else {
+            &["sync", "t"]
+        };
         let mirror = lore_digest::storage::mirror::Mirror::new(data.path(), "t").unwrap();
         let held = mirror.lock().unwrap();
-        let refused = if cmd == "report" {
-            report(None)
-        } else {
-            run(data.path(), &["sync", "t"])
+        let refused = Lore::new(data.path()).args(args).run().code(75);
+        assert!(
+            refused.stderr.contains("--wait"),
+            "{cmd} tells about --wait: {refused}"
+        );
+        // Started while the lock is held, it says that it waits, and it
+        // goes on waiting: it ends well, which it can only once the lock
+        // is released.
+        let (mut child, lines) = spawn_reading_stderr(Lore::new(data.path()).args(args).arg(wait));
+        let said = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("{cmd} {wait} says that it waits"));
+            if line.contains("waiting for another lore-digest") {
+                break line;
+            }
         };
-        assert_eq!(
-            refused.status.code(),
-            Some(75),
-            "{cmd}: {}",
-            stderr(&refused)
+        assert!(
+            said.contains(&format!("pid {}", std::process::id())),
+            "{said}"
         );
         assert!(
-            stderr(&refused).contains("--wait"),
-            "{cmd} tells about --wait"
+            child.try_wait().unwrap().is_none(),
+            "{cmd} {wait} still waits while the lock is held"
         );
-        let release = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(1500));
-            drop(held);
-        });
-        let t = Instant::now();
-        let out = if cmd == "report" {
-            report(Some(wait))
-        } else {
-            run(data.path(), &["sync", "t", wait])
-        };
-        assert!(out.status.success(), "{cmd} {wait}: {}", stderr(&out));
-        assert!(t.elapsed() >= Duration::from_millis(1000), "{cmd} waited");
-        release.join().unwrap();
+        drop(held);
+        let status = child.wait().unwrap();
+        let rest: Vec<String> = lines.iter().collect();
+        assert!(
+            status.success(),
+            "{cmd} {wait}: {status}\n{}",
+            rest.join("\n")
+        );
     }
+}
+
+/// Start `lore`, its standard error read line by line into the receiver.
+fn spawn_reading_stderr(lore: Lore) -> (Child, Receiver<String>) {
+    let mut child = lore
+        .command()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
 }

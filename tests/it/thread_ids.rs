@@ -17,22 +17,6 @@ use crate::common::{self, *};
 
 const T0: i64 = 1_646_647_200; // 2022-03-07 10:00:00 UTC (Monday of 2022-W10)
 
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run lore-digest");
-    assert!(
-        out.status.success(),
-        "lore-digest {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// The index's tid of every live message, by row id.
 fn tids(ix: &Index) -> HashMap<i64, i64> {
     let mut st = ix
@@ -105,20 +89,16 @@ fn synth_archive(dir: &Path, messages: u32, weeks: u32, epoch_size: u32) -> bool
         common::missing("python3 not found");
         return false;
     }
-    let out = Command::new("python3")
-        .arg(tool)
-        .arg(dir)
-        .args(["--messages", &messages.to_string()])
-        .args(["--weeks", &weeks.to_string()])
-        .args(["--epoch-size", &epoch_size.to_string()])
-        .args(["--start", "2022-01-03"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "synth-archive.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    Run::of(
+        Command::new("python3")
+            .arg(tool)
+            .arg(dir)
+            .args(["--messages", &messages.to_string()])
+            .args(["--weeks", &weeks.to_string()])
+            .args(["--epoch-size", &epoch_size.to_string()])
+            .args(["--start", "2022-01-03"]),
+    )
+    .success();
     true
 }
 
@@ -140,15 +120,15 @@ fn thread_ids_kept_over_several_syncs_equal_a_from_scratch_threading() {
     let e1_away = tmp.path().join("1.git.away");
     std::fs::rename(&e1, &e1_away).unwrap();
     set_master(&e0, &c0[499]);
-    ok(&data, &["sync", "synth", "--url", &url]);
+    Lore::new(&data).args(["sync", "synth", "--url", &url]).ok();
     check_tids(&data, "synth", true);
     set_master(&e0, &c0[1099]);
-    ok(&data, &["sync", "synth"]);
+    Lore::new(&data).args(["sync", "synth"]).ok();
     check_tids(&data, "synth", true);
     set_master(&e0, c0.last().unwrap());
     std::fs::rename(&e1_away, &e1).unwrap();
     set_master(&e1, &c1[299]);
-    ok(&data, &["sync", "synth"]);
+    Lore::new(&data).args(["sync", "synth"]).ok();
     check_tids(&data, "synth", true);
     set_master(&e1, c1.last().unwrap());
 
@@ -209,22 +189,22 @@ fn thread_ids_kept_over_several_syncs_equal_a_from_scratch_threading() {
         (late_reply2.clone(), T0 + 7200),
         (other, T0 + 3 * 3600),
     ]);
-    ok(&data, &["sync", "synth"]);
+    Lore::new(&data).args(["sync", "synth"]).ok();
     let before = check_tids(&data, "synth", true);
     b.add_messages(&[
         (late_root, T0 + 4 * 3600),
         (middle.clone(), T0 + 5 * 3600),
         (below, T0 + 6 * 3600),
     ]);
-    ok(&data, &["sync", "synth"]);
+    Lore::new(&data).args(["sync", "synth"]).ok();
     // The late root joined its replies; "other" got two replies.
     assert_eq!(check_tids(&data, "synth", true), before);
     b.add_message(&joiner, T0 + 7 * 3600);
-    ok(&data, &["sync", "synth"]);
+    Lore::new(&data).args(["sync", "synth"]).ok();
     assert_eq!(check_tids(&data, "synth", false), before - 1);
     b.delete_message(&middle, T0 + 8 * 3600);
     b.delete_message(&late_reply2, T0 + 9 * 3600);
-    ok(&data, &["sync", "synth"]);
+    Lore::new(&data).args(["sync", "synth"]).ok();
     let ix = Index::open(&data.join("synth/index.sqlite3")).unwrap();
     assert_eq!(ix.count().unwrap(), 3000 + 5);
     drop(ix);
@@ -232,7 +212,7 @@ fn thread_ids_kept_over_several_syncs_equal_a_from_scratch_threading() {
 
     // Indexing everything at once gives the same partition.
     let incremental = partition_by_mid(&data);
-    ok(&data, &["index", "synth", "--rebuild"]);
+    Lore::new(&data).args(["index", "synth", "--rebuild"]).ok();
     assert_eq!(partition_by_mid(&data), incremental);
 }
 
@@ -347,10 +327,9 @@ fn window_reads_its_threads_as_the_whole_archive_threads_them() {
         (under_ghost, T0 + 200 * 3600),
     ]);
     b.delete_message(&bridge, T0 + 201 * 3600);
-    ok(
-        &data,
-        &["sync", "synth", "--url", &inbox.display().to_string()],
-    );
+    Lore::new(&data)
+        .args(["sync", "synth", "--url", &inbox.display().to_string()])
+        .ok();
     let ix = Index::open(&data.join("synth/index.sqlite3")).unwrap();
     let msgs = ix.all_messages().unwrap();
     drop(ix);
@@ -361,8 +340,10 @@ fn window_reads_its_threads_as_the_whole_archive_threads_them() {
     weeks.extend(["2022-W10".into(), "2022-W11".into()]);
     let mut threads_seen = 0;
     for w in &weeks {
-        let v: Value =
-            serde_json::from_str(&ok(&data, &["threads", "synth", "--week", w, "--json"])).unwrap();
+        let v: Value = Lore::new(&data)
+            .args(["threads", "synth", "--week", w, "--json"])
+            .ok()
+            .json();
         let start = v["window"]["start"].as_i64().unwrap();
         let end = v["window"]["end"].as_i64().unwrap();
         let got = shown(&v);

@@ -4,28 +4,11 @@
 use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use chrono::Datelike;
 use common::*;
-use serde_json::Value;
 
 const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
-
-fn run_json(data: &Path, args: &[&str]) -> Value {
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
 
 fn at(days: f64) -> String {
     rfc2822_date(T0 + (days * 86400.0) as i64)
@@ -159,14 +142,14 @@ fn threads_json_has_history_series_and_review_facts() {
     let (_t, b) = EpochBuilder::temp();
     series_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    run_json(
-        data.path(),
-        &["sync", "t", "--url", b.path().to_str().unwrap(), "--json"],
-    );
-    let d = run_json(
-        data.path(),
-        &["threads", "t", "--week", "2022-W10", "--json"],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    let d = Lore::new(data.path())
+        .args(["threads", "t", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
 
     assert_eq!(d["window"]["label"], "2022-W10");
     let threads = d["threads"].as_array().unwrap();
@@ -227,17 +210,17 @@ fn threads_json_has_history_series_and_review_facts() {
     assert_eq!(d["totals"]["messages"], 7);
     assert_eq!(d["totals"]["threads"], 3);
     assert_eq!(d["totals"]["history_messages"], 4);
-    let stats = run_json(data.path(), &["stats", "t", "--week", "2022-W10", "--json"]);
+    let stats = Lore::new(data.path())
+        .args(["stats", "t", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
     assert_eq!(stats["messages"], d["totals"]["messages"]);
 
     // The readable table names the threads.
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
+    let text = Lore::new(data.path())
         .args(["threads", "t", "--week", "2022-W10"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        .ok()
+        .stdout;
     assert!(text.contains("[PATCH v2 0/2] KVM: arm64: widget"), "{text}");
 }
 
@@ -246,19 +229,18 @@ fn kind_rules_come_from_the_config_file() {
     let (_t, b) = EpochBuilder::temp();
     series_epoch(&b);
     let data = tempfile::tempdir().unwrap();
-    run_json(
-        data.path(),
-        &["sync", "t", "--url", b.path().to_str().unwrap(), "--json"],
-    );
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap(), "--json"])
+        .ok()
+        .json();
     let cfg = data.path().join("cfg.toml");
     std::fs::write(
         &cfg,
         "[lists.t]\nlink_base = \"https://example.org/t\"\n[[kinds.rule]]\nkind = \"question\"\nany_tags = [\"PATCH\"]\n",
     )
     .unwrap();
-    let d = run_json(
-        data.path(),
-        &[
+    let d = Lore::new(data.path())
+        .args([
             "--config",
             cfg.to_str().unwrap(),
             "threads",
@@ -266,8 +248,9 @@ fn kind_rules_come_from_the_config_file() {
             "--week",
             "2022-W10",
             "--json",
-        ],
-    );
+        ])
+        .ok()
+        .json();
     for t in d["threads"].as_array().unwrap() {
         assert_eq!(t["kind"], "question");
         assert!(
@@ -281,23 +264,11 @@ fn kind_rules_come_from_the_config_file() {
 
 #[test]
 fn corpus_threads_per_week_match_public_inbox() {
-    let (Some(corpus), Some(weeks_tsv)) = (shared_corpus(), shared_weeks_tsv()) else {
+    let (Some(data), Some(weeks_tsv)) = (synced_corpus(), shared_weeks_tsv()) else {
         return;
     };
-    let data = tempfile::tempdir().unwrap();
-    run_json(
-        data.path(),
-        &[
-            "sync",
-            "kvmarm",
-            "--url",
-            &format!("file://{}", corpus.display()),
-            "--json",
-        ],
-    );
-    let d = run_json(
-        data.path(),
-        &[
+    let d = Lore::new(data.path())
+        .args([
             "threads",
             "kvmarm",
             "--since",
@@ -305,8 +276,9 @@ fn corpus_threads_per_week_match_public_inbox() {
             "--until",
             "2023-02-01",
             "--json",
-        ],
-    );
+        ])
+        .ok()
+        .json();
     assert_eq!(d["totals"]["messages"], 21366);
     assert_eq!(d["totals"]["threads"], 1751);
     // Weekly messages and threads by received time, from the one JSON.
@@ -341,10 +313,10 @@ fn corpus_threads_per_week_match_public_inbox() {
     );
 
     // The weekly command agrees with the same numbers.
-    let w = run_json(
-        data.path(),
-        &["threads", "kvmarm", "--week", "2022-W10", "--json"],
-    );
+    let w = Lore::new(data.path())
+        .args(["threads", "kvmarm", "--week", "2022-W10", "--json"])
+        .ok()
+        .json();
     assert_eq!(w["totals"]["messages"], msgs["2022-W10"]);
     assert_eq!(w["totals"]["threads"], threads["2022-W10"].len());
 }

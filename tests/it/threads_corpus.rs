@@ -11,8 +11,6 @@
 //! the numbers and every disagreement.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use lore_digest::storage::index::{Index, Message};
@@ -26,41 +24,11 @@ fn pairs(n: usize) -> u64 {
 
 #[test]
 fn threads_agree_with_public_inbox() {
-    let corpora = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
-        .join("corpora");
-    let corpus = corpora.join("kvmarm-columbia.git");
-    let tsv = corpora.join("kvmarm-columbia.threads.tsv");
-    if !corpus.is_dir() || !tsv.is_file() {
-        common::missing(&format!(
-            "corpus not found ({} or {} does not exist)",
-            corpus.display(),
-            tsv.display()
-        ));
+    let (Some(tmp), Some(tsv)) = (common::synced_corpus(), common::shared_threads_tsv()) else {
         return;
-    }
-    let corpus = corpus.canonicalize().unwrap();
+    };
 
     // Build the index with the real binary.
-    let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lore-digest"))
-        .arg("--data-dir")
-        .arg(tmp.path())
-        .args([
-            "sync",
-            "kvmarm",
-            "--url",
-            &format!("file://{}", corpus.display()),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sync failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
     let index = Index::open(&tmp.path().join("kvmarm").join("index.sqlite3")).unwrap();
     let messages = index.all_messages().unwrap();
     assert!(messages.len() > 20_000, "only {} messages", messages.len());

@@ -1,6 +1,6 @@
 //! Support for the summarizer's integration tests (`tests/summarize_*.rs`):
-//! - [`FakeLlm`]: an HTTP/1.1 server on 127.0.0.1 (std only, one thread per
-//!   connection) that follows Ollama's documented API (`/api/chat`,
+//! - [`FakeLlm`]: an HTTP/1.1 server on 127.0.0.1 (a `LoopbackServer`, one
+//!   thread per connection) that follows Ollama's documented API (`/api/chat`,
 //!   `/api/generate`, `/api/show`, `/api/tags`, `/api/version`; streaming
 //!   NDJSON and single JSON answers) or the OpenAI API (`/v1/models`,
 //!   `/v1/chat/completions`), with misbehaviour chosen by markers in the
@@ -103,14 +103,12 @@ struct State {
     other_file: AtomicBool,
     /// Answer every chat request with 503 (a server failing mid-run).
     failing: AtomicBool,
-    stop: AtomicBool,
 }
 
 /// A fake LLM server; stops when dropped.
 pub struct FakeLlm {
-    port: u16,
+    server: LoopbackServer,
     state: Arc<State>,
-    accept: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeLlm {
@@ -130,8 +128,6 @@ impl FakeLlm {
     }
 
     fn start_full(api: Api, slow: Duration, answer: Option<Arc<AnswerFn>>) -> FakeLlm {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().unwrap().port();
         let state = Arc::new(State {
             api,
             answer,
@@ -143,37 +139,27 @@ impl FakeLlm {
             created: AtomicUsize::new(1_700_000_000),
             other_file: AtomicBool::new(false),
             failing: AtomicBool::new(false),
-            stop: AtomicBool::new(false),
         });
         let st = Arc::clone(&state);
-        let accept = std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if st.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let st = Arc::clone(&st);
-                std::thread::spawn(move || {
-                    let _ = handle(conn, &st);
-                });
-            }
+        // One thread per connection: requests run in parallel.
+        let server = LoopbackServer::start(move |conn| {
+            let st = Arc::clone(&st);
+            std::thread::spawn(move || {
+                let _ = handle(conn, &st);
+            });
         });
-        FakeLlm {
-            port,
-            state,
-            accept: Some(accept),
-        }
+        FakeLlm { server, state }
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// `http://127.0.0.1:PORT` (Ollama) or `http://127.0.0.1:PORT/v1`.
     pub fn url(&self) -> String {
         match self.state.api {
-            Api::Ollama => format!("http://127.0.0.1:{}", self.port),
-            Api::OpenAi => format!("http://127.0.0.1:{}/v1", self.port),
+            Api::Ollama => self.server.url(),
+            Api::OpenAi => format!("{}/v1", self.server.url()),
         }
     }
 
@@ -208,16 +194,6 @@ impl FakeLlm {
             .iter()
             .filter(|r| r.subject().contains(needle))
             .count()
-    }
-}
-
-impl Drop for FakeLlm {
-    fn drop(&mut self) {
-        self.state.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
     }
 }
 
@@ -785,18 +761,7 @@ pub fn synthetic_digest(
 ) {
     let (repo_dir, b) = EpochBuilder::temp();
     b.add_dated(mails);
-    let data = tempfile::tempdir().unwrap();
-    let out = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sync: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = synced(b.path());
     let (archive, digest) = digest_of(data.path(), "t", 2022, 10);
     (repo_dir, data, archive, digest)
 }
@@ -860,22 +825,17 @@ pub fn test_settings(
 /// A fresh data dir with list `t` synced from `repo`.
 pub fn synced(repo: &Path) -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
-    let o = lore_digest_cmd()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["sync", "t", "--url", repo.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Lore::new(data.path())
+        .args(["sync", "t", "--url"])
+        .arg(repo)
+        .ok();
     data
 }
 
 /// `report t ARGS` with `SOURCE_DATE_EPOCH`, English, Markdown and JSON, and
 /// the OpenAI-compatible fake model at `url` (the contract's command shape).
-pub fn model_report(data: &Path, out: &Path, url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(lore_digest_bin())
-        .arg("--data-dir")
-        .arg(data)
+pub fn model_report(data: &Path, out: &Path, url: &str, args: &[&str]) -> Run {
+    Lore::new(data)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .args([
             "report",
@@ -898,6 +858,5 @@ pub fn model_report(data: &Path, out: &Path, url: &str, args: &[&str]) -> std::p
         .args(args)
         .arg("--out")
         .arg(out)
-        .output()
-        .unwrap()
+        .run()
 }
