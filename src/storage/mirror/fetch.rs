@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use super::local::local_clone;
+use super::local::{REFSPEC, local_clone};
 use super::lock::clear_git_locks;
 use super::manifest::{FetchError, discover_epochs};
 use super::source::{is_bare_repo, local_path};
@@ -320,7 +320,6 @@ impl Mirror {
     }
 }
 
-pub(super) const REFSPEC: &str = "+refs/heads/*:refs/heads/*";
 /// Fetches land here first and replace `refs/heads/*` once checked.
 const INCOMING: &str = "refs/lore-digest/incoming/";
 const INCOMING_REFSPEC: &str = "+refs/heads/*:refs/lore-digest/incoming/*";

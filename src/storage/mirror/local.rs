@@ -3,10 +3,13 @@
 
 use std::path::Path;
 
-use super::fetch::REFSPEC;
 use super::source::epochs_in;
 use super::{EpochSync, Error, LocalCloneError, Mirror, Result, SyncCtx, SyncError, master_tip};
 use crate::storage::walk::RepoError;
+
+/// The refspec of a mirror's `origin`: its branches are the source's, one
+/// for one (a local clone writes it into the config, a fetch uses it).
+pub(super) const REFSPEC: &str = "+refs/heads/*:refs/heads/*";
 
 impl Mirror {
     /// Check the epochs of the inbox folder `path`, used in place.
