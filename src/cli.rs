@@ -12,6 +12,7 @@ use crate::commands::{
     self, WindowRequest,
     index::IndexPlan,
     report::{Backfill, ReportPlan},
+    series::SeriesPlan,
     stats::StatsPlan,
     sync::SyncPlan,
     threads::ThreadsPlan,
@@ -67,6 +68,9 @@ pub enum Command {
     Stats(StatsArgs),
     /// The threads of a window with their series and review facts, as a table or JSON.
     Threads(ThreadsArgs),
+    /// The patch series of a window with their state (new, in-review, reviewed, applied,
+    /// superseded, stale), or the whole history of one series (LIST MSGID-OR-URL).
+    Series(SeriesArgs),
     /// Write the digest of a window as Markdown, HTML and JSON under OUT/LIST/YYYY/.
     Report(Box<ReportArgs>),
 }
@@ -154,6 +158,26 @@ pub struct ThreadsArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// JSON on stdout: {"window", "epochs", "totals", "threads": [...], "quality"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// List name (default kvmarm), then optionally a Message-ID or lore URL of a mail of
+    /// one series (its whole history).
+    #[arg(num_args = 0..=2, value_name = "LIST [MSGID-OR-URL]")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Only series in this state: new, in-review, reviewed, applied, superseded, stale
+    /// (repeatable).
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+    /// Only series whose author or a reviewer matches NAME (name or address, any case).
+    #[arg(long, value_name = "NAME")]
+    pub who: Option<String>,
+    /// JSON on stdout: {"series": [...]}, or the one series' object.
     #[arg(long)]
     pub json: bool,
 }
@@ -268,6 +292,18 @@ impl From<PerArg> for commands::stats::Per {
             PerArg::Week => commands::stats::Per::Week,
             PerArg::Day => commands::stats::Per::Day,
         }
+    }
+}
+
+/// The list and the series asked for by `series`' positional arguments: a lone argument
+/// that looks like a Message-ID or URL is the series, else the list.
+fn series_target(args: &[String]) -> (Option<String>, Option<String>) {
+    let looks_like_mail = |s: &str| s.contains('@') || s.contains("://");
+    match args {
+        [] => (None, None),
+        [one] if looks_like_mail(one) => (None, Some(one.clone())),
+        [one] => (Some(one.clone()), None),
+        [list, target, ..] => (Some(list.clone()), Some(target.clone())),
     }
 }
 
@@ -411,6 +447,38 @@ pub fn run(cli: Cli) -> Result<i32> {
                 list,
             };
             commands::threads::run(&plan, &progress)
+        }
+        Command::Series(a) => {
+            let (list, target) = series_target(&a.args);
+            let list = list_of(&list);
+            let states = a
+                .state
+                .iter()
+                .flat_map(|s| s.split(','))
+                .map(|s| {
+                    commands::series::State::parse(s).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--state {s}: one of new, in-review, reviewed, applied, superseded, stale"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let plan = SeriesPlan {
+                data_dir,
+                window: a.window.request(WindowSpec::All, &config)?,
+                target,
+                states,
+                who: a.who.clone(),
+                json: a.json,
+                link_base: config.link_base(&list),
+                kinds: config.kinds.clone(),
+                stale_days: config
+                    .defaults
+                    .stale_days
+                    .unwrap_or(commands::series::DEFAULT_STALE_DAYS),
+                list,
+            };
+            commands::series::run(&plan, &progress)
         }
         Command::Report(a) => {
             let plan = report_plan(data_dir, list_of(&a.list), &a, &config)?;

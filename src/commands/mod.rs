@@ -5,6 +5,7 @@
 
 pub mod index;
 pub mod report;
+pub mod series;
 pub mod stats;
 pub mod summaries;
 pub mod sync;

@@ -21,6 +21,7 @@ mod assemble;
 #[cfg(test)]
 mod fixtures;
 mod gather;
+pub mod ledger;
 mod quality;
 mod view;
 
