@@ -565,6 +565,14 @@ fn report_plan(
         only_watched: a.only_watched,
         config_path: config.path.clone(),
         wait: Wait::from_flag(a.wait),
+        stale_days: config
+            .defaults
+            .stale_days
+            .unwrap_or(commands::series::DEFAULT_STALE_DAYS),
+        awaiting_days: config
+            .defaults
+            .awaiting_days
+            .unwrap_or(crate::digest::ledger::DEFAULT_AWAITING_DAYS),
         data_dir,
         list,
     })

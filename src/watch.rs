@@ -195,6 +195,8 @@ mod tests {
             last_in_window: String::new(),
             new_in_window: true,
             series: Series {
+                state: None,
+                state_since: None,
                 facts: SeriesFacts::default(),
                 tags: Vec::new(),
                 previous_version: None,

@@ -496,6 +496,8 @@ fn thread_view(
         last_in_window: iso(last_in_window),
         new_in_window: history_messages == 0,
         series: Series {
+            state: None,
+            state_since: None,
             b4: if facts.patch_mails > 0 {
                 b4_of(&msgs, facts.version)
             } else {

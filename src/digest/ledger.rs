@@ -7,57 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+pub use super::view::State;
 use super::view::{Digest, ThreadView};
 use crate::analysis::{self, TrailerKind};
 
 /// Days without a mail after which the newest version of a series is stale.
 pub const DEFAULT_STALE_DAYS: i64 = 30;
-
-/// Where a series stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum State {
-    /// No reply from anyone but the author.
-    New,
-    /// Replies, no Reviewed-by/Acked-by on the newest version.
-    InReview,
-    /// Reviewed-by or Acked-by on the newest version.
-    Reviewed,
-    /// An applied notice.
-    Applied,
-    /// A newer version exists.
-    Superseded,
-    /// The newest version had no mail for the stale period.
-    Stale,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::New => "new",
-            State::InReview => "in-review",
-            State::Reviewed => "reviewed",
-            State::Applied => "applied",
-            State::Superseded => "superseded",
-            State::Stale => "stale",
-        }
-    }
-
-    /// The state named `s` (`in-review` or `in_review`).
-    pub fn parse(s: &str) -> Option<State> {
-        Some(
-            match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-                "new" => State::New,
-                "in-review" => State::InReview,
-                "reviewed" => State::Reviewed,
-                "applied" => State::Applied,
-                "superseded" => State::Superseded,
-                "stale" => State::Stale,
-                _ => return None,
-            },
-        )
-    }
-}
 
 /// A trailer given on one version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -332,5 +287,64 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
         times,
         last_ts,
         first_ts,
+    }
+}
+
+/// Days without a reply after which a series awaits review.
+pub const DEFAULT_AWAITING_DAYS: i64 = 7;
+
+/// A series whose newest version had no reply from anyone but its author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Awaiting {
+    pub id: String,
+    pub title: String,
+    pub version: u32,
+    /// When the newest version was posted, RFC 3339 UTC.
+    pub since: String,
+    /// Whole days from `since` to the end of the window.
+    pub days: i64,
+    pub url: String,
+}
+
+/// The series of `series` (a ledger as of `as_of`) whose newest version,
+/// neither applied nor superseded, had no reply from anyone but its author
+/// for at least `min_days` at `as_of`: oldest first.
+pub fn awaiting_review(series: &[SeriesEntry], as_of: i64, min_days: i64) -> Vec<Awaiting> {
+    let mut out: Vec<(i64, Awaiting)> = series
+        .iter()
+        .filter(|s| !matches!(s.state, State::Applied | State::Superseded))
+        .filter_map(|s| {
+            let v = s.versions.last()?;
+            let age = as_of - v.ts;
+            (v.replies == 0 && v.applied.is_none() && age >= min_days * 86_400).then(|| {
+                (
+                    v.ts,
+                    Awaiting {
+                        id: s.id.clone(),
+                        title: s.title.clone(),
+                        version: v.version,
+                        since: v.date.clone(),
+                        days: age / 86_400,
+                        url: s.url.clone(),
+                    },
+                )
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    out.into_iter().map(|(_, a)| a).collect()
+}
+
+/// Set each thread's `series.state` from the ledger `series`.
+pub fn mark_states(threads: &mut [ThreadView], series: &[SeriesEntry]) {
+    let of: HashMap<&str, &SeriesEntry> = series
+        .iter()
+        .flat_map(|s| s.threads.iter().map(move |t| (t.as_str(), s)))
+        .collect();
+    for t in threads {
+        if let Some(s) = of.get(t.id.as_str()) {
+            t.series.state = Some(s.state);
+            t.series.state_since = Some(s.state_since.clone());
+        }
     }
 }

@@ -184,6 +184,13 @@ pub struct ThreadRef {
 pub struct Series {
     #[serde(flatten)]
     pub facts: SeriesFacts,
+    /// The series' state at the end of the window (see
+    /// [`ledger`](super::ledger)); set by the report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
+    /// When the state was reached, RFC 3339 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_since: Option<String>,
     pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<ThreadRef>,
@@ -195,6 +202,52 @@ pub struct Series {
     /// Changelog and review of the previous version.
     #[serde(flatten)]
     pub across: Across,
+}
+
+/// Where a series stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// No reply from anyone but the author.
+    New,
+    /// Replies, no Reviewed-by/Acked-by on the newest version.
+    InReview,
+    /// Reviewed-by or Acked-by on the newest version.
+    Reviewed,
+    /// An applied notice.
+    Applied,
+    /// A newer version exists.
+    Superseded,
+    /// The newest version had no mail for the stale period.
+    Stale,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::InReview => "in-review",
+            State::Reviewed => "reviewed",
+            State::Applied => "applied",
+            State::Superseded => "superseded",
+            State::Stale => "stale",
+        }
+    }
+
+    /// The state named `s` (`in-review` or `in_review`).
+    pub fn parse(s: &str) -> Option<State> {
+        Some(
+            match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+                "new" => State::New,
+                "in-review" => State::InReview,
+                "reviewed" => State::Reviewed,
+                "applied" => State::Applied,
+                "superseded" => State::Superseded,
+                "stale" => State::Stale,
+                _ => return None,
+            },
+        )
+    }
 }
 
 /// Most replies to the previous version listed (the rest are counted).
