@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     self, WindowRequest,
     index::IndexPlan,
+    lists::ListsPlan,
     report::{Backfill, ReportPlan},
     series::SeriesPlan,
     stats::StatsPlan,
@@ -64,6 +65,8 @@ pub enum Command {
     Sync(SyncArgs),
     /// Update (or with --rebuild, recreate) the index from the mirror on disk.
     Index(IndexArgs),
+    /// The synced lists: source URL, epochs, messages, newest mail, last sync.
+    Lists(ListsArgs),
     /// Count messages and senders in a window.
     Stats(StatsArgs),
     /// The threads of a window with their series and review facts, as a table or JSON.
@@ -158,6 +161,13 @@ pub struct ThreadsArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// JSON on stdout: {"window", "epochs", "totals", "threads": [...], "quality"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListsArgs {
+    /// JSON on stdout: {"lists": [{"name", "url", "epochs", "messages", "newest", "last_sync"}]}.
     #[arg(long)]
     pub json: bool,
 }
@@ -448,6 +458,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             commands::threads::run(&plan, &progress)
         }
+        Command::Lists(a) => commands::lists::run(
+            &ListsPlan {
+                data_dir,
+                json: a.json,
+            },
+            &progress,
+        ),
         Command::Series(a) => {
             let (list, target) = series_target(&a.args);
             let list = list_of(&list);

@@ -4,6 +4,7 @@
 //! knows the command line.
 
 pub mod index;
+pub mod lists;
 pub mod report;
 pub mod series;
 pub mod stats;
