@@ -163,6 +163,10 @@ pub struct ThreadsArgs {
     /// JSON on stdout: {"window", "epochs", "totals", "threads": [...], "quality"}.
     #[arg(long)]
     pub json: bool,
+    /// Write every mail of the window's threads (history included), each once and in
+    /// thread order, as an mboxrd file (raw bytes; mutt and `b4 am -m FILE` read it).
+    #[arg(long, value_name = "FILE")]
+    pub mbox: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -452,6 +456,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 data_dir,
                 window: a.window.request(DEFAULT_WINDOW, &config)?,
                 json: a.json,
+                mbox: a.mbox.clone(),
                 link_base: config.link_base(&list),
                 kinds: config.kinds.clone(),
                 list,

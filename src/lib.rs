@@ -50,6 +50,7 @@ pub mod error;
 pub mod fsutil;
 pub mod grounding;
 pub mod mail;
+pub mod mbox;
 pub mod msgtime;
 pub mod net;
 pub mod progress;
