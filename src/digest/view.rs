@@ -112,6 +112,10 @@ pub struct MessageView {
     /// addresses. For the grounding check of summaries (not serialized).
     #[serde(skip)]
     pub addressed: Vec<String>,
+    /// The addresses in its To and Cc headers, lower-cased (with the text
+    /// only: empty when bodies are not kept).
+    #[serde(skip)]
+    pub addressed_emails: Vec<String>,
 }
 
 /// A trailer given in a reply: who, what, for which mail.
@@ -375,7 +379,9 @@ pub fn format_from(name: &str, addr: &str) -> String {
 }
 
 /// A mail's decoded text, facts, undecodable flag and To/Cc people.
-pub type Body = (String, MailFacts, bool, Vec<String>);
+/// (text, facts, undecodable, To/Cc names else addresses, To/Cc addresses
+/// lower-cased).
+pub type Body = (String, MailFacts, bool, Vec<String>, Vec<String>);
 
 #[cfg(test)]
 mod tests {

@@ -287,6 +287,7 @@ mod tests {
                     email: "pat@x".into(),
                 },
                 addressed: Vec::new(),
+                addressed_emails: Vec::new(),
             })
             .collect();
         ThreadView {
