@@ -11,8 +11,9 @@ use crate::clock::iso;
 use crate::digest::{self, Digest};
 use crate::error::Result;
 use crate::grounding::Mode;
+use crate::lang::Lang;
 use crate::progress::Progress;
-use crate::report::{Format, Header, Lang, Report, SummarizerInfo, public_url, report_stem};
+use crate::report::{Format, Header, Report, SummarizerInfo, public_url, report_stem};
 use crate::storage::archive::Archive;
 use crate::storage::mirror::Wait;
 use crate::summarize::{Backend, Settings};
@@ -197,11 +198,7 @@ fn stale_notice(
         "{}: newest mail {when}: this window may be incomplete; run sync",
         archive.list()
     ));
-    Ok(Some(
-        crate::report::i18n::labels(lang.as_str())
-            .stale
-            .replace("{newest}", &when),
-    ))
+    Ok(Some(lang.labels().stale.replace("{newest}", &when)))
 }
 
 fn build(
@@ -261,7 +258,7 @@ fn build(
         tool: "lore-digest".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         list,
-        lang: lang.as_str().into(),
+        lang,
         tz: digest.window.tz.clone(),
         generated_at: iso(t),
         summarizer,
@@ -275,7 +272,7 @@ fn build(
     // The model's highlights when they passed the check, else from facts.
     let highlights = match synthesis.as_ref().and_then(|s| s.items.clone()) {
         Some(items) => items,
-        None => crate::report::highlights::build(&digest, &newcomers, lang.as_str()),
+        None => crate::report::highlights::build(&digest, &newcomers, lang),
     };
     Ok((
         Report {

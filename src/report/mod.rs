@@ -8,7 +8,6 @@ pub mod charts;
 pub mod feed;
 pub mod highlights;
 pub mod html;
-pub mod i18n;
 pub mod maillist;
 pub mod markdown;
 pub mod markup;
@@ -21,6 +20,7 @@ use serde::Serialize;
 use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
 use crate::fsutil::{write_atomic, write_atomic_all};
+use crate::lang::Lang;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -66,37 +66,6 @@ impl Format {
             return Err(Error::Usage("--format: empty".into()));
         }
         Ok(list)
-    }
-}
-
-/// The language of a report (and of its summaries).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Lang {
-    /// Chinese, as the report that started the project.
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
-
-impl Lang {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// The configuration's `lang` (`zh`, `en`, or a tag such as `zh-CN`).
-    pub fn parse(s: &str) -> Result<Lang> {
-        let l = s.trim().to_ascii_lowercase();
-        if l.starts_with("zh") {
-            Ok(Lang::Zh)
-        } else if l.starts_with("en") {
-            Ok(Lang::En)
-        } else {
-            Err(Error::Usage(format!("lang {s:?}: zh or en")))
-        }
     }
 }
 
@@ -175,7 +144,7 @@ pub struct Header {
     pub tool: String,
     pub version: String,
     pub list: String,
-    pub lang: String,
+    pub lang: Lang,
     pub tz: String,
     /// RFC 3339 UTC; from SOURCE_DATE_EPOCH when set.
     pub generated_at: String,
@@ -463,7 +432,7 @@ pub fn write(report: &Report, formats: &[Format], out: &Path) -> Result<Written>
         .collect();
     write_atomic_all(&pairs)?;
     let files: Vec<PathBuf> = contents.into_iter().map(|(p, _)| p).collect();
-    let index = write_index(out, &report.digest.list, &report.report.lang)?;
+    let index = write_index(out, &report.digest.list, report.report.lang)?;
     Ok(Written { files, index })
 }
 
@@ -541,7 +510,7 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
 
 /// Write `OUT/LIST/index.html` linking every report, newest first, and
 /// the Atom feed `OUT/LIST/feed.atom` of the same reports.
-pub fn write_index(out: &Path, list: &str, lang: &str) -> Result<PathBuf> {
+pub fn write_index(out: &Path, list: &str, lang: Lang) -> Result<PathBuf> {
     let reports = list_reports(out, list)?;
     let page = html::render_index(list, lang, &reports);
     let path = out.join(list).join("index.html");

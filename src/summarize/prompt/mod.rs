@@ -22,6 +22,7 @@ use super::condense::{self, CONDENSE_VERSION, strip_controls};
 use super::hash::sha256_hex;
 use crate::analysis::TrailerKind;
 use crate::digest::{GivenTrailer, MessageView, ThreadView};
+use crate::lang::Lang;
 
 mod across;
 mod requests;
@@ -69,27 +70,20 @@ fn parse(text: &str) -> Templates {
 static EN: LazyLock<Templates> = LazyLock::new(|| parse(EN_TOML));
 static ZH: LazyLock<Templates> = LazyLock::new(|| parse(ZH_TOML));
 
-/// "zh" for any Chinese tag (`zh`, `zh-CN`, `zh_Hans`), else "en".
-pub fn norm_lang(lang: &str) -> &'static str {
-    if lang.trim().to_ascii_lowercase().starts_with("zh") {
-        "zh"
-    } else {
-        "en"
-    }
-}
-
-pub fn templates(lang: &str) -> &'static Templates {
-    match norm_lang(lang) {
-        "zh" => &ZH,
-        _ => &EN,
+pub fn templates(lang: Lang) -> &'static Templates {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
     }
 }
 
 /// `p2-` + 12 hex digits of SHA-256 over the language's template file, the
 /// condensing rules version and the prompt format version.
-pub fn prompt_version(lang: &str) -> String {
-    let lang = norm_lang(lang);
-    let text = if lang == "zh" { ZH_TOML } else { EN_TOML };
+pub fn prompt_version(lang: Lang) -> String {
+    let text = match lang {
+        Lang::Zh => ZH_TOML,
+        Lang::En => EN_TOML,
+    };
     let h = sha256_hex(
         format!(
             "lore-digest prompt\nlang={lang}\ncondense={CONDENSE_VERSION}\nformat={PROMPT_FORMAT_VERSION}\n{text}"
@@ -649,13 +643,13 @@ mod tests {
 
     #[test]
     fn prompt_versions() {
-        let en = prompt_version("en");
-        let zh = prompt_version("zh-CN");
+        let en = prompt_version(crate::lang::Lang::En);
+        let zh = prompt_version(crate::lang::Lang::Zh);
         assert!(en.starts_with("p3-") && en.len() == 15, "{en}");
         assert_ne!(en, zh);
-        assert_eq!(prompt_version("en-US"), en);
+        assert_eq!(prompt_version(crate::lang::Lang::En), en);
         // Every template has its placeholder and the security rule.
-        for (lang, t) in [("en", templates("en")), ("zh", templates("zh"))] {
+        for (lang, t) in [("en", templates(Lang::En)), ("zh", templates(Lang::Zh))] {
             assert!(t.single.contains("{data}"), "{lang}");
             assert!(
                 t.part.contains("{data}") && t.part.contains("{part}"),
