@@ -13,7 +13,23 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::storage::index::{SeqRange, TimeField};
+
+/// Which messages to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeField {
+    /// public-inbox `ts` (Received header), the default for windows.
+    Received,
+    /// The Date header (`ds`).
+    Date,
+}
+
+/// Commit range of one epoch: positions `after < seq <= upto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqRange {
+    pub epoch: u32,
+    pub after: u64,
+    pub upto: u64,
+}
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
