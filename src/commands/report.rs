@@ -192,7 +192,7 @@ fn stale_notice(
         .zone
         .timestamp_opt(newest, 0)
         .single()
-        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz))
+        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz()))
         .unwrap_or_else(|| iso(newest));
     progress.note(&format!(
         "{}: newest mail {when}: this window may be incomplete; run sync",
@@ -259,7 +259,7 @@ fn build(
         version: env!("CARGO_PKG_VERSION").into(),
         list,
         lang,
-        tz: digest.window.tz.clone(),
+        tz: digest.window.tz().to_string(),
         generated_at: iso(t),
         summarizer,
         notices,
@@ -353,7 +353,7 @@ fn regenerate_command(
     }
     c.extend(["report".into(), d.list.clone()]);
     c.extend(d.window.args.iter().cloned());
-    if d.window.by == "date" {
+    if d.window.field == crate::window::TimeField::Date {
         c.extend(["--by".into(), "date".into()]);
     }
     let range: Vec<String> = d
@@ -366,7 +366,7 @@ fn regenerate_command(
     }
     c.extend([
         "--tz".into(),
-        d.window.tz.clone(),
+        d.window.tz().into(),
         "--lang".into(),
         plan.lang.as_str().into(),
     ]);

@@ -329,7 +329,11 @@ pub fn window_stem(list: &str, w: &crate::window::Window) -> (String, String) {
             )
         }
     };
-    let by = if w.by == "date" { BY_DATE } else { "" };
+    let by = if w.field == crate::window::TimeField::Date {
+        BY_DATE
+    } else {
+        ""
+    };
     let year = w.last_day.get(..4).unwrap_or("0000").to_string();
     (format!("{list}-{part}{by}"), year)
 }

@@ -26,7 +26,7 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
         l.title,
         escape_inline(&window.label)
     );
-    let by = if window.by == "date" {
+    let by = if window.field == crate::window::TimeField::Date {
         l.by_date
     } else {
         l.by_received
@@ -47,7 +47,7 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
             l.window,
             fmt_instant(window.start, tz),
             fmt_instant(window.end, tz),
-            window.tz,
+            window.tz(),
             escape_inline(&window.label),
         );
     }
@@ -55,7 +55,7 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
         o,
         "- **{}**: {}",
         l.generated,
-        fmt_time(&h.generated_at, tz) + " " + &window.tz
+        fmt_time(&h.generated_at, tz) + " " + window.tz()
     );
     let sm = &h.summarizer;
     let mut who = if sm.backend == "extractive" {
