@@ -262,8 +262,12 @@ pub fn render_index(list: &str, lang: Lang, reports: &[Listed]) -> String {
     for r in reports {
         let mut links = Vec::new();
         for f in &r.formats {
-            let href = format!("{}/{}.{}", r.rel_dir, r.stem, f);
-            links.push(format!("<a href=\"{}\">{}</a>", escape(&href), escape(f)));
+            let href = format!("{}/{}.{}", r.rel_dir, r.stem, f.ext());
+            links.push(format!(
+                "<a href=\"{}\">{}</a>",
+                escape(&href),
+                escape(f.ext())
+            ));
         }
         let mut label = r.label.clone();
         if r.by_date {
@@ -272,7 +276,7 @@ pub fn render_index(list: &str, lang: Lang, reports: &[Listed]) -> String {
         if r.watched {
             label = format!("{label} ({})", if zh { "关注" } else { "watched" });
         }
-        let main = if r.formats.iter().any(|f| f == "html") {
+        let main = if r.formats.contains(&super::Format::Html) {
             format!(
                 "<a href=\"{}/{}.html\">{}</a>",
                 escape(&r.rel_dir),

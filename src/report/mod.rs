@@ -43,6 +43,13 @@ impl Format {
         }
     }
 
+    /// The format a report file's extension names.
+    pub fn of_ext(ext: &str) -> Option<Format> {
+        [Format::Md, Format::Html, Format::Json]
+            .into_iter()
+            .find(|f| f.ext() == ext)
+    }
+
     /// Parse `md,html,json` (the configuration's `formats`).
     pub fn parse_list(s: &str) -> Result<Vec<Format>> {
         use clap::ValueEnum;
@@ -455,7 +462,8 @@ pub struct Listed {
     pub watched: bool,
     pub stem: String,
     pub rel_dir: String,
-    pub formats: Vec<String>,
+    /// The formats found, in the order of their extensions.
+    pub formats: Vec<Format>,
 }
 
 /// Every report of a list under `out`, every kind of window, newest
@@ -480,9 +488,9 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
             let Some((stem, ext)) = name.rsplit_once('.') else {
                 continue;
             };
-            if !["md", "html", "json"].contains(&ext) {
+            let Some(format) = Format::of_ext(ext) else {
                 continue;
-            }
+            };
             let Some((start, end, label, by_date)) = parse_stem(list, stem) else {
                 continue;
             };
@@ -498,12 +506,12 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
                     rel_dir: year.clone(),
                     formats: Vec::new(),
                 });
-            e.formats.push(ext.to_string());
+            e.formats.push(format);
         }
     }
     let mut v: Vec<Listed> = found.into_values().collect();
     for l in &mut v {
-        l.formats.sort();
+        l.formats.sort_by_key(|f| f.ext());
     }
     v.sort_by(|a, b| {
         (b.end, b.start, a.watched, &b.stem, &b.rel_dir)
