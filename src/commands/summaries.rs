@@ -76,8 +76,7 @@ pub fn make(
         backend: outcome
             .model
             .as_ref()
-            .map_or(Backend::Extractive, |m| m.backend)
-            .to_string(),
+            .map_or(Backend::Extractive, |m| m.backend),
         model: outcome.model.as_ref().map(|m| m.name.clone()),
         model_digest: outcome.model.as_ref().and_then(|m| m.digest.clone()),
         prompt_version: used_model.then(|| outcome.prompt_version.clone()),

@@ -122,9 +122,9 @@ pub struct GroundingCounts {
 }
 
 /// How the summaries were made: recorded so a report can be regenerated.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SummarizerInfo {
-    pub backend: String,
+    pub backend: crate::summarize::Backend,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -58,7 +58,7 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
         fmt_time(&h.generated_at, tz) + " " + window.tz()
     );
     let sm = &h.summarizer;
-    let mut who = if sm.backend == "extractive" {
+    let mut who = if sm.backend == crate::summarize::Backend::Extractive {
         l.extractive_backend.to_string()
     } else {
         format!("{} {}", sm.backend, sm.model.as_deref().unwrap_or(""))
