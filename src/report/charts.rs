@@ -13,6 +13,7 @@
 //! sections) and the trend of messages and threads over twelve weeks.
 
 use std::fmt::Write;
+use unicode_width::UnicodeWidthChar;
 
 use super::markup::{anchor, escape_html as escape};
 use crate::digest::ThreadView;
@@ -182,13 +183,9 @@ fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// Columns of `c` (a wide character two, a combining mark none).
 fn char_width(c: char) -> usize {
-    if matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD)
-    {
-        2
-    } else {
-        1
-    }
+    UnicodeWidthChar::width(c).unwrap_or(0)
 }
 
 /// `<svg …>` with its title and description, ids made from `id`.
@@ -568,6 +565,14 @@ pub fn render(activity: &Activity, threads: &[ThreadView], lang: Lang) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_cut_by_display_width_wide_characters_counting_two() {
+        assert_eq!(truncate("abcdef", 6), "abcdef");
+        assert_eq!(truncate("abcdefg", 6), "abcde…");
+        assert_eq!(truncate("中文中文", 8), "中文中文");
+        assert_eq!(truncate("中文中文中", 8), "中文中…");
+    }
 
     /// Our figure parsed as XML by a real parser (every tag closed in
     /// order, attributes quoted, no `<` or bare `&` in text), or a panic
