@@ -52,8 +52,9 @@ pub struct ReportPlan {
     pub wait: Wait,
 }
 
-/// The days of a backfill: weeks whose Monday lies in `since..=until`
-/// (until: the last complete week when None).
+/// The days of a backfill: every ISO week that overlaps `since..=until`
+/// (until: the last complete week when None); a week the days cut is
+/// written as a partial report of the days in it.
 #[derive(Debug, Clone, Copy)]
 pub struct Backfill {
     pub since: NaiveDate,
@@ -123,13 +124,25 @@ fn backfill_windows(
     let mut present = 0;
     for (year, week) in crate::window::weeks_between(since, until) {
         let sunday = NaiveDate::from_isoywd_opt(year, week, Weekday::Sun).expect("valid week");
-        if sunday > until {
+        // The week still running is not over: it is not written.
+        if sunday > last_sunday {
             continue;
         }
-        let w = plan
+        let monday = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).expect("valid week");
+        let mut w = plan
             .window
             .with_spec(WindowSpec::Week { year, week })
             .resolve(archive, t)?;
+        if monday < since || sunday > until {
+            let days = plan
+                .window
+                .with_spec(WindowSpec::Days {
+                    since: monday.max(since),
+                    until: sunday.min(until),
+                })
+                .resolve(archive, t)?;
+            w = w.clipped_to(days);
+        }
         let newest = match newest {
             Some(n) => n,
             None => {

@@ -989,3 +989,42 @@ fn recorded_command_keeps_the_backend_as_asked_without_secrets() {
         std::fs::read_to_string(report_path(&out4, "md")).unwrap()
     );
 }
+
+#[test]
+fn backfill_from_mid_week_writes_that_week_as_a_partial_report() {
+    let (_t, _b, data) = setup();
+    let out = data.path().join("R");
+    // 2022-03-02 is the Wednesday of W09: W09 overlaps the window, so it
+    // is written, clipped to 03-02..03-06 and marked partial.
+    let printed = Lore::new(data.path())
+        .args([
+            "report",
+            "t",
+            "--backfill",
+            "--since",
+            "2022-03-02",
+            "--until",
+            "2022-03-13",
+            "--no-llm",
+            "--format",
+            "md,json",
+            "--out",
+        ])
+        .arg(&out)
+        .ok()
+        .stdout;
+    assert_eq!(printed.lines().count(), 4, "{printed}");
+    let w09: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("t/2022/t-2022-03-06.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(w09["window"]["partial"], Value::Bool(true), "{w09}");
+    assert_eq!(w09["window"]["first_day"], "2022-03-02");
+    let md = std::fs::read_to_string(out.join("t/2022/t-2022-03-06.md")).unwrap();
+    assert!(md.contains("partial"), "{md}");
+    let w10: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("t/2022/t-2022-03-13.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(w10["window"].get("partial").is_none(), "{w10}");
+}
