@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::WindowRequest;
 use crate::analysis::KindRules;
@@ -182,10 +182,6 @@ fn backfill_windows(
     Ok(windows)
 }
 
-/// A window may end this long after the newest mail before the report says
-/// that it may be incomplete: a quiet day on a list is no reason to sync.
-pub const STALE_GRACE_SECS: i64 = 86400;
-
 /// The header notice when the window reaches past the newest mail (by the
 /// window's time field, within its `--range`), also said on stderr.
 fn stale_notice(
@@ -194,27 +190,11 @@ fn stale_notice(
     lang: Lang,
     progress: &Progress,
 ) -> Result<Option<String>> {
-    let Some((_, newest)) = archive.mail_span(window.field, window.seq_ranges.as_deref())? else {
-        return Ok(None);
-    };
-    if window.end <= newest.saturating_add(STALE_GRACE_SECS) {
-        return Ok(None);
-    }
-    let when = window
-        .zone
-        .timestamp_opt(newest, 0)
-        .single()
-        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz))
-        .unwrap_or_else(|| iso(newest));
-    progress.note(&format!(
-        "{}: newest mail {when}: this window may be incomplete; run sync",
-        archive.list()
-    ));
-    Ok(Some(
+    Ok(super::stale_note(archive, window, progress)?.map(|when| {
         crate::report::i18n::labels(lang.as_str())
             .stale
-            .replace("{newest}", &when),
-    ))
+            .replace("{newest}", &when)
+    }))
 }
 
 fn build(
