@@ -42,7 +42,7 @@ pub fn stale_note(
         .zone
         .timestamp_opt(newest, 0)
         .single()
-        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz))
+        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz()))
         .unwrap_or_else(|| crate::clock::iso(newest));
     progress.note(&format!(
         "{}: newest mail {when}: this window may be incomplete; run sync",
