@@ -50,10 +50,6 @@ impl Lang {
             Lang::En => &en::EN,
         }
     }
-
-    pub fn is_zh(self) -> bool {
-        self == Lang::Zh
-    }
 }
 
 impl std::fmt::Display for Lang {
