@@ -23,8 +23,42 @@
 # requests over all the weeks). BENCH_ROLLING_LOGS=DIR keeps the logs
 # (tokens, characters, rolling, subject per request; DIR/off.tsv, DIR/on.tsv)
 # and every prompt (DIR/prompts/NNNN.txt, no-rolling first). Debug build.
+#
+#        scripts/bench.sh --series [RUNS]   (default 3)
+# Series ledger on kvmarm (debug build): the ledger of the whole archive from
+# scratch (`series --json`: it is derived when asked, there is no stored
+# ledger yet), a no-op `sync`, `series --state new` of a month and one series'
+# history by Message-ID. Prints the median wall time of each. BENCH_CORPUS
+# overrides the corpus path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--series" ]; then
+  RUNS=${2:-3}
+  CORPUS=$(realpath "${BENCH_CORPUS:-../shared/corpora/kvmarm-columbia.git}" 2>/dev/null || true)
+  if [ -z "$CORPUS" ] || [ ! -d "$CORPUS" ]; then
+    echo "bench: ../shared/corpora/kvmarm-columbia.git not found" >&2
+    exit 1
+  fi
+  cargo build --quiet
+  BIN=$PWD/target/debug/lore-digest
+  TMP=$(mktemp -d)
+  trap 'rm -rf "$TMP"' EXIT
+  "$BIN" -q --data-dir "$TMP" sync kvmarm --url "file://$CORPUS"
+  median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+  timed() {
+    local label=$1; shift
+    for _ in $(seq "$RUNS"); do
+      local t0 t1
+      t0=$(date +%s.%N); "$BIN" -q --data-dir "$TMP" "$@" >/dev/null; t1=$(date +%s.%N)
+      echo "$t1 - $t0" | bc
+    done | median | xargs printf '%-34s %8.2f s\n' "$label"
+  }
+  timed "ledger, whole archive" series kvmarm --json
+  timed "no-op sync" sync kvmarm
+  timed "series --state new (2022-03)" series kvmarm --since 2022-03-01 --until 2022-03-31 --state new --json
+  timed "one series (dmatlack v2)" series kvmarm 20220311002528.2230172-1-dmatlack@google.com --json
+  exit 0
+fi
 if [ "${1:-}" = "--rolling" ]; then
   SINCE=${2:-2022-02-14}
   UNTIL=${3:-2022-03-13}

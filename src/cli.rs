@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     self, WindowRequest,
     index::IndexPlan,
+    lists::ListsPlan,
     report::{Backfill, ReportPlan},
+    series::SeriesPlan,
     stats::StatsPlan,
     sync::SyncPlan,
     threads::ThreadsPlan,
@@ -75,10 +77,15 @@ pub enum Command {
     Sync(SyncArgs),
     /// Update (or with --rebuild, recreate) the index from the mirror on disk.
     Index(IndexArgs),
+    /// The synced lists: source URL, epochs, messages, newest mail, last sync.
+    Lists(ListsArgs),
     /// Count messages and senders in a window.
     Stats(StatsArgs),
     /// The threads of a window with their series and review facts, as a table or JSON.
     Threads(ThreadsArgs),
+    /// The patch series of a window with their state (new, in-review, reviewed, applied,
+    /// superseded, stale), or the whole history of one series (LIST MSGID-OR-URL).
+    Series(SeriesArgs),
     /// Write the digest of a window as Markdown, HTML and JSON under OUT/LIST/YYYY/.
     Report(Box<ReportArgs>),
     /// Generate the man page or shell completions from these definitions.
@@ -227,6 +234,37 @@ pub struct ThreadsArgs {
     /// JSON on stdout: {"window", "epochs", "totals", "threads": [...], "quality"}.
     #[arg(long)]
     pub json: bool,
+    /// Write every mail of the window's threads (history included), each once and in
+    /// thread order, as an mboxrd file (raw bytes; mutt and `b4 am -m FILE` read it).
+    #[arg(long, value_name = "FILE")]
+    pub mbox: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListsArgs {
+    /// JSON on stdout: {"lists": [{"name", "url", "epochs", "messages", "newest", "last_sync"}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// List name (default kvmarm), then optionally a Message-ID or lore URL of a mail of
+    /// one series (its whole history).
+    #[arg(num_args = 0..=2, value_name = "LIST [MSGID-OR-URL]")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Only series in this state: new, in-review, reviewed, applied, superseded, stale
+    /// (repeatable).
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+    /// Only series whose author or a reviewer matches NAME (name or address, any case).
+    #[arg(long, value_name = "NAME")]
+    pub who: Option<String>,
+    /// JSON on stdout: {"series": [...]}, or the one series' object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -339,6 +377,18 @@ impl From<PerArg> for commands::stats::Per {
             PerArg::Week => commands::stats::Per::Week,
             PerArg::Day => commands::stats::Per::Day,
         }
+    }
+}
+
+/// The list and the series asked for by `series`' positional arguments: a lone argument
+/// that looks like a Message-ID or URL is the series, else the list.
+fn series_target(args: &[String]) -> (Option<String>, Option<String>) {
+    let looks_like_mail = |s: &str| s.contains('@') || s.contains("://");
+    match args {
+        [] => (None, None),
+        [one] if looks_like_mail(one) => (None, Some(one.clone())),
+        [one] => (Some(one.clone()), None),
+        [list, target, ..] => (Some(list.clone()), Some(target.clone())),
     }
 }
 
@@ -480,11 +530,51 @@ pub fn run(cli: Cli) -> Result<i32> {
                 data_dir,
                 window: a.window.request(DEFAULT_WINDOW, &config)?,
                 json: a.json,
+                mbox: a.mbox.clone(),
                 link_base: config.link_base(&list),
                 kinds: config.kinds.clone(),
                 list,
             };
             commands::threads::run(&plan, &progress)
+        }
+        Command::Lists(a) => commands::lists::run(
+            &ListsPlan {
+                data_dir,
+                json: a.json,
+            },
+            &progress,
+        ),
+        Command::Series(a) => {
+            let (list, target) = series_target(&a.args);
+            let list = list_of(&list);
+            let states = a
+                .state
+                .iter()
+                .flat_map(|s| s.split(','))
+                .map(|s| {
+                    commands::series::State::parse(s).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--state {s}: one of new, in-review, reviewed, applied, superseded, stale"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let plan = SeriesPlan {
+                data_dir,
+                window: a.window.request(WindowSpec::All, &config)?,
+                target,
+                states,
+                who: a.who.clone(),
+                json: a.json,
+                link_base: config.link_base(&list),
+                kinds: config.kinds.clone(),
+                stale_days: config
+                    .defaults
+                    .stale_days
+                    .unwrap_or(commands::series::DEFAULT_STALE_DAYS),
+                list,
+            };
+            commands::series::run(&plan, &progress)
         }
         Command::Report(a) => {
             let plan = report_plan(data_dir, list_of(&a.list), &a, &config)?;
@@ -572,6 +662,14 @@ fn report_plan(
         only_watched: a.only_watched,
         config_path: config.path.clone(),
         wait: Wait::from_flag(a.wait),
+        stale_days: config
+            .defaults
+            .stale_days
+            .unwrap_or(commands::series::DEFAULT_STALE_DAYS),
+        awaiting_days: config
+            .defaults
+            .awaiting_days
+            .unwrap_or(crate::digest::ledger::DEFAULT_AWAITING_DAYS),
         data_dir,
         list,
     })

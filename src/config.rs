@@ -92,6 +92,10 @@ pub struct Defaults {
     pub grounding: Option<String>,
     /// Rolling summaries (default true; see `report --no-rolling`).
     pub rolling: Option<bool>,
+    /// Days without a mail after which a series is stale (default 30).
+    pub stale_days: Option<i64>,
+    /// Days without a reply after which a series awaits review (default 7).
+    pub awaiting_days: Option<i64>,
 }
 
 /// A server address or a list of them.

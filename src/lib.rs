@@ -51,6 +51,7 @@ pub mod fsutil;
 pub mod grounding;
 pub mod lang;
 pub mod mail;
+pub mod mbox;
 pub mod msgtime;
 pub mod net;
 pub mod progress;

@@ -8,7 +8,9 @@
 //! - `paths`: a file touched by a diff of the thread (diffstat or
 //!   `diff --git` lines) that is the entry or lies under it;
 //! - `keywords`: case-insensitively in a subject of the thread or in its
-//!   cover letter (`[PATCH 0/N]`).
+//!   cover letter (`[PATCH 0/N]`);
+//! - `addresses`: a mail of the thread was sent or Cc'd to the address (To
+//!   and Cc headers, case-insensitively).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,11 +26,17 @@ pub struct WatchList {
     pub paths: Vec<String>,
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Threads where a mail was sent or Cc'd to one of these addresses.
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 impl WatchList {
     pub fn is_empty(&self) -> bool {
-        self.people.is_empty() && self.paths.is_empty() && self.keywords.is_empty()
+        self.people.is_empty()
+            && self.paths.is_empty()
+            && self.keywords.is_empty()
+            && self.addresses.is_empty()
     }
 }
 
@@ -91,6 +99,20 @@ pub fn reasons(w: &WatchList, t: &ThreadView) -> Vec<String> {
                     add(format!("path: {f}"));
                 }
             }
+        }
+    }
+    for a in &w.addresses {
+        let want = a
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_lowercase();
+        if !want.is_empty()
+            && t.messages
+                .iter()
+                .any(|m| m.addressed_emails.contains(&want))
+        {
+            add(format!("to: {a}"));
         }
     }
     for k in &w.keywords {
@@ -167,6 +189,7 @@ mod tests {
                 email: from.1.into(),
             },
             addressed: Vec::new(),
+            addressed_emails: Vec::new(),
         }
     }
 
@@ -195,6 +218,8 @@ mod tests {
             last_in_window: String::new(),
             new_in_window: true,
             series: Series {
+                state: None,
+                state_since: None,
                 facts: SeriesFacts::default(),
                 tags: Vec::new(),
                 previous_version: None,
@@ -214,7 +239,25 @@ mod tests {
             people: v(people),
             paths: v(paths),
             keywords: v(keywords),
+            addresses: Vec::new(),
         }
+    }
+
+    #[test]
+    fn addresses_match_mails_sent_or_cced_to_them_ignoring_case() {
+        let mut m = mail(ALICE, "[PATCH] x", "", &[]);
+        m.addressed_emails = vec!["kvmarm@lists.linux.dev".into(), "me@example.org".into()];
+        let t = thread(vec![m]);
+        let w = WatchList {
+            addresses: vec!["<Me@Example.org>".into(), "other@example.org".into()],
+            ..WatchList::default()
+        };
+        assert_eq!(reasons(&w, &t), ["to: <Me@Example.org>"]);
+        let none = WatchList {
+            addresses: vec!["other@example.org".into()],
+            ..WatchList::default()
+        };
+        assert!(reasons(&none, &t).is_empty());
     }
 
     const MARC: (&str, &str) = ("Marc Zyngier", "maz@kernel.org");

@@ -4,7 +4,9 @@
 //! knows the command line.
 
 pub mod index;
+pub mod lists;
 pub mod report;
+pub mod series;
 pub mod stats;
 pub mod summaries;
 pub mod sync;

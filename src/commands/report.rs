@@ -51,6 +51,10 @@ pub struct ReportPlan {
     /// The configuration file read, if any (the regenerate command names it).
     pub config_path: Option<PathBuf>,
     pub wait: Wait,
+    /// Days without a mail after which a series is stale.
+    pub stale_days: i64,
+    /// Days without a reply after which a series awaits review.
+    pub awaiting_days: i64,
 }
 
 /// The days of a backfill: every ISO week that overlaps `since..=until`
@@ -213,6 +217,7 @@ fn build(
     let report_dir = plan.out.join(&plan.list).join(year_dir);
     let replay = load_replays(&plan.summaries_from, &report_dir, progress)?;
     let mut digest = digest::build(archive, &window, &opts)?;
+    let awaiting_review = mark_series_states(archive, &window, &opts, plan, &mut digest)?;
     let activity = crate::volume::build(archive, &window, &digest.threads)?;
     crate::summarize::fill_previous_review(&mut digest);
     let watched = plan
@@ -278,8 +283,41 @@ fn build(
             watched,
             activity,
             only_watched: plan.only_watched,
+            awaiting_review,
         },
         failed,
+    ))
+}
+
+/// How far before the end of the window the ledger of a report looks for
+/// series (their state and whether they await review).
+const LEDGER_LOOKBACK_DAYS: i64 = 60;
+
+/// Set the state of the series of `digest`'s threads as of the end of
+/// `window` and return the series awaiting review then: a ledger
+/// ([`digest::ledger`]) of the threads active in the last
+/// [`LEDGER_LOOKBACK_DAYS`] of the window.
+fn mark_series_states(
+    archive: &Archive,
+    window: &Window,
+    opts: &digest::Options,
+    plan: &ReportPlan,
+    digest: &mut Digest,
+) -> Result<Vec<digest::ledger::Awaiting>> {
+    let mut w = window.clone();
+    w.start = window.start.min(window.end - LEDGER_LOOKBACK_DAYS * 86_400);
+    let opts = digest::Options {
+        keep_bodies: false,
+        ..opts.clone()
+    };
+    let d = digest::build(archive, &w, &opts)?;
+    let as_of = window.end;
+    let series = digest::ledger::ledger(&d, as_of, plan.stale_days);
+    digest::ledger::mark_states(&mut digest.threads, &series);
+    Ok(digest::ledger::awaiting_review(
+        &series,
+        as_of,
+        plan.awaiting_days,
     ))
 }
 

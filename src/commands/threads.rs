@@ -17,6 +17,8 @@ pub struct ThreadsPlan {
     pub list: String,
     pub window: WindowRequest,
     pub json: bool,
+    /// Write the window's threads as an mboxrd file here.
+    pub mbox: Option<PathBuf>,
     pub link_base: String,
     pub kinds: KindRules,
 }
@@ -31,6 +33,27 @@ pub fn run(plan: &ThreadsPlan, progress: &Progress) -> Result<i32> {
         keep_bodies: false,
     };
     let d = digest::build(&archive, &window, &opts)?;
+    if let Some(path) = &plan.mbox {
+        let mids = thread_order(&d.threads);
+        let raw = archive.raw_mails(&mids)?;
+        let missing = raw.iter().filter(|r| r.is_none()).count();
+        let bytes = crate::mbox::mboxrd(raw.iter().flatten().map(Vec::as_slice));
+        crate::fsutil::write_atomic(path, &bytes)?;
+        let note = if missing > 0 {
+            format!(" ({missing} could not be read)")
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "{}: {} mails of {} threads{note}",
+            path.display(),
+            mids.len() - missing,
+            d.threads.len()
+        );
+        if !plan.json {
+            return Ok(0);
+        }
+    }
     if plan.json {
         crate::outln!("{}", serde_json::to_string_pretty(&d).expect("serializes"));
         return Ok(0);
@@ -67,4 +90,42 @@ pub fn run(plan: &ThreadsPlan, progress: &Progress) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// The Message-IDs of `threads`' mails, each once: thread by thread, each
+/// thread depth first from its root (replies in time order).
+fn thread_order(threads: &[digest::ThreadView]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for t in threads {
+        let ids: std::collections::HashSet<&str> =
+            t.messages.iter().map(|m| m.message_id.as_str()).collect();
+        let mut children: std::collections::HashMap<Option<&str>, Vec<&str>> =
+            std::collections::HashMap::new();
+        for m in &t.messages {
+            let parent = m.parent.as_deref().filter(|p| ids.contains(p));
+            children
+                .entry(parent)
+                .or_default()
+                .push(m.message_id.as_str());
+        }
+        let mut stack: Vec<&str> = children.get(&None).cloned().unwrap_or_default();
+        stack.reverse();
+        while let Some(mid) = stack.pop() {
+            if !seen.insert(mid) {
+                continue;
+            }
+            out.push(mid);
+            if let Some(kids) = children.get(&Some(mid)) {
+                stack.extend(kids.iter().rev());
+            }
+        }
+        // Mails in a cycle of parents, never reached from a root.
+        for m in &t.messages {
+            if seen.insert(m.message_id.as_str()) {
+                out.push(m.message_id.as_str());
+            }
+        }
+    }
+    out
 }

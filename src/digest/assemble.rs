@@ -124,7 +124,8 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         let mut msgs = Vec::new();
         for (k, &i) in th.members.iter().enumerate() {
             let m = &universe[i];
-            let (body, facts, bad, addressed) = bodies.remove(&i).unwrap_or_default();
+            let (body, facts, bad, addressed, addressed_emails) =
+                bodies.remove(&i).unwrap_or_default();
             let bot = analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, &body);
             let mut problems = problem::names(m.problems);
             if bad {
@@ -151,6 +152,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
                 subject_info: analysis::parse_subject(&m.subject),
                 sender: identity_of.remove(&i).unwrap_or_default(),
                 addressed,
+                addressed_emails,
             });
         }
         // Time order by Date (else received), history first; the patches
@@ -496,6 +498,8 @@ fn thread_view(
         last_in_window: iso(last_in_window),
         new_in_window: history_messages == 0,
         series: Series {
+            state: None,
+            state_since: None,
             b4: if facts.patch_mails > 0 {
                 b4_of(&msgs, facts.version)
             } else {
@@ -682,7 +686,7 @@ mod tests {
         .into_iter()
         .map(|(i, t)| {
             let facts = analysis::mail_facts(&t);
-            (i, (t, facts, false, Vec::new()))
+            (i, (t, facts, false, Vec::new(), Vec::new()))
         })
         .collect();
         let gathered = |versions| Gathered {

@@ -133,7 +133,13 @@ pub(super) fn gathered() -> Gathered {
         .map(|(i, t)| {
             (
                 i,
-                (t.to_string(), analysis::mail_facts(t), false, Vec::new()),
+                (
+                    t.to_string(),
+                    analysis::mail_facts(t),
+                    false,
+                    Vec::new(),
+                    Vec::new(),
+                ),
             )
         })
         .collect();

@@ -23,6 +23,7 @@ pub mod facts;
 #[cfg(test)]
 mod fixtures;
 mod gather;
+pub mod ledger;
 mod quality;
 mod view;
 

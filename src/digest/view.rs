@@ -113,6 +113,10 @@ pub struct MessageView {
     /// addresses. For the grounding check of summaries (not serialized).
     #[serde(skip)]
     pub addressed: Vec<String>,
+    /// The addresses in its To and Cc headers, lower-cased (with the text
+    /// only: empty when bodies are not kept).
+    #[serde(skip)]
+    pub addressed_emails: Vec<String>,
 }
 
 /// A trailer given in a reply: who, what, for which mail.
@@ -185,6 +189,13 @@ pub struct ThreadRef {
 pub struct Series {
     #[serde(flatten)]
     pub facts: SeriesFacts,
+    /// The series' state at the end of the window (see
+    /// [`ledger`](super::ledger)); set by the report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
+    /// When the state was reached, RFC 3339 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_since: Option<String>,
     pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<ThreadRef>,
@@ -196,6 +207,52 @@ pub struct Series {
     /// Changelog and review of the previous version.
     #[serde(flatten)]
     pub across: Across,
+}
+
+/// Where a series stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// No reply from anyone but the author.
+    New,
+    /// Replies, no Reviewed-by/Acked-by on the newest version.
+    InReview,
+    /// Reviewed-by or Acked-by on the newest version.
+    Reviewed,
+    /// An applied notice.
+    Applied,
+    /// A newer version exists.
+    Superseded,
+    /// The newest version had no mail for the stale period.
+    Stale,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::InReview => "in-review",
+            State::Reviewed => "reviewed",
+            State::Applied => "applied",
+            State::Superseded => "superseded",
+            State::Stale => "stale",
+        }
+    }
+
+    /// The state named `s` (`in-review` or `in_review`).
+    pub fn parse(s: &str) -> Option<State> {
+        Some(
+            match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+                "new" => State::New,
+                "in-review" => State::InReview,
+                "reviewed" => State::Reviewed,
+                "applied" => State::Applied,
+                "superseded" => State::Superseded,
+                "stale" => State::Stale,
+                _ => return None,
+            },
+        )
+    }
 }
 
 /// Most replies to the previous version listed (the rest are counted).
@@ -335,7 +392,9 @@ pub fn format_from(name: &str, addr: &str) -> String {
 }
 
 /// A mail's decoded text, facts, undecodable flag and To/Cc people.
-pub type Body = (String, MailFacts, bool, Vec<String>);
+/// (text, facts, undecodable, To/Cc names else addresses, To/Cc addresses
+/// lower-cased).
+pub type Body = (String, MailFacts, bool, Vec<String>, Vec<String>);
 
 #[cfg(test)]
 mod tests {

@@ -190,6 +190,9 @@ pub struct Report {
     /// have names of their own ([`report_stem`]).
     #[serde(skip)]
     pub only_watched: bool,
+    /// Series waiting for review at the end of the window, oldest first.
+    #[serde(skip)]
+    pub awaiting_review: Vec<crate::digest::ledger::Awaiting>,
 }
 
 /// JSON form: the digest with each thread's summary inside the thread.
@@ -204,6 +207,7 @@ struct ReportJson<'a> {
     totals: &'a crate::digest::Totals,
     activity: &'a crate::volume::Activity,
     highlights: &'a [highlights::Highlight],
+    awaiting_review: &'a [crate::digest::ledger::Awaiting],
     /// Per person, what they did in the window ([`people`]).
     people: Vec<crate::analysis::activity::PersonActivity>,
     /// `model` or `facts`: where the highlights shown come from.
@@ -232,6 +236,7 @@ impl Report {
             totals: &self.digest.totals,
             activity: &self.activity,
             highlights: &self.highlights,
+            awaiting_review: &self.awaiting_review,
             people: people::of_digest(&self.digest),
             highlights_source: highlights::source(self.synthesis.as_ref()),
             highlights_synthesis: self.synthesis.as_ref(),

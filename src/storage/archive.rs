@@ -450,6 +450,24 @@ impl Archive {
             .collect())
     }
 
+    /// The raw bytes of the counted mails `mids`, in that order (none for
+    /// a Message-ID not archived or a blob that cannot be read).
+    pub fn raw_mails(&self, mids: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
+        let found: std::collections::HashMap<String, (u32, String)> =
+            (self.index.live_by_mids(mids)?.into_iter())
+                .map(|(mid, e, _, blob)| (mid, (e, blob)))
+                .collect();
+        let items: Vec<(u32, &str)> = (mids.iter().filter_map(|m| found.get(*m)))
+            .map(|(e, b)| (*e, b.as_str()))
+            .collect();
+        let mut read = walk::map_blobs(&self.epoch_paths()?, &items, |b| b.ok());
+        let mut read = read.drain(..);
+        Ok(mids
+            .iter()
+            .map(|m| found.get(*m).and_then(|_| read.next().flatten()))
+            .collect())
+    }
+
     /// Messages that count (not deleted, not a repeated copy).
     pub fn count(&self) -> Result<u64> {
         Ok(self.index.count()?)

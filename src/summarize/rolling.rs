@@ -287,6 +287,7 @@ mod tests {
                     email: "pat@x".into(),
                 },
                 addressed: Vec::new(),
+                addressed_emails: Vec::new(),
             })
             .collect();
         ThreadView {
@@ -304,6 +305,8 @@ mod tests {
             last_in_window: String::new(),
             new_in_window: false,
             series: Series {
+                state: None,
+                state_since: None,
                 facts: SeriesFacts::default(),
                 tags: Vec::new(),
                 previous_version: None,

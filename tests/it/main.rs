@@ -29,6 +29,7 @@ mod report_charts;
 mod report_cli;
 mod report_compact;
 mod review_across;
+mod series_ledger;
 mod stats_per;
 mod store_versions;
 mod summaries_replay;

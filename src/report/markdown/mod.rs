@@ -44,6 +44,9 @@ pub fn render(report: &Report) -> String {
         &d.threads,
     ));
     overview::totals(&mut o, l, h.lang, &d.totals);
+    if !report.only_watched {
+        overview::awaiting(&mut o, h.lang, &report.awaiting_review);
+    }
     // The HTML puts its charts here; the numbers are in the JSON.
     if !report.activity.is_empty() {
         let _ = writeln!(o, "{}\n", charts::MARKER);

@@ -112,6 +112,52 @@ pub(super) fn watched(o: &mut String, lang: Lang, watched: &[Watched], threads: 
     o.push('\n');
 }
 
+/// The "Awaiting review" section: series whose newest version had no
+/// reply from anyone but its author, oldest first.
+pub(super) fn awaiting(o: &mut String, lang: Lang, items: &[crate::digest::ledger::Awaiting]) {
+    let zh = lang == Lang::Zh;
+    let _ = writeln!(
+        o,
+        "## {}
+",
+        if zh {
+            "等待评审"
+        } else {
+            "Awaiting review"
+        }
+    );
+    if items.is_empty() {
+        let none = if zh {
+            "没有等待评审的系列。"
+        } else {
+            "No series is waiting for review."
+        };
+        let _ = writeln!(
+            o,
+            "{none}
+"
+        );
+        return;
+    }
+    for a in items {
+        let age = if zh {
+            format!("{} 天", a.days)
+        } else {
+            format!("{} days", a.days)
+        };
+        let _ = writeln!(
+            o,
+            "- [{}]({}) v{} — {} ({})",
+            escape_inline(&a.title),
+            a.url,
+            a.version,
+            age,
+            &a.since[..10.min(a.since.len())]
+        );
+    }
+    o.push('\n');
+}
+
 /// Inline text that opens a list item: a leading `-`, `+`, `=` or `1.`
 /// escaped, so that it cannot start a rule, a nested list or a heading.
 fn not_a_block(s: &str) -> String {

@@ -266,6 +266,17 @@ fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
     if !parts.is_empty() {
         out.push(format!("**{}**: {}", l.status, parts.join(" · ")));
     }
+    if let Some(state) = t.series.state {
+        let since = t.series.state_since.as_deref().unwrap_or_default();
+        let zh = l.status != "Status";
+        out.push(format!(
+            "**{}**: {} ({} {})",
+            if zh { "系列状态" } else { "Series state" },
+            state.as_str(),
+            if zh { "自" } else { "since" },
+            &since[..10.min(since.len())]
+        ));
+    }
     if let Some(p) = &t.series.previous_version {
         out.push(format!(
             "**{}**: {}{}",

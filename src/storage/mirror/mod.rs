@@ -33,6 +33,10 @@ use source::epochs_in;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MirrorState {
     pub source: Source,
+    /// When the last sync that worked ended (UTC seconds); none in the
+    /// state of older releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync: Option<i64>,
 }
 
 /// A list's folder in the data dir.
@@ -122,6 +126,7 @@ impl Mirror {
         Ok(match self.state()? {
             Some(MirrorState {
                 source: Source::Local { path },
+                ..
             }) => path.join("git"),
             _ => self.root.join("git"),
         })
@@ -161,7 +166,11 @@ impl Mirror {
         };
         // Only a sync that worked is remembered: a mistyped --url must not
         // be reused by every later sync.
-        self.save_state(&MirrorState { source })?;
+        let last_sync = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
+        self.save_state(&MirrorState { source, last_sync })?;
         Ok(out)
     }
 }

@@ -1,0 +1,195 @@
+//! `lore-digest series`: the series of a window with their derived state
+//! ([`digest::ledger`]), or the whole history of one series.
+
+use std::path::PathBuf;
+
+use super::WindowRequest;
+use crate::analysis::KindRules;
+use crate::digest::{self, ledger};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::storage::archive::Archive;
+use crate::window::{Bound, WindowSpec};
+
+pub use ledger::{DEFAULT_STALE_DAYS, State};
+
+/// What `series` does.
+#[derive(Debug, Clone)]
+pub struct SeriesPlan {
+    pub data_dir: PathBuf,
+    pub list: String,
+    pub window: WindowRequest,
+    /// One series: a Message-ID of any of its mails, or a lore URL of one.
+    pub target: Option<String>,
+    pub states: Vec<ledger::State>,
+    pub who: Option<String>,
+    pub json: bool,
+    pub link_base: String,
+    pub kinds: KindRules,
+    pub stale_days: i64,
+}
+
+/// How far before the asked mail the versions of one series are looked for.
+const SERIES_LOOKBACK_SECS: i64 = 2 * 365 * 86_400;
+
+/// The Message-ID in `target`: a bare id, `<id>`, or a lore URL
+/// (`https://lore.kernel.org/LIST/ID/`, escaped as public-inbox does).
+pub fn message_id_of(target: &str) -> String {
+    let t = target.trim();
+    let t = if t.contains("://") {
+        let path = t.split("://").nth(1).unwrap_or(t);
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        parts
+            .iter()
+            .rev()
+            .find(|p| p.contains('@') || p.contains("%40"))
+            .copied()
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        t.to_string()
+    };
+    percent_decode(t.trim_start_matches('<').trim_end_matches('>'))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(hex) = std::str::from_utf8(&b[i + 1..i + 3])
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
+    let archive = Archive::open_for_reading(&plan.data_dir, &plan.list, progress)?;
+    let Some((_, newest)) = archive.mail_span(plan.window.field, None)? else {
+        return Err(Error::Usage(format!(
+            "{}: the archive has no mail",
+            plan.list
+        )));
+    };
+    let opts = digest::Options {
+        link_base: plan.link_base.clone(),
+        kinds: plan.kinds.clone(),
+        keep_bodies: false,
+    };
+    if let Some(target) = &plan.target {
+        let mid = message_id_of(target);
+        let hits = archive.thread_ids_by_message_id(&mid)?;
+        let Some(hit) = hits.first() else {
+            return Err(Error::Usage(format!("no mail <{mid}> in {}", plan.list)));
+        };
+        let spec = WindowSpec::Between {
+            since: Some(Bound::Instant(
+                hit.received.min(hit.ds) - SERIES_LOOKBACK_SECS,
+            )),
+            until: Some(Bound::Instant(newest + 1)),
+        };
+        let window = plan
+            .window
+            .with_spec(spec)
+            .resolve(&archive, crate::clock::now())?;
+        let d = digest::build(&archive, &window, &opts)?;
+        let all = ledger::ledger(&d, newest, plan.stale_days);
+        let Some(s) = all.into_iter().find(|s| s.message_ids.contains(&mid)) else {
+            return Err(Error::Usage(format!(
+                "<{mid}> is not a mail of a patch series"
+            )));
+        };
+        if plan.json {
+            crate::outln!("{}", serde_json::to_string_pretty(&s).expect("serializes"));
+        } else {
+            print_history(&s);
+        }
+        return Ok(0);
+    }
+    let asked = plan.window.resolve(&archive, crate::clock::now())?;
+    let mut window = asked.clone();
+    window.end = window.end.max(newest + 1);
+    let d = digest::build(&archive, &window, &opts)?;
+    let who = plan.who.as_deref().map(str::to_lowercase);
+    let series: Vec<ledger::SeriesEntry> = ledger::ledger(&d, newest, plan.stale_days)
+        .into_iter()
+        .filter(|s| s.times.iter().any(|&t| t >= asked.start && t < asked.end))
+        .filter(|s| plan.states.is_empty() || plan.states.contains(&s.state))
+        .filter(|s| {
+            who.as_deref().is_none_or(|w| {
+                s.author.to_lowercase().contains(w)
+                    || s.reviewers.iter().any(|r| r.to_lowercase().contains(w))
+            })
+        })
+        .collect();
+    if plan.json {
+        let doc = serde_json::json!({ "series": series });
+        crate::outln!(
+            "{}",
+            serde_json::to_string_pretty(&doc).expect("serializes")
+        );
+        return Ok(0);
+    }
+    crate::outln!(
+        "{:<11} {:<10} {:>4} {:<10}  title",
+        "state",
+        "since",
+        "ver",
+        "last"
+    );
+    for s in &series {
+        let title: String = s.title.chars().take(90).collect();
+        crate::outln!(
+            "{:<11} {:<10} {:>4} {:<10}  {}",
+            s.state.as_str(),
+            s.state_since.get(..10).unwrap_or(&s.state_since),
+            format!("v{}", s.version),
+            s.last_activity.get(..10).unwrap_or(&s.last_activity),
+            title
+        );
+        crate::outln!("{:>40}  {}", "", s.url);
+    }
+    Ok(0)
+}
+
+fn print_history(s: &ledger::SeriesEntry) {
+    crate::outln!("{} (v{}, {})", s.title, s.version, s.author);
+    crate::outln!(
+        "state: {} since {}; last activity {}",
+        s.state.as_str(),
+        s.state_since,
+        s.last_activity
+    );
+    crate::outln!("{}", s.url);
+    for v in &s.versions {
+        crate::outln!(
+            "  v{} {} ({} patches, {} replies) <{}>",
+            v.version,
+            v.date,
+            v.patches,
+            v.replies,
+            v.message_id
+        );
+        for t in &v.trailers {
+            crate::outln!(
+                "    {:?} {}{} on {}",
+                t.kind,
+                t.who,
+                if t.carried { " (carried)" } else { "" },
+                t.patch
+            );
+        }
+        if let Some(a) = &v.applied {
+            crate::outln!("    applied by {} to {} on {}", a.who, a.target, a.date);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The series ledger (`series`), the report's "Awaiting review" and series
+//! states, `lists` and `threads --mbox`, on a small synthetic archive.
+
+use crate::common;
+
+use common::{mail, rfc2822_date};
+use serde_json::Value;
+
+const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
+
+fn at(hours: i64) -> String {
+    rfc2822_date(T0 + hours * 3600)
+}
+
+const ALICE: &str = "Alice Author <alice@example.org>";
+const BOB: &str = "Bob Reviewer <bob@example.org>";
+const MARC: &str = "Marc Zyngier <maz@kernel.org>";
+
+fn mails() -> Vec<Vec<u8>> {
+    let m = |mid: &str, from: &str, subject: &str, h: i64, parent: Option<&str>, body: &str| {
+        let refs: Vec<&str> = parent.into_iter().collect();
+        mail(mid, from, subject, &at(h), parent, &refs, body)
+    };
+    vec![
+        // Waiting since the week before: no reply at all.
+        m(
+            "d0@x",
+            ALICE,
+            "[PATCH] KVM: arm64: lonely",
+            -24 * 8,
+            None,
+            "Lonely.\n",
+        ),
+        // v1 reviewed, then v2 whose patch 3/3 never reached the list.
+        m(
+            "a0@x",
+            ALICE,
+            "[PATCH 0/2] KVM: arm64: widgets",
+            1,
+            None,
+            "Two.\n",
+        ),
+        m(
+            "a1@x",
+            ALICE,
+            "[PATCH 1/2] KVM: arm64: widget a",
+            1,
+            Some("a0@x"),
+            "A.\n",
+        ),
+        m(
+            "a2@x",
+            ALICE,
+            "[PATCH 2/2] KVM: arm64: widget b",
+            1,
+            Some("a0@x"),
+            "B.\n",
+        ),
+        m(
+            "a3@x",
+            BOB,
+            "Re: [PATCH 1/2] KVM: arm64: widget a",
+            5,
+            Some("a1@x"),
+            "> A.\n\nReviewed-by: Bob Reviewer <bob@example.org>\n",
+        ),
+        m(
+            "b0@x",
+            ALICE,
+            "[PATCH v2 0/3] KVM: arm64: widgets",
+            48,
+            None,
+            "Three.\n",
+        ),
+        m(
+            "b1@x",
+            ALICE,
+            "[PATCH v2 1/3] KVM: arm64: widget a",
+            48,
+            Some("b0@x"),
+            "A.\n",
+        ),
+        m(
+            "b2@x",
+            ALICE,
+            "[PATCH v2 2/3] KVM: arm64: widget b",
+            48,
+            Some("b0@x"),
+            "B.\n",
+        ),
+        // Applied.
+        m(
+            "c0@x",
+            ALICE,
+            "[PATCH] KVM: arm64: gizmo",
+            2,
+            None,
+            "Gizmo.\n\nFrom the start this was wrong.\n>From a quote.\n",
+        ),
+        m(
+            "c1@x",
+            MARC,
+            "Re: [PATCH] KVM: arm64: gizmo",
+            30,
+            Some("c0@x"),
+            "Applied to kvmarm/next, thanks!\n",
+        ),
+        // A question, no trailer.
+        m(
+            "e0@x",
+            ALICE,
+            "[PATCH] KVM: arm64: doohickey",
+            3,
+            None,
+            "D.\n",
+        ),
+        m(
+            "e1@x",
+            BOB,
+            "Re: [PATCH] KVM: arm64: doohickey",
+            4,
+            Some("e0@x"),
+            "Why is this needed?\n",
+        ),
+    ]
+}
+
+fn synced() -> tempfile::TempDir {
+    let (_repo, b) = common::EpochBuilder::temp();
+    b.add_dated(mails());
+    crate::summarize_support::synced(b.path())
+}
+
+fn series_json(data: &std::path::Path, args: &[&str]) -> Value {
+    common::Lore::new(data)
+        .args(["series", "t"])
+        .args(args)
+        .arg("--json")
+        .ok()
+        .json()
+}
+
+fn by_title<'a>(all: &'a Value, title: &str) -> &'a Value {
+    all["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"] == title)
+        .unwrap_or_else(|| panic!("no series {title} in {all}"))
+}
+
+#[test]
+fn series_states_follow_what_the_mails_say() {
+    let data = synced();
+    let all = series_json(data.path(), &[]);
+    assert_eq!(all["series"].as_array().unwrap().len(), 4, "{all}");
+
+    let w = by_title(&all, "KVM: arm64: widgets");
+    assert_eq!(w["version"], 2);
+    assert_eq!(w["state"], "new", "{w}");
+    let versions = w["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["patches"], 2);
+    // 3/3 never reached the list: the count is still N of n/N.
+    assert_eq!(versions[1]["patches"], 3);
+    assert_eq!(versions[1]["message_id"], "b0@x");
+    assert_eq!(versions[0]["replies"], 1);
+    assert_eq!(versions[0]["trailers"][0]["who"], "Bob Reviewer");
+    assert_eq!(versions[0]["trailers"][0]["carried"], false);
+    assert_eq!(w["reviewers"][0], "Bob Reviewer");
+
+    let g = by_title(&all, "KVM: arm64: gizmo");
+    assert_eq!(g["state"], "applied", "{g}");
+    assert_eq!(g["versions"][0]["applied"]["who"], "Marc Zyngier");
+
+    assert_eq!(
+        by_title(&all, "KVM: arm64: doohickey")["state"],
+        "in-review"
+    );
+    assert_eq!(by_title(&all, "KVM: arm64: lonely")["state"], "new");
+
+    let only_applied = series_json(data.path(), &["--state", "applied"]);
+    assert_eq!(only_applied["series"].as_array().unwrap().len(), 1);
+
+    // One series by the Message-ID of any of its mails, or its lore URL.
+    let one = series_json(data.path(), &["a3@x"]);
+    assert_eq!(one["title"], "KVM: arm64: widgets");
+    let by_url = series_json(data.path(), &["https://lore.kernel.org/t/b1@x/"]);
+    assert_eq!(by_url["id"], one["id"]);
+}
+
+#[test]
+fn report_lists_series_awaiting_review_and_each_threads_series_state() {
+    let data = synced();
+    let out = tempfile::tempdir().unwrap();
+    let o = common::Lore::new(data.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args([
+            "report", "t", "--week", "2022-W10", "--no-llm", "--lang", "en",
+        ])
+        .args(["--format", "md,json", "--out"])
+        .arg(out.path())
+        .run();
+    let j = o.written_json();
+    let awaiting = j["awaiting_review"].as_array().expect("awaiting_review");
+    assert_eq!(awaiting.len(), 1, "{awaiting:?}");
+    assert_eq!(awaiting[0]["title"], "KVM: arm64: lonely");
+    assert_eq!(awaiting[0]["days"], 14);
+    let states: Vec<(&str, &str)> = j["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["subject"].as_str().unwrap(),
+                t["series"]["state"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("[PATCH] KVM: arm64: gizmo", "applied")),
+        "{states:?}"
+    );
+    // Every thread of a series shows the series' state: v1's thread too.
+    assert!(
+        states.contains(&("[PATCH 0/2] KVM: arm64: widgets", "new")),
+        "{states:?}"
+    );
+    let md = o.written_text("md");
+    assert!(md.contains("## Awaiting review"), "{md}");
+}
+
+#[test]
+fn threads_mbox_holds_every_mail_once_with_from_lines_quoted() {
+    let data = synced();
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("w10.mbox");
+    common::Lore::new(data.path())
+        .args(["threads", "t", "--week", "2022-W10", "--mbox"])
+        .arg(&mbox)
+        .ok();
+    let text = String::from_utf8(std::fs::read(&mbox).unwrap()).unwrap();
+    // Every mail of the week's threads (the lonely patch is history of none).
+    assert_eq!(text.matches("From mboxrd@z ").count(), 11, "{text}");
+    assert!(text.contains("\n>From the start this was wrong.\n>>From a quote.\n"));
+    // Thread order: a reply follows its parent.
+    let pos = |mid: &str| text.find(&format!("Message-ID: <{mid}>")).unwrap();
+    assert!(pos("a0@x") < pos("a1@x") && pos("a1@x") < pos("a3@x") && pos("a3@x") < pos("a2@x"));
+}
+
+#[test]
+fn lists_shows_each_synced_list() {
+    let data = synced();
+    let j = common::Lore::new(data.path())
+        .args(["lists", "--json"])
+        .ok()
+        .json();
+    let lists = j["lists"].as_array().unwrap();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(lists[0]["name"], "t");
+    assert_eq!(lists[0]["messages"], 12);
+    assert_eq!(lists[0]["epochs"], 1);
+    assert!(lists[0]["last_sync"].is_string());
+    assert!(lists[0]["newest"].is_string());
+}
