@@ -102,4 +102,12 @@ pub const EN: Labels = Labels {
     watched_none: "No thread matches the watch list.",
     watched_mark: "watched",
     atom_feed: "Atom feed",
+    series_state: "Series state",
+    since: "since",
+    awaiting_review: "Awaiting review",
+    awaiting_none: "No series is waiting for review.",
+    n_days: Counted {
+        one: "day",
+        many: "days",
+    },
 };

@@ -175,6 +175,16 @@ pub struct Labels {
     pub watched_mark: &'static str,
     /// The index page's link to the Atom feed.
     pub atom_feed: &'static str,
+    /// A thread's line with its series' state in the ledger.
+    pub series_state: &'static str,
+    /// "since" before the date a series state was reached.
+    pub since: &'static str,
+    /// The heading of the series waiting for review.
+    pub awaiting_review: &'static str,
+    /// The line under that heading when no series waits.
+    pub awaiting_none: &'static str,
+    /// How long a series has waited ("3 days", "3 天").
+    pub n_days: Counted,
 }
 
 impl Counted {

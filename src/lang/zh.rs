@@ -102,4 +102,12 @@ pub const ZH: Labels = Labels {
     watched_none: "本期没有匹配关注列表的讨论。",
     watched_mark: "关注",
     atom_feed: "订阅 (Atom)",
+    series_state: "系列状态",
+    since: "自",
+    awaiting_review: "等待评审",
+    awaiting_none: "没有等待评审的系列。",
+    n_days: Counted {
+        one: "天",
+        many: "天",
+    },
 };

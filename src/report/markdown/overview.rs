@@ -115,36 +115,14 @@ pub(super) fn watched(o: &mut String, lang: Lang, watched: &[Watched], threads: 
 /// The "Awaiting review" section: series whose newest version had no
 /// reply from anyone but its author, oldest first.
 pub(super) fn awaiting(o: &mut String, lang: Lang, items: &[crate::digest::ledger::Awaiting]) {
-    let zh = lang == Lang::Zh;
-    let _ = writeln!(
-        o,
-        "## {}
-",
-        if zh {
-            "等待评审"
-        } else {
-            "Awaiting review"
-        }
-    );
+    let l = lang.labels();
+    let _ = writeln!(o, "## {}\n", l.awaiting_review);
     if items.is_empty() {
-        let none = if zh {
-            "没有等待评审的系列。"
-        } else {
-            "No series is waiting for review."
-        };
-        let _ = writeln!(
-            o,
-            "{none}
-"
-        );
+        let _ = writeln!(o, "{}\n", l.awaiting_none);
         return;
     }
     for a in items {
-        let age = if zh {
-            format!("{} 天", a.days)
-        } else {
-            format!("{} days", a.days)
-        };
+        let age = l.n_days.of(a.days as usize);
         let _ = writeln!(
             o,
             "- [{}]({}) v{} — {} ({})",

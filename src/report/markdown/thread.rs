@@ -268,12 +268,11 @@ fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
     }
     if let Some(state) = t.series.state {
         let since = t.series.state_since.as_deref().unwrap_or_default();
-        let zh = l.status != "Status";
         out.push(format!(
             "**{}**: {} ({} {})",
-            if zh { "系列状态" } else { "Series state" },
+            l.series_state,
             state.as_str(),
-            if zh { "自" } else { "since" },
+            l.since,
             &since[..10.min(since.len())]
         ));
     }
