@@ -76,6 +76,9 @@ pub struct Labels {
     pub reports_index: &'static str,
     pub back_to_top: &'static str,
     pub extractive_backend: &'static str,
+    /// Before the model the server reported, where it differs from the one
+    /// asked for.
+    pub answered: &'static str,
     /// The window reaches past the newest mail; `{newest}` is its time.
     pub stale: &'static str,
     /// Header line of the grounding check and its verdicts.
@@ -180,6 +183,7 @@ pub const ZH: Labels = Labels {
     reports_index: "报告索引",
     back_to_top: "返回顶部",
     extractive_backend: "提取式（无模型）",
+    answered: "实际应答",
     stale: "归档中最新的邮件为 {newest}：本窗口可能不完整；请运行 sync",
     grounding: "事实核查",
     grounded: "有据",
@@ -276,6 +280,7 @@ pub const EN: Labels = Labels {
     reports_index: "Reports",
     back_to_top: "back to top",
     extractive_backend: "extractive (no model)",
+    answered: "answered",
     stale: "newest mail {newest}: this window may be incomplete; run sync",
     grounding: "Grounding",
     grounded: "grounded",
