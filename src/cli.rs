@@ -522,6 +522,7 @@ fn choose_backend(a: &ReportArgs, config: &Config) -> Result<Option<Backend>> {
         (a.jobs.is_some(), "--jobs"),
         (a.refresh_summaries, "--refresh-summaries"),
         (a.no_rolling, "--no-rolling"),
+        (!a.summaries_from.is_empty(), "--summaries-from"),
     ]
     .into_iter()
     .filter_map(|(given, flag)| given.then_some(flag))
@@ -743,6 +744,11 @@ mod tests {
             ),
             (&["--no-llm", "--num-ctx", "8192"], "--no-llm", "--num-ctx"),
             (&["--no-llm", "--timeout", "9"], "--no-llm", "--timeout"),
+            (
+                &["--no-llm", "--summaries-from", "r.json"],
+                "--no-llm",
+                "--summaries-from",
+            ),
             (
                 &["--no-llm", "--backend", "openai"],
                 "--no-llm",

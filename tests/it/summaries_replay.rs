@@ -239,3 +239,47 @@ fn header_json_and_reproduce_line_name_the_model_asked_and_the_one_that_answered
     assert_eq!(sm["model"], OPENAI_MODEL, "{sm}");
     assert!(sm.get("model_answered").is_none(), "{sm}");
 }
+
+#[test]
+fn llm_url_without_backend_summarizes_through_it_and_the_reproduce_line_says_so() {
+    let (_r, b) = archive();
+    let llm = FakeLlm::start(Api::OpenAi);
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let run = common::Lore::new(data.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["report", "t", "--week", "2022-W10", "--lang", "en"])
+        .args(["--llm-url", &llm.url(), "--format", "md,json"])
+        .arg("--out")
+        .arg(out.path())
+        .run();
+    let j = run.written_json();
+    assert!(
+        llm.chats() > 0,
+        "the URL given was not asked: {}",
+        run.stderr
+    );
+    assert_eq!(j["report"]["summarizer"]["backend"], "openai");
+    let regen = j["report"]["regenerate"].as_str().unwrap();
+    assert!(
+        regen.contains("--backend openai") && regen.contains(&llm.url()),
+        "{regen}"
+    );
+    assert!(!regen.contains("--ollama-url"), "{regen}");
+
+    // Two servers of two backends, or a server with --no-llm: refused.
+    for extra in [
+        &["--ollama-url", "http://127.0.0.1:9"][..],
+        &["--no-llm"],
+        &["--backend", "ollama"],
+    ] {
+        let r = common::Lore::new(data.path())
+            .args(["report", "t", "--week", "2022-W10", "--llm-url", &llm.url()])
+            .args(extra)
+            .arg("--out")
+            .arg(out.path())
+            .run();
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains("--llm-url"), "{extra:?}: {}", r.stderr);
+    }
+}
