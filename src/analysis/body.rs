@@ -433,7 +433,7 @@ pub fn mail_facts(body: &str) -> MailFacts {
             // anyone (a Signed-off-by chain stays as written).
             let not_given = |kind: TrailerKind| {
                 !matches!(kind, TrailerKind::SignedOffBy | TrailerKind::CoDevelopedBy)
-                    && (advice || is_bot(&name, &email, "", "").is_some())
+                    && (advice || names_a_bot(&name, &email))
             };
             let word = c[1].to_ascii_lowercase();
             let word = word.trim_end_matches("-by");
@@ -536,6 +536,13 @@ impl BotKind {
             BotKind::Other => "other",
         }
     }
+}
+
+/// Whether a trailer's person is a bot: a bot's address or name, or a name
+/// that says so ("Hulk Robot", "Zeal Robot", "… CI bot").
+fn names_a_bot(name: &str, email: &str) -> bool {
+    static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:ro)?bot\b").unwrap());
+    is_bot(name, email, "", "").is_some() || NAME.is_match(name)
 }
 
 /// Whether a mail comes from a bot, and which. Decided from the sender and,
@@ -647,6 +654,8 @@ Reported-by: syzbot+0123abcd@syzkaller.appspotmail.com
 
 Reported-by: kernel test robot <lkp@intel.com>
 Tested-by: KernelCI bot <bot@kernelci.org>
+Reported-by: Hulk Robot <hulkci@huawei.com>
+Reported-by: Zeal Robot <zealci@zte.com.cn>
 Reviewed-by: Bob Reviewer <bob@example.org>
 Signed-off-by: Alice Author <alice@example.org>
 ";
