@@ -19,8 +19,9 @@ use crate::commands::{
 use crate::config::{Config, UrlList};
 use crate::error::{Error, Result};
 use crate::grounding::Mode;
+use crate::lang::Lang;
 use crate::progress::Progress;
-use crate::report::{Format, Lang};
+use crate::report::Format;
 use crate::storage::archive::SyncOptions;
 use crate::storage::index::TimeField;
 use crate::storage::mirror::{Source, Wait};
@@ -581,7 +582,7 @@ fn choose_backend(a: &ReportArgs, config: &Config) -> Result<Option<Backend>> {
 /// `OLLAMA_HOST`.
 fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(Settings, bool)> {
     let d = &config.defaults;
-    let mut s = Settings::defaults(lang.as_str());
+    let mut s = Settings::defaults(lang);
     let backend = choose_backend(a, config)?;
     // A backend, model or server asked for on the command line or in the
     // configuration is a request that must be met: when it cannot be used
