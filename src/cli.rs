@@ -675,23 +675,87 @@ fn report_plan(
     })
 }
 
+/// The backend a run uses, from the one rule of precedence: `--no-llm` >
+/// `--backend` > the server flag the user gave (`--llm-url` => openai,
+/// `--ollama-url` => ollama) > `backend` of `[defaults]` > the server key
+/// present in `[defaults]` > ollama (`None`: the default, not asked for).
+/// A flag that the chosen backend would not use is refused (exit 2, naming
+/// both), never dropped.
+fn choose_backend(a: &ReportArgs, config: &Config) -> Result<Option<Backend>> {
+    let d = &config.defaults;
+    let conflict = |x: &str, y: &str| Err(Error::Usage(format!("{x} cannot be used with {y}")));
+    // The model flags the user gave, as the user spelled them.
+    let model_flags: Vec<&str> = [
+        (a.backend.is_some(), "--backend"),
+        (a.model.is_some(), "--model"),
+        (!a.llm_url.is_empty(), "--llm-url"),
+        (!a.ollama_url.is_empty(), "--ollama-url"),
+        (a.num_ctx.is_some(), "--num-ctx"),
+        (a.timeout.is_some(), "--timeout"),
+        (a.jobs.is_some(), "--jobs"),
+        (a.refresh_summaries, "--refresh-summaries"),
+        (a.no_rolling, "--no-rolling"),
+        (!a.summaries_from.is_empty(), "--summaries-from"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect();
+    if a.no_llm {
+        if let Some(f) = model_flags.first() {
+            return conflict("--no-llm", f);
+        }
+        return Ok(Some(Backend::Extractive));
+    }
+    let llm = !a.llm_url.is_empty();
+    let ollama = !a.ollama_url.is_empty();
+    if let Some(b) = a.backend {
+        match b {
+            Backend::Ollama if llm => return conflict("--backend ollama", "--llm-url"),
+            Backend::OpenAi if ollama => return conflict("--backend openai", "--ollama-url"),
+            Backend::Extractive => {
+                if let Some(f) = model_flags.iter().find(|f| **f != "--backend") {
+                    return conflict("--backend extractive", f);
+                }
+            }
+            _ => {}
+        }
+        return Ok(Some(b));
+    }
+    match (llm, ollama) {
+        (true, true) => return conflict("--llm-url", "--ollama-url"),
+        (true, false) => return Ok(Some(Backend::OpenAi)),
+        (false, true) => return Ok(Some(Backend::Ollama)),
+        (false, false) => {}
+    }
+    if let Some(b) = &d.backend {
+        let b = b
+            .parse::<Backend>()
+            .map_err(|e| Error::Usage(format!("[defaults] backend: {e}")))?;
+        if b == Backend::Extractive
+            && let Some(f) = model_flags.first()
+        {
+            return conflict("backend = \"extractive\" of [defaults]", f);
+        }
+        return Ok(Some(b));
+    }
+    match (d.llm_url.is_some(), d.ollama_url.is_some()) {
+        (true, true) => Err(Error::Usage(
+            "[defaults] gives both llm_url and ollama_url: say which to use with \
+             backend = \"openai\" or \"ollama\" (or --backend)"
+                .into(),
+        )),
+        (true, false) => Ok(Some(Backend::OpenAi)),
+        (false, true) => Ok(Some(Backend::Ollama)),
+        (false, false) => Ok(None),
+    }
+}
+
 /// The summarizer as asked for; also whether the Ollama address came from
 /// `OLLAMA_HOST`.
 fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(Settings, bool)> {
     let d = &config.defaults;
     let mut s = Settings::defaults(lang);
-    let backend = if a.no_llm {
-        Some(Backend::Extractive)
-    } else {
-        match (a.backend, &d.backend) {
-            (Some(b), _) => Some(b),
-            (None, Some(b)) => Some(
-                b.parse::<Backend>()
-                    .map_err(|e| Error::Usage(format!("[defaults] backend: {e}")))?,
-            ),
-            (None, None) => None,
-        }
-    };
+    let backend = choose_backend(a, config)?;
     // A backend, model or server asked for on the command line or in the
     // configuration is a request that must be met: when it cannot be used
     // the summaries are unavailable and the exit status is 3. Only the
@@ -739,15 +803,159 @@ fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(S
         ));
     }
     if let Some(j) = a.jobs.or(d.jobs) {
-        s.jobs = j.clamp(1, 64);
+        if !(1..=64).contains(&j) {
+            return Err(Error::Usage(format!(
+                "jobs {j} (--jobs or [defaults] jobs) must be 1 to 64"
+            )));
+        }
+        s.jobs = j;
     }
     if let Some(n) = a.num_ctx.or(d.num_ctx) {
         s.num_ctx = n;
     }
     if let Some(t) = a.timeout.or(d.timeout_secs) {
-        s.timeout = std::time::Duration::from_secs(t.max(1));
+        if t == 0 {
+            return Err(Error::Usage(
+                "a timeout of 0 seconds (--timeout or [defaults] timeout_secs) cannot be met"
+                    .into(),
+            ));
+        }
+        s.timeout = std::time::Duration::from_secs(t);
     }
     s.refresh = a.refresh_summaries;
     s.rolling = !a.no_rolling && d.rolling.unwrap_or(true);
     Ok((s, ollama_from_env))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_args(flags: &[&str]) -> ReportArgs {
+        let argv = ["lore-digest", "report", "kvmarm", "--week", "2022-W10"];
+        let cli = Cli::try_parse_from(argv.iter().chain(flags)).expect("flags parse");
+        match cli.command {
+            Command::Report(a) => *a,
+            _ => unreachable!(),
+        }
+    }
+
+    fn settings(flags: &[&str], config: &str) -> Result<Settings> {
+        let config = Config::parse(config).expect("config parses");
+        summarizer_settings(&report_args(flags), &config, Lang::En).map(|(s, _)| s)
+    }
+
+    fn refused(flags: &[&str], config: &str) -> String {
+        match settings(flags, config) {
+            Err(Error::Usage(m)) => m,
+            other => panic!("{flags:?} with {config:?}: expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_server_flag_alone_chooses_its_backend_and_is_used() {
+        let s = settings(&["--llm-url", "http://127.0.0.1:9/v1"], "").unwrap();
+        assert_eq!(s.backend, Backend::OpenAi);
+        assert_eq!(s.llm_urls, ["http://127.0.0.1:9/v1"]);
+        assert!(s.backend_explicit);
+        let s = settings(
+            &["--ollama-url", "http://h:1"],
+            "[defaults]\nbackend = \"openai\"",
+        )
+        .unwrap();
+        assert_eq!(s.backend, Backend::Ollama);
+        assert_eq!(s.ollama_urls, ["http://h:1"]);
+    }
+
+    #[test]
+    fn a_server_key_of_the_configuration_chooses_its_backend() {
+        let s = settings(&[], "[defaults]\nllm_url = \"http://a:8080/v1\"").unwrap();
+        assert_eq!(s.backend, Backend::OpenAi);
+        let s = settings(
+            &[],
+            "[defaults]\nbackend = \"ollama\"\nllm_url = \"http://a:8080/v1\"",
+        )
+        .unwrap();
+        assert_eq!(s.backend, Backend::Ollama);
+        let m = refused(
+            &[],
+            "[defaults]\nllm_url = \"http://a:8080/v1\"\nollama_url = \"http://b\"",
+        );
+        assert!(m.contains("llm_url") && m.contains("ollama_url"), "{m}");
+    }
+
+    #[test]
+    fn a_flag_the_chosen_backend_would_not_use_is_refused_naming_both() {
+        for (flags, a, b) in [
+            (
+                &["--backend", "ollama", "--llm-url", "http://u/v1"][..],
+                "--backend ollama",
+                "--llm-url",
+            ),
+            (
+                &[
+                    "--backend",
+                    "openai",
+                    "--llm-url",
+                    "http://u/v1",
+                    "--ollama-url",
+                    "http://o",
+                ],
+                "--backend openai",
+                "--ollama-url",
+            ),
+            (
+                &["--llm-url", "http://u/v1", "--ollama-url", "http://o"],
+                "--llm-url",
+                "--ollama-url",
+            ),
+            (&["--no-llm", "--model", "m"], "--no-llm", "--model"),
+            (
+                &["--no-llm", "--llm-url", "http://u/v1"],
+                "--no-llm",
+                "--llm-url",
+            ),
+            (&["--no-llm", "--num-ctx", "8192"], "--no-llm", "--num-ctx"),
+            (&["--no-llm", "--timeout", "9"], "--no-llm", "--timeout"),
+            (
+                &["--no-llm", "--summaries-from", "r.json"],
+                "--no-llm",
+                "--summaries-from",
+            ),
+            (
+                &["--no-llm", "--backend", "openai"],
+                "--no-llm",
+                "--backend",
+            ),
+            (
+                &["--backend", "extractive", "--model", "m"],
+                "--backend extractive",
+                "--model",
+            ),
+        ] {
+            let m = refused(flags, "");
+            assert!(m.contains(a) && m.contains(b), "{flags:?}: {m}");
+        }
+        let m = refused(&["--model", "m"], "[defaults]\nbackend = \"extractive\"");
+        assert!(m.contains("extractive") && m.contains("--model"), "{m}");
+    }
+
+    #[test]
+    fn jobs_out_of_range_and_a_zero_timeout_are_refused() {
+        assert!(refused(&["--jobs", "0"], "").contains("1 to 64"));
+        assert!(refused(&["--jobs", "65"], "").contains("1 to 64"));
+        assert!(refused(&[], "[defaults]\njobs = 100").contains("1 to 64"));
+        assert!(refused(&["--timeout", "0"], "").contains("timeout"));
+        assert!(refused(&[], "[defaults]\ntimeout_secs = 0").contains("timeout"));
+        assert_eq!(settings(&["--jobs", "64"], "").unwrap().jobs, 64);
+    }
+
+    #[test]
+    fn no_llm_alone_and_the_default_stay_as_they_were() {
+        let s = settings(&["--no-llm"], "[defaults]\nmodel = \"m\"").unwrap();
+        assert_eq!(s.backend, Backend::Extractive);
+        let s = settings(&[], "").unwrap();
+        assert_eq!(s.backend, Backend::Ollama);
+        assert!(!s.backend_explicit);
+    }
 }

@@ -352,6 +352,10 @@ pub fn mail_facts(body: &str) -> MailFacts {
     });
     static DIFF_GIT: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^diff --git (?:\S+) (?:[a-z]/)?(\S+)").unwrap());
+    static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:kindly|please)\s+add\s+(?:the\s+)?following\s+tags?\b|\badd\s+the\s+following\s+tags?\s+to\s+the\s+commit\b")
+            .unwrap()
+    });
     static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^\s*\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?")
             .unwrap()
@@ -366,7 +370,16 @@ pub fn mail_facts(body: &str) -> MailFacts {
     let mut stable_added = false;
     let mut diff_files: Vec<String> = Vec::new();
     let mut stat_files: Vec<String> = Vec::new();
+    // In the paragraph after a bot's advice ("kindly add following tag",
+    // "please add the following tag"): the tags there are suggested, not
+    // given.
+    let mut advice = false;
     for (i, &line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            advice = false;
+        } else if ADVICE.is_match(line) {
+            advice = true;
+        }
         if line.trim() == "-----Original Message-----" {
             outlook_quote = true;
         }
@@ -416,13 +429,19 @@ pub fn mail_facts(body: &str) -> MailFacts {
 
         if let Some(c) = TRAILER.captures(line) {
             let (name, email) = split_person(&c[2]);
+            // A tag a bot suggests, or one naming a bot, is not given by
+            // anyone (a Signed-off-by chain stays as written).
+            let not_given = |kind: TrailerKind| {
+                !matches!(kind, TrailerKind::SignedOffBy | TrailerKind::CoDevelopedBy)
+                    && (advice || names_a_bot(&name, &email))
+            };
             let word = c[1].to_ascii_lowercase();
             let word = word.trim_end_matches("-by");
             for &kind in trailer_kinds(word) {
                 if kind == TrailerKind::Nacked {
                     f.nak = true;
                 }
-                if name.is_empty() && email.is_empty() {
+                if (name.is_empty() && email.is_empty()) || not_given(kind) {
                     continue;
                 }
                 let t = Trailer {
@@ -517,6 +536,13 @@ impl BotKind {
             BotKind::Other => "other",
         }
     }
+}
+
+/// Whether a trailer's person is a bot: a bot's address or name, or a name
+/// that says so ("Hulk Robot", "Zeal Robot", "… CI bot").
+fn names_a_bot(name: &str, email: &str) -> bool {
+    static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:ro)?bot\b").unwrap());
+    is_bot(name, email, "", "").is_some() || NAME.is_match(name)
 }
 
 /// Whether a mail comes from a bot, and which. Decided from the sender and,
@@ -625,6 +651,41 @@ mod tests {
             name: name.into(),
             email: email.into(),
         }
+    }
+
+    #[test]
+    fn tags_a_bot_suggests_or_that_name_a_bot_are_not_given() {
+        let body = "\
+Hi Alice,
+
+I love your patch! Perhaps something to improve:
+
+If you fix the issue, kindly add following tag as appropriate
+Reported-by: kernel test robot <lkp@intel.com>
+Reviewed-by: Someone Suggested <s@example.org>
+
+IMPORTANT: if you fix the issue, please add the following tag to the commit:
+Reported-by: syzbot+0123abcd@syzkaller.appspotmail.com
+
+Reported-by: kernel test robot <lkp@intel.com>
+Tested-by: KernelCI bot <bot@kernelci.org>
+Reported-by: Hulk Robot <hulkci@huawei.com>
+Reported-by: Zeal Robot <zealci@zte.com.cn>
+Reviewed-by: Bob Reviewer <bob@example.org>
+Signed-off-by: Alice Author <alice@example.org>
+";
+        let f = mail_facts(body);
+        assert_eq!(
+            f.trailers,
+            vec![
+                trailer(TrailerKind::ReviewedBy, "Bob Reviewer", "bob@example.org"),
+                trailer(
+                    TrailerKind::SignedOffBy,
+                    "Alice Author",
+                    "alice@example.org"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -77,7 +77,14 @@ pub fn make(
             .model
             .as_ref()
             .map_or(Backend::Extractive, |m| m.backend),
-        model: outcome.model.as_ref().map(|m| m.name.clone()),
+        // The model asked for, as the reproduce line records it; the one
+        // the server reported only where it differs.
+        model: outcome.model.as_ref().map(|_| s.model.clone()),
+        model_answered: outcome
+            .model
+            .as_ref()
+            .filter(|m| m.name != s.model)
+            .map(|m| m.name.clone()),
         model_digest: outcome.model.as_ref().and_then(|m| m.digest.clone()),
         prompt_version: used_model.then(|| outcome.prompt_version.clone()),
         options: if used_model {
@@ -254,7 +261,8 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
     ) else {
         return Ok(r);
     };
-    r.model = model;
+    // The cache keys were made with the model the server reported.
+    r.model = field("model_answered").unwrap_or(model);
     r.digest = digest;
     r.prompt_version = pv;
     r.endpoint = field("endpoint").unwrap_or_default();
@@ -284,6 +292,9 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
         let Some(answer) = answer else {
             return Err(bad(&format!("thread summary with key {key} has no text")));
         };
+        if let Some(Ok(src)) = source.filter(|s| s.as_ref().is_ok_and(|s| s.is_model())) {
+            r.sources.insert(key.to_string(), src);
+        }
         let parts = s.get("parts").and_then(|p| p.as_u64()).unwrap_or(1) as u32;
         r.answers
             .insert(key.to_string(), (answer.to_string(), parts.max(1)));
@@ -307,6 +318,12 @@ pub fn load_replay(path: &std::path::Path) -> Result<summarize::Replay> {
     match (synthesis("cache_key"), synthesis("text"), failure) {
         (Some(key), Some(text), _) => {
             r.answers.insert(key.to_string(), (text.to_string(), 1));
+            let source = j.pointer("/highlights_synthesis/source");
+            if let Some(Ok(src)) = source.map(SummarySource::deserialize)
+                && src.is_model()
+            {
+                r.sources.insert(key.to_string(), src);
+            }
         }
         (Some(key), None, Some(f)) if f.kind() == FailureKind::Unusable => {
             r.failures.insert(key.to_string(), f);

@@ -145,8 +145,14 @@ fn answer(
         text: Some(text),
         error: None,
     };
-    if let Some((text, _)) = a.replay.iter().find_map(|r| r.answers.get(key)) {
-        return found(text.clone());
+    if let Some(r) = a.replay.iter().find(|r| r.answers.contains_key(key)) {
+        // The source of the run that made the answer: a replay is the
+        // same byte for byte.
+        let mut answer = found(r.answers[key].0.clone());
+        if let Some(src) = r.sources.get(key) {
+            answer.source = *src;
+        }
+        return answer;
     }
     if let Some(e) = a.replay.iter().find_map(|r| r.failures.get(key)) {
         return Answer {

@@ -124,9 +124,14 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         let mut msgs = Vec::new();
         for (k, &i) in th.members.iter().enumerate() {
             let m = &universe[i];
-            let (body, facts, bad, addressed, addressed_emails) =
+            let (body, mut facts, bad, addressed, addressed_emails) =
                 bodies.remove(&i).unwrap_or_default();
             let bot = analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, &body);
+            if bot.is_some() {
+                // A bot gives no review: the tags in its mail are quoted
+                // from the patch or suggested.
+                facts.trailers.clear();
+            }
             let mut problems = problem::names(m.problems);
             if bad {
                 problems.push("undecodable-text");

@@ -71,6 +71,7 @@ pub const EN: Labels = Labels {
     reports_index: "Reports",
     back_to_top: "back to top",
     extractive_backend: "extractive (no model)",
+    answered: "answered",
     stale: "newest mail {newest}: this window may be incomplete; run sync",
     grounding: "Grounding",
     grounded: "grounded",

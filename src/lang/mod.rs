@@ -131,6 +131,9 @@ pub struct Labels {
     pub reports_index: &'static str,
     pub back_to_top: &'static str,
     pub extractive_backend: &'static str,
+    /// Before the model the server reported, where it differs from the one
+    /// asked for.
+    pub answered: &'static str,
     /// The window reaches past the newest mail; `{newest}` is its time.
     pub stale: &'static str,
     /// Header line of the grounding check and its verdicts.

@@ -71,6 +71,7 @@ pub const ZH: Labels = Labels {
     reports_index: "报告索引",
     back_to_top: "返回顶部",
     extractive_backend: "提取式（无模型）",
+    answered: "实际应答",
     stale: "归档中最新的邮件为 {newest}：本窗口可能不完整；请运行 sync",
     grounding: "事实核查",
     grounded: "有据",

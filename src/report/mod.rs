@@ -125,8 +125,14 @@ pub struct GroundingCounts {
 #[derive(Debug, Clone, Serialize)]
 pub struct SummarizerInfo {
     pub backend: crate::summarize::Backend,
+    /// The model asked for (`--model`, the configuration or the default),
+    /// as the reproduce line records it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The model the server reported, only where it differs from `model`
+    /// (an OpenAI-compatible server serving one model under its own name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_answered: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

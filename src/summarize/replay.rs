@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::keys::{KeyBase, plan_and_key};
-use super::outcome::{Failure, ModelInfo, Summary};
+use super::outcome::{Failure, ModelInfo, Summary, SummarySource};
 use super::prompt::Budget;
 use super::rolling;
 use super::settings::{Backend, Settings};
@@ -42,6 +42,10 @@ pub struct Replay {
     /// Cache key → the failure of an unusable answer (the same request
     /// gets the same answer, so the same failure).
     pub failures: HashMap<String, Failure>,
+    /// Cache key → where the answer came from in the run that made the
+    /// report (`model` or `cache`): a replay keeps it, so that the replayed
+    /// JSON is the same byte for byte.
+    pub sources: HashMap<String, SummarySource>,
 }
 
 impl Replay {
@@ -76,6 +80,8 @@ pub(super) struct ReplayHit {
     /// The answer and its parts, or why it was unusable, as the replayed
     /// report showed it.
     answer: Result<(String, u32), Failure>,
+    /// Where the answer came from in the run that made the report.
+    recorded: Option<SummarySource>,
 }
 
 impl ReplayHit {
@@ -85,7 +91,13 @@ impl ReplayHit {
 
     pub fn summary(self, t: &ThreadView, lang: Lang) -> Summary {
         match self.answer {
-            Ok((text, parts)) => Summary::cached(text, parts, self.key, self.earlier),
+            Ok((text, parts)) => {
+                let mut s = Summary::cached(text, parts, self.key, self.earlier);
+                if let Some(src) = self.recorded.filter(|s| s.is_model()) {
+                    s.source = src;
+                }
+                s
+            }
             Err(failure) => Summary::unavailable(t, lang, failure).keyed(self.key, self.earlier),
         }
     }
@@ -106,6 +118,7 @@ fn lookup(
     };
     Some(ReplayHit {
         source,
+        recorded: r.sources.get(&key).copied(),
         key,
         earlier: earlier.cloned(),
         answer,

@@ -107,6 +107,16 @@ pub(super) fn run(
     // 1. Earlier reports first: when they answer every thread for one
     // model, no server is needed.
     let replayed = replay::hits(threads, settings, lang, &out.prompt_version, replay);
+    // Said here, not in the report: a replayed report is the same byte
+    // for byte as the one it replays.
+    for (i, r) in replay.iter().enumerate() {
+        let from_r = replayed.iter().flatten().filter(|h| h.source == i).count();
+        cx.note(format!(
+            "{from_r} of {n} thread summaries replayed from {}",
+            r.origin,
+            n = threads.len()
+        ));
+    }
     if let Some(first) = replay::answering_all(&replayed, replay) {
         return all_replayed(&cx, out, replayed, &replay[first]);
     }

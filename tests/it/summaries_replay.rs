@@ -54,6 +54,18 @@ fn replay_from_json_is_byte_identical_without_model_or_cache() {
     let md2 = std::fs::read_to_string(again.written("md")).unwrap();
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(md1, md2);
+    // The JSON too: each summary keeps the source of the run that made it
+    // ("model"); that it was replayed is said on stderr.
+    let json2 = std::fs::read_to_string(again.written("json")).unwrap();
+    assert_eq!(std::fs::read_to_string(&json1).unwrap(), json2);
+    let n = j["threads"].as_array().unwrap().len();
+    assert!(
+        again
+            .stderr
+            .contains(&format!("{n} of {n} thread summaries replayed from")),
+        "{}",
+        again.stderr
+    );
     assert_eq!(llm.chats(), chats, "no request for a replayed report");
 
     // The reproduce line as written: its bare JSON name is found beside
@@ -160,4 +172,114 @@ fn replay_reproduces_an_unusable_answer_byte_for_byte_without_asking() {
     assert_eq!(md1, md2);
     assert_eq!(first.status.code(), again.status.code());
     assert_eq!(llm.chats(), chats, "no request for a replayed report");
+}
+
+#[test]
+fn header_json_and_reproduce_line_name_the_model_asked_and_the_one_that_answered() {
+    let (_r, b) = archive();
+    let llm = FakeLlm::start(Api::OpenAi);
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let run = |data: &Path, url: &str, extra: &[&str]| {
+        common::Lore::new(data)
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(["report", "t", "--week", "2022-W10", "--lang", "en"])
+            .args([
+                "--llm-url",
+                url,
+                "--model",
+                "asked-model",
+                "--format",
+                "md,json",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(out.path())
+            .run()
+    };
+    let first = run(data.path(), &llm.url(), &[]);
+    let md = first.written_text("md");
+    let j = first.written_json();
+    let sm = &j["report"]["summarizer"];
+    assert_eq!(sm["model"], "asked-model", "{sm}");
+    assert_eq!(sm["model_answered"], OPENAI_MODEL, "{sm}");
+    assert!(
+        md.contains(&format!("openai asked-model (answered: {OPENAI_MODEL})")),
+        "{md}"
+    );
+    assert!(md.contains("--model asked-model"), "{md}");
+
+    // Replayed as the reproduce line says, with a dead server: the same.
+    let dead = format!("http://127.0.0.1:{}/v1", dead_port());
+    let json1 = first.written("json");
+    let stem = json1.file_name().unwrap().to_str().unwrap().to_string();
+    let data2 = synced(b.path());
+    let again = run(data2.path(), &dead, &["--summaries-from", &stem]);
+    assert_eq!(again.written_text("md"), md);
+    assert_eq!(again.written_json(), j);
+
+    // A model the server serves under the name asked: no model_answered.
+    let data3 = synced(b.path());
+    let out3 = tempfile::tempdir().unwrap();
+    let same = common::Lore::new(data3.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["report", "t", "--week", "2022-W10", "--lang", "en"])
+        .args([
+            "--llm-url",
+            &llm.url(),
+            "--model",
+            OPENAI_MODEL,
+            "--format",
+            "json",
+        ])
+        .arg("--out")
+        .arg(out3.path())
+        .run();
+    let sm = same.written_json()["report"]["summarizer"].clone();
+    assert_eq!(sm["model"], OPENAI_MODEL, "{sm}");
+    assert!(sm.get("model_answered").is_none(), "{sm}");
+}
+
+#[test]
+fn llm_url_without_backend_summarizes_through_it_and_the_reproduce_line_says_so() {
+    let (_r, b) = archive();
+    let llm = FakeLlm::start(Api::OpenAi);
+    let data = synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let run = common::Lore::new(data.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["report", "t", "--week", "2022-W10", "--lang", "en"])
+        .args(["--llm-url", &llm.url(), "--format", "md,json"])
+        .arg("--out")
+        .arg(out.path())
+        .run();
+    let j = run.written_json();
+    assert!(
+        llm.chats() > 0,
+        "the URL given was not asked: {}",
+        run.stderr
+    );
+    assert_eq!(j["report"]["summarizer"]["backend"], "openai");
+    let regen = j["report"]["regenerate"].as_str().unwrap();
+    assert!(
+        regen.contains("--backend openai") && regen.contains(&llm.url()),
+        "{regen}"
+    );
+    assert!(!regen.contains("--ollama-url"), "{regen}");
+
+    // Two servers of two backends, or a server with --no-llm: refused.
+    for extra in [
+        &["--ollama-url", "http://127.0.0.1:9"][..],
+        &["--no-llm"],
+        &["--backend", "ollama"],
+    ] {
+        let r = common::Lore::new(data.path())
+            .args(["report", "t", "--week", "2022-W10", "--llm-url", &llm.url()])
+            .args(extra)
+            .arg("--out")
+            .arg(out.path())
+            .run();
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains("--llm-url"), "{extra:?}: {}", r.stderr);
+    }
 }

@@ -63,6 +63,9 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
     } else {
         format!("{} {}", sm.backend, sm.model.as_deref().unwrap_or(""))
     };
+    if let Some(a) = &sm.model_answered {
+        who.push_str(&format!(" ({}: {a})", l.answered));
+    }
     if let Some(dg) = &sm.model_digest {
         who.push_str(&format!(" ({})", &dg[..dg.len().min(19)]));
     }
