@@ -45,6 +45,8 @@ use serde::Serialize;
 
 use crate::digest::ThreadView;
 
+pub mod glossary;
+
 /// Kinds of problems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -161,6 +163,10 @@ pub struct Grounding {
     pub statements: usize,
     pub cited: usize,
     pub problems: Vec<Problem>,
+    /// Remarks that change no verdict (an acronym expanded consistently
+    /// that neither the glossary nor the thread knows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Grounding {
@@ -304,6 +310,17 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x3040..=0x30FF | 0xAC00..=0xD7AF)
 }
 
+/// A name's initials before a period: "W", "W.M", "(J" — single capital
+/// letters, separated by periods.
+fn is_initials(word: &str) -> bool {
+    let w = word.trim_start_matches(|c: char| "([\"'“（".contains(c));
+    !w.is_empty()
+        && w.split('.').all(|p| {
+            let mut cs = p.chars();
+            cs.next().is_some_and(|c| c.is_uppercase()) && cs.next().is_none()
+        })
+}
+
 /// Sentence ends of one line's text (byte offsets after the end mark).
 fn sentence_ends(s: &str) -> Vec<usize> {
     let chars: Vec<(usize, char)> = s.char_indices().collect();
@@ -341,15 +358,16 @@ fn sentence_ends(s: &str) -> Vec<usize> {
                             .into_iter()
                             .rev()
                             .collect();
-                        let lw = word.to_ascii_lowercase();
+                        let lw = word
+                            .trim_start_matches(|c: char| "([\"'“（".contains(c))
+                            .to_ascii_lowercase();
                         let abbrev = c == '.'
                             && ([
                                 "e.g", "i.e", "etc", "vs", "cf", "approx", "incl", "resp", "fig",
                                 "no",
                             ]
                             .contains(&lw.as_str())
-                                || word.chars().count() == 1
-                                    && word.chars().all(|c| c.is_ascii_uppercase()));
+                                || is_initials(&word));
                         let starts_new = after.is_none_or(|a| {
                             a.is_uppercase()
                                 || a.is_ascii_digit()
@@ -545,6 +563,9 @@ pub struct ThreadMaterial {
     parts: HashSet<(u32, u32)>,
     /// Name tokens of each participant.
     participants: Vec<Vec<String>>,
+    /// The text [`glossary::normalize`]d, between spaces (made when first
+    /// needed).
+    normalized: std::sync::OnceLock<String>,
 }
 
 impl ThreadMaterial {
@@ -596,6 +617,7 @@ impl ThreadMaterial {
             versions,
             parts,
             participants,
+            normalized: std::sync::OnceLock::new(),
         }
     }
 
@@ -1765,18 +1787,53 @@ const SMALL: &[&str] = &[
     "of", "the", "and", "for", "to", "in", "on", "a", "an", "with", "by", "at",
 ];
 
-/// Acronym expansions absent from the material.
-fn check_expansions(text: &str, m: &ThreadMaterial) -> Vec<Found> {
+/// Judge one expansion `exp` of `acronym` (at `span` of `text`): fine when
+/// the thread words it so or the glossary lists it; a problem when it
+/// contradicts the glossary, or when the glossary does not know the acronym
+/// and the expansion's initials do not spell it; otherwise a note.
+#[allow(clippy::too_many_arguments)]
+fn judge_expansion(
+    acronym: &str,
+    exp: &str,
+    spelled: bool,
+    m: &ThreadMaterial,
+    text: &str,
+    span: (usize, usize),
+    out: &mut Vec<Found>,
+    notes: &mut Vec<String>,
+) {
+    let f = fold(exp);
+    if !f.is_empty() && m.folded.contains(&f) {
+        return;
+    }
+    let n = glossary::normalize(exp);
+    let normalized = m
+        .normalized
+        .get_or_init(|| format!(" {} ", glossary::normalize(&m.text)));
+    if !n.is_empty() && normalized.contains(&format!(" {n} ")) {
+        return;
+    }
+    match glossary::Glossary::builtin().judge(acronym, exp) {
+        glossary::Judgement::Accepted => {}
+        glossary::Judgement::Unknown if spelled => {
+            let note =
+                format!("{acronym} expanded as \"{exp}\" (not in the glossary or the thread)");
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        _ => out.push(Found::at(ProblemKind::Expansion, text, span.0, span.1)),
+    }
+}
+
+/// Acronym expansions neither the thread nor the glossary supports.
+fn check_expansions(text: &str, m: &ThreadMaterial, notes: &mut Vec<String>) -> Vec<Found> {
     static AFTER: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"\b([A-Za-z][A-Za-z0-9]{1,9})\s?[(（]([^()（）\n]{3,80})[)）]").unwrap()
     });
     static BEFORE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"[(（]([A-Za-z][A-Za-z0-9]{1,9})[)）]").unwrap());
     static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9']*").unwrap());
-    let present = |exp: &str| {
-        let f = fold(exp);
-        !f.is_empty() && m.folded.contains(&f)
-    };
     let mut out = Vec::new();
     // "FWB (Firmware Workaround)"
     for c in AFTER.captures_iter(text) {
@@ -1813,10 +1870,17 @@ fn check_expansions(text: &str, m: &ThreadMaterial) -> Vec<Found> {
         if first != letters[0] || !(spelled || titled) {
             continue; // "KVM (the hypervisor)" explains, it does not expand
         }
-        if !present(inner) {
-            let g = c.get(0).unwrap();
-            out.push(Found::at(ProblemKind::Expansion, text, g.start(), g.end()));
-        }
+        let g = c.get(0).unwrap();
+        judge_expansion(
+            &c[1],
+            inner,
+            spelled,
+            m,
+            text,
+            (g.start(), g.end()),
+            &mut out,
+            notes,
+        );
     }
     // "Forced Write-Back (FWB)": the words before whose initials spell it.
     for c in BEFORE.captures_iter(text) {
@@ -1853,6 +1917,7 @@ fn check_expansions(text: &str, m: &ThreadMaterial) -> Vec<Found> {
                 break;
             }
         }
+        let spelled = start.is_some() && need == 0;
         let s = match start {
             Some(s) if need == 0 => s,
             // The initials do not spell it: an expansion still when
@@ -1864,10 +1929,8 @@ fn check_expansions(text: &str, m: &ThreadMaterial) -> Vec<Found> {
                 None => continue,
             },
         };
-        let exp = &text[s..g.start()];
-        if !present(exp.trim()) {
-            out.push(Found::at(ProblemKind::Expansion, text, s, g.end()));
-        }
+        let exp = text[s..g.start()].trim();
+        judge_expansion(&c[1], exp, spelled, m, text, (s, g.end()), &mut out, notes);
     }
     out
 }
@@ -1943,7 +2006,8 @@ pub fn check(text: &str, m: &ThreadMaterial, people: &KnownPeople, mode: Mode) -
     found.extend(check_names(&plain, m, people));
     found.extend(check_versions(&plain, m));
     found.extend(check_identifiers(&plain, m));
-    found.extend(check_expansions(&plain, m));
+    let mut notes = Vec::new();
+    found.extend(check_expansions(&plain, m, &mut notes));
     found.extend(check_uncited(text, &stmts));
     found.sort_by_key(|f| (f.start, f.kind));
     let mut problems: Vec<Problem> = Vec::new();
@@ -1975,6 +2039,7 @@ pub fn check(text: &str, m: &ThreadMaterial, people: &KnownPeople, mode: Mode) -
             statements: stmts.len(),
             cited,
             problems,
+            notes,
         },
         statements: stmts,
         citations,

@@ -366,3 +366,57 @@ fn attribution_and_trailer_people_are_participants() {
         .collect();
     assert_eq!(names, vec!["Gina"]);
 }
+
+#[test]
+fn statements_never_split_at_initials_abbreviations_or_versions() {
+    for text in [
+        "Richard W.M. Jones reported the hang on 5.16.11 [#1].",
+        "The fix covers some cases (e.g. FWB) but not all [#1].",
+        "It affects nested guests, i.e. the L2 ones [#1].",
+        "Patch 1/2 skips CMOs, stage-2 maps etc. with FWB [#1].",
+        "A test by J. Smith found it [#1].",
+    ] {
+        let st = statements(text);
+        assert_eq!(st.len(), 1, "{text}: {st:?}");
+    }
+    let st = statements("第一句话 [#1]。第二句话 [#2]；第三句 [#3]。");
+    assert!(st.len() >= 2, "{st:?}");
+}
+
+#[test]
+fn glossary_expansions_are_accepted_and_contradictions_caught() {
+    for text in [
+        "Topic: PSCI (Power State Coordination Interface) calls are forwarded [#1].",
+        "Topic: on VHE (Virtualization Host Extensions) hosts it is faster [#1].",
+        "Topic: the vCPU waits in WFI (Wait For an Interrupt) [#1].",
+        "Topic: TDP (Two-Dimensional Paging) faults are handled [#1].",
+        "Topic: RAS (Reliability, Availability and Serviceability) errors are reported [#1].",
+        "Topic: Force Write-Back (FWB) is used for stage-2 [#1].",
+    ] {
+        assert_clean(text);
+    }
+    assert_only(
+        "Topic: FWB (Firmware Workaround) is used [#1].",
+        ProblemKind::Expansion,
+        "FWB (Firmware Workaround)",
+    );
+    assert_only(
+        "Topic: PSCI (Platform Secure Call Interface) is used [#1].",
+        ProblemKind::Expansion,
+        "PSCI (Platform Secure Call Interface)",
+    );
+}
+
+#[test]
+fn unknown_acronym_expansion_is_a_note_when_consistent_and_a_problem_otherwise() {
+    let c = run("Topic: the QZE (Quick Zone Exchange) path is used [#1].");
+    assert!(
+        c.grounding.problems.is_empty(),
+        "{:?}",
+        c.grounding.problems
+    );
+    assert_eq!(c.grounding.verdict, Verdict::Grounded);
+    assert_eq!(c.grounding.notes.len(), 1, "{:?}", c.grounding.notes);
+    let c = run("Topic: the QZE (Quiet Bank Holder) path is used [#1].");
+    assert_eq!(kinds(&c), vec![ProblemKind::Expansion]);
+}
