@@ -45,6 +45,7 @@ use serde::Serialize;
 
 use crate::digest::ThreadView;
 
+mod claims;
 pub mod glossary;
 
 /// Kinds of problems.
@@ -57,16 +58,24 @@ pub enum ProblemKind {
     Identifier,
     Expansion,
     Uncited,
+    Trailer,
+    Attribution,
+    Status,
+    Count,
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 6] = [
+    pub const ALL: [ProblemKind; 10] = [
         ProblemKind::Citation,
         ProblemKind::Name,
         ProblemKind::Version,
         ProblemKind::Identifier,
         ProblemKind::Expansion,
         ProblemKind::Uncited,
+        ProblemKind::Trailer,
+        ProblemKind::Attribution,
+        ProblemKind::Status,
+        ProblemKind::Count,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +86,10 @@ impl ProblemKind {
             ProblemKind::Identifier => "identifier",
             ProblemKind::Expansion => "expansion",
             ProblemKind::Uncited => "uncited",
+            ProblemKind::Trailer => "trailer",
+            ProblemKind::Attribution => "attribution",
+            ProblemKind::Status => "status",
+            ProblemKind::Count => "count",
         }
     }
 
@@ -566,6 +579,8 @@ pub struct ThreadMaterial {
     /// The text [`glossary::normalize`]d, between spaces (made when first
     /// needed).
     normalized: std::sync::OnceLock<String>,
+    /// The thread's facts, for claims (absent for material made of texts).
+    facts: Option<claims::Facts>,
 }
 
 impl ThreadMaterial {
@@ -618,6 +633,7 @@ impl ThreadMaterial {
             parts,
             participants,
             normalized: std::sync::OnceLock::new(),
+            facts: None,
         }
     }
 
@@ -625,7 +641,9 @@ impl ThreadMaterial {
     /// every subject and body, and its people.
     pub fn of_thread(t: &ThreadView) -> ThreadMaterial {
         let (texts, names) = Self::pieces(t);
-        ThreadMaterial::new(t.messages.len(), &texts, &names)
+        let mut m = ThreadMaterial::new(t.messages.len(), &texts, &names);
+        m.facts = Some(claims::Facts::of_thread(t));
+        m
     }
 
     /// Material of several threads together (what a highlight citing them
@@ -2009,6 +2027,10 @@ pub fn check(text: &str, m: &ThreadMaterial, people: &KnownPeople, mode: Mode) -
     let mut notes = Vec::new();
     found.extend(check_expansions(&plain, m, &mut notes));
     found.extend(check_uncited(text, &stmts));
+    if let Some(f) = &m.facts {
+        let more = claims::check(&plain, &stmts, f, &found);
+        found.extend(more);
+    }
     found.sort_by_key(|f| (f.start, f.kind));
     let mut problems: Vec<Problem> = Vec::new();
     let mut flagged: HashSet<usize> = HashSet::new();

@@ -90,7 +90,7 @@ pub struct Labels {
     /// Mark after a flagged statement; `{problems}` says why.
     pub unverified: &'static str,
     /// Problem kinds: citation, name, version, identifier, expansion, uncited.
-    pub problem_kinds: [&'static str; 6],
+    pub problem_kinds: [&'static str; 10],
     /// A trailer written in the posted patch (given to an earlier
     /// version); `{version}` is the previous version.
     pub carried_from: &'static str,
@@ -195,6 +195,10 @@ pub const ZH: Labels = Labels {
         "线程中没有此标识符",
         "线程中没有此缩写全称",
         "未注明出处",
+        "与线程中的标签不符",
+        "被引用的邮件并非此人所写",
+        "状态与线程不符",
+        "补丁数量与系列不符",
     ],
     carried_from: "沿用自 v{version}",
     patches_of: "{list}，共 {total}",
@@ -291,6 +295,10 @@ pub const EN: Labels = Labels {
         "identifier not in the thread",
         "expansion not in the thread",
         "no mail cited",
+        "trailer contradicts the thread",
+        "not the writer of the cited mail",
+        "status contradicts the thread",
+        "patch count contradicts the series",
     ],
     carried_from: "carried from v{version}",
     patches_of: "{list} of {total}",
