@@ -430,6 +430,34 @@ fn count(st: &str, f: &Facts, out: &mut Vec<(ProblemKind, usize, usize, String)>
 
 /// Claims of every statement of `plain` (the summary, citations masked)
 /// that contradict `f`.
+/// `s` with quoted text (“…”, "…", 「…」) blanked, byte offsets kept: a
+/// quote is what someone wrote, not a claim of the summary.
+fn unquoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0usize;
+    let mut ascii = false;
+    for c in s.chars() {
+        let open = matches!(c, '“' | '「' | '『') || (c == '"' && !ascii);
+        let close = matches!(c, '”' | '」' | '』') || (c == '"' && ascii);
+        if c == '"' {
+            ascii = !ascii;
+        }
+        if open && c != '"' {
+            depth += 1;
+        }
+        let inside = depth > 0 || ascii || close;
+        if close && c != '"' {
+            depth = depth.saturating_sub(1);
+        }
+        if inside && !open || (c == '"' && open) {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A claim whose span already holds a problem of the same kind found by
 /// the token checks (in `earlier`) is not repeated.
 pub(super) fn check(
@@ -438,6 +466,7 @@ pub(super) fn check(
     f: &Facts,
     earlier: &[Found],
 ) -> Vec<Found> {
+    let plain = &unquoted(plain);
     let mut out = Vec::new();
     for s in statements {
         let (a, b) = (s.start.min(plain.len()), s.end.min(plain.len()));

@@ -538,3 +538,21 @@ fn wrong_claims_are_problems_of_their_kind_that_say_what_the_facts_say() {
         assert_ne!(c.grounding.verdict, Verdict::Grounded, "{text}");
     }
 }
+
+#[test]
+fn quoted_mail_text_is_not_a_claim_of_the_summary() {
+    for text in [
+        "Marc Zyngier: “I'll post v3 of this series, applied locally” [#4].",
+        "Marc Zyngier wrote \"queued for 5.18\" [#4].",
+    ] {
+        let c = run_facts(text, false);
+        assert!(
+            c.grounding
+                .problems
+                .iter()
+                .all(|p| p.kind != ProblemKind::Status && !p.text.contains(" — ")),
+            "{text}\n=> {:?}",
+            c.grounding.problems
+        );
+    }
+}
