@@ -256,7 +256,8 @@ fn attribution(
         let ok = cites.iter().any(|&n| {
             n >= 1
                 && n <= f.senders.len()
-                && (names(name, &f.senders[n - 1])
+                && (f.senders[n - 1].trim().is_empty()
+                    || names(name, &f.senders[n - 1])
                     || name_tokens(name)
                         .iter()
                         .all(|t| f.bodies[n - 1].contains(t.as_str())))
