@@ -290,7 +290,7 @@ fn status(st: &str, f: &Facts, out: &mut Vec<(ProblemKind, usize, usize, String)
         Regex::new(r"(?i)\b(?:applied|merged|queued|picked up|pulled)\b|已合入|已合并|合入了|合并了|已应用|已被应用|已排队|已入队|已被接受|已被合入|被合入").unwrap()
     });
     static NAKED: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)\bn(?:a)?cked\b|\bNA?CK(?:ed)?\b|拒绝了").unwrap());
+        LazyLock::new(|| Regex::new(r"(?i)\bn(?:ack|ak)(?:ed)?\b|拒绝了").unwrap());
     static NO_REPLY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\bno (?:replies|reply|responses?|reviews?|comments?)(?: yet| so far)?\b|\bunanswered\b|尚无回复|没有回复|暂无回复|无人回复|未收到回复").unwrap()
     });
