@@ -90,7 +90,7 @@ impl Glossary {
             return Judgement::Unknown;
         };
         let n = normalize(expansion);
-        if accepted.iter().any(|a| *a == n) {
+        if accepted.contains(&n) {
             Judgement::Accepted
         } else {
             Judgement::Contradicts
