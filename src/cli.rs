@@ -19,8 +19,9 @@ use crate::commands::{
 use crate::config::{Config, UrlList};
 use crate::error::{Error, Result};
 use crate::grounding::Mode;
+use crate::lang::Lang;
 use crate::progress::Progress;
-use crate::report::{Format, Lang};
+use crate::report::Format;
 use crate::storage::archive::SyncOptions;
 use crate::storage::index::TimeField;
 use crate::storage::mirror::{Source, Wait};
@@ -506,7 +507,7 @@ fn report_plan(
 /// `OLLAMA_HOST`.
 fn summarizer_settings(a: &ReportArgs, config: &Config, lang: Lang) -> Result<(Settings, bool)> {
     let d = &config.defaults;
-    let mut s = Settings::defaults(lang.as_str());
+    let mut s = Settings::defaults(lang);
     let backend = if a.no_llm {
         Some(Backend::Extractive)
     } else {

@@ -49,6 +49,7 @@ pub mod digest;
 pub mod error;
 pub mod fsutil;
 pub mod grounding;
+pub mod lang;
 pub mod mail;
 pub mod msgtime;
 pub mod net;

@@ -13,7 +13,25 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::storage::index::{SeqRange, TimeField};
+
+/// Which time a window selects messages by (JSON `by`: `received` or
+/// `date`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeField {
+    /// public-inbox `ts` (Received header), the default for windows.
+    Received,
+    /// The Date header (`ds`).
+    Date,
+}
+
+/// Commit range of one epoch: positions `after < seq <= upto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqRange {
+    pub epoch: u32,
+    pub after: u64,
+    pub upto: u64,
+}
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,19 +110,17 @@ pub struct Window {
     /// `last 7d`, `2022-03-07T10:00:00Z..2022-03-08T10:00:00Z`,
     /// `range 2019-04-29..2023-11-15`.
     pub label: String,
-    /// IANA zone the window was computed in.
-    pub tz: String,
-    /// `received` or `date`.
-    pub by: &'static str,
+    /// IANA zone the window was computed in (JSON `tz`: its name).
+    #[serde(rename = "tz", serialize_with = "zone_name")]
+    pub zone: Tz,
+    /// The time it selects by (JSON `by`: `received` or `date`).
+    #[serde(rename = "by")]
+    pub field: TimeField,
     /// `week`, `day`, `days`, `last`, `instants` or `range`.
     pub kind: WindowKind,
     /// First and last day of the window in its zone (YYYY-MM-DD).
     pub first_day: String,
     pub last_day: String,
-    #[serde(skip)]
-    pub field: TimeField,
-    #[serde(skip)]
-    pub zone: Tz,
     /// Commit ranges the messages are limited to, if any (output records
     /// them as the digest's `epochs`).
     #[serde(skip)]
@@ -218,6 +234,27 @@ fn last_amount(seconds: i64) -> Option<String> {
         .map(|(unit, c)| format!("{}{c}", seconds / unit))
 }
 
+fn zone_name<S: serde::Serializer>(zone: &Tz, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(zone.name())
+}
+
+impl TimeField {
+    /// `received` or `date`, as `--by` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeField::Received => "received",
+            TimeField::Date => "date",
+        }
+    }
+}
+
+impl Window {
+    /// The IANA name of its zone.
+    pub fn tz(&self) -> &'static str {
+        self.zone.name()
+    }
+}
+
 /// Resolve a spec to a window, given the first and last mail (`span`, by
 /// `field` and within the `--range`): `--until` alone starts at the first
 /// mail's day, a `--range` alone spans its first to its last mail.
@@ -228,10 +265,6 @@ pub fn resolve_in(
     now: i64,
     span: Option<MailSpan>,
 ) -> Window {
-    let by = match field {
-        TimeField::Received => "received",
-        TimeField::Date => "date",
-    };
     let day_of = |t: i64| {
         DateTime::<Utc>::from_timestamp(t, 0)
             .unwrap_or_default()
@@ -346,8 +379,6 @@ pub fn resolve_in(
         start,
         end,
         label,
-        tz: zone.name().to_string(),
-        by,
         kind,
         first_day: first_day.to_string(),
         last_day: last_day.to_string(),
@@ -452,7 +483,7 @@ mod tests {
         };
         let w = resolve(&spec, Tz::UTC, TimeField::Date, 0);
         assert_eq!(w.end - w.start, 86400);
-        assert_eq!(w.by, "date");
+        assert_eq!(w.field, TimeField::Date);
     }
 
     #[test]

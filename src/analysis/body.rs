@@ -600,6 +600,21 @@ pub fn is_diff_line(line: &str) -> bool {
         || HEADS.iter().any(|h| line.starts_with(h))
 }
 
+/// Remove control characters (keeping newlines), turn tabs into spaces.
+pub fn strip_controls(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            // Bidi overrides and zero-width characters can hide text.
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => None,
+            '\u{feff}' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

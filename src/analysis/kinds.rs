@@ -2,6 +2,7 @@
 //! The default table is `data/kinds.toml`; a user's table in the same format
 //! replaces it ([`KindRules::from_toml`]).
 
+use crate::lang::Lang;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -53,8 +54,8 @@ impl Kind {
     }
 
     /// Heading for reports. `lang` "zh…" gives Chinese, anything else English.
-    pub fn label(self, lang: &str) -> &'static str {
-        let zh = lang.to_ascii_lowercase().starts_with("zh");
+    pub fn label(self, lang: Lang) -> &'static str {
+        let zh = lang == Lang::Zh;
         match (self, zh) {
             (Kind::Patch, true) => "补丁",
             (Kind::Patch, false) => "PATCH",
@@ -343,17 +344,23 @@ mod tests {
                 serde_json::to_string(&kind).unwrap(),
                 format!("\"{}\"", kind.as_str())
             );
-            assert!(!kind.label("zh").is_empty() && !kind.label("en").is_empty());
+            assert!(
+                !kind.label(crate::lang::Lang::Zh).is_empty()
+                    && !kind.label(crate::lang::Lang::En).is_empty()
+            );
         }
         assert!("nope".parse::<Kind>().is_err());
-        assert_eq!(Kind::Patch.label("zh"), "补丁");
-        assert_eq!(Kind::Patch.label("zh-CN"), "补丁");
-        assert_eq!(Kind::GitPull.label("zh"), "合并请求 (GIT PULL)");
-        assert_eq!(Kind::Stable.label("zh"), "稳定版/回合");
-        assert_eq!(Kind::Question.label("zh"), "问题/缺陷报告");
-        assert_eq!(Kind::Other.label("zh"), "其他");
-        assert_eq!(Kind::Other.label("en"), "Other");
-        assert_eq!(Kind::Stable.label("fr"), "Stable/backport");
+        assert_eq!(Kind::Patch.label(crate::lang::Lang::Zh), "补丁");
+        assert_eq!(Kind::Patch.label(crate::lang::Lang::Zh), "补丁");
+        assert_eq!(
+            Kind::GitPull.label(crate::lang::Lang::Zh),
+            "合并请求 (GIT PULL)"
+        );
+        assert_eq!(Kind::Stable.label(crate::lang::Lang::Zh), "稳定版/回合");
+        assert_eq!(Kind::Question.label(crate::lang::Lang::Zh), "问题/缺陷报告");
+        assert_eq!(Kind::Other.label(crate::lang::Lang::Zh), "其他");
+        assert_eq!(Kind::Other.label(crate::lang::Lang::En), "Other");
+        assert_eq!(Kind::Stable.label(crate::lang::Lang::En), "Stable/backport");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod version_refs;
 
 pub use body::{
     Applied, BotKind, MAX_BODY_BYTES, MailFacts, Trailer, TrailerKind, body_text, is_bot,
-    is_diff_line, mail_facts,
+    is_diff_line, mail_facts, strip_controls,
 };
 pub use kinds::{DEFAULT_KINDS_TOML, Kind, KindRule, KindRuleSpec, KindRules, KindsError};
 pub use series::{SeriesFacts, VersionedThread, link_versions, series_facts};

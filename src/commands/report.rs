@@ -11,8 +11,9 @@ use crate::clock::iso;
 use crate::digest::{self, Digest};
 use crate::error::Result;
 use crate::grounding::Mode;
+use crate::lang::Lang;
 use crate::progress::Progress;
-use crate::report::{Format, Header, Lang, Report, SummarizerInfo, public_url, report_stem};
+use crate::report::{Format, Header, Report, SummarizerInfo, public_url, report_stem};
 use crate::storage::archive::Archive;
 use crate::storage::mirror::Wait;
 use crate::summarize::{Backend, Settings};
@@ -191,17 +192,13 @@ fn stale_notice(
         .zone
         .timestamp_opt(newest, 0)
         .single()
-        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz))
+        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz()))
         .unwrap_or_else(|| iso(newest));
     progress.note(&format!(
         "{}: newest mail {when}: this window may be incomplete; run sync",
         archive.list()
     ));
-    Ok(Some(
-        crate::report::i18n::labels(lang.as_str())
-            .stale
-            .replace("{newest}", &when),
-    ))
+    Ok(Some(lang.labels().stale.replace("{newest}", &when)))
 }
 
 fn build(
@@ -261,8 +258,8 @@ fn build(
         tool: "lore-digest".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         list,
-        lang: lang.as_str().into(),
-        tz: digest.window.tz.clone(),
+        lang,
+        tz: digest.window.tz().to_string(),
         generated_at: iso(t),
         summarizer,
         notices,
@@ -275,7 +272,7 @@ fn build(
     // The model's highlights when they passed the check, else from facts.
     let highlights = match synthesis.as_ref().and_then(|s| s.items.clone()) {
         Some(items) => items,
-        None => crate::report::highlights::build(&digest, &newcomers, lang.as_str()),
+        None => crate::report::highlights::build(&digest, &newcomers, lang),
     };
     Ok((
         Report {
@@ -356,7 +353,7 @@ fn regenerate_command(
     }
     c.extend(["report".into(), d.list.clone()]);
     c.extend(d.window.args.iter().cloned());
-    if d.window.by == "date" {
+    if d.window.field == crate::window::TimeField::Date {
         c.extend(["--by".into(), "date".into()]);
     }
     let range: Vec<String> = d
@@ -369,7 +366,7 @@ fn regenerate_command(
     }
     c.extend([
         "--tz".into(),
-        d.window.tz.clone(),
+        d.window.tz().into(),
         "--lang".into(),
         plan.lang.as_str().into(),
     ]);

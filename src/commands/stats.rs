@@ -91,8 +91,8 @@ pub fn run(plan: &StatsPlan, progress: &Progress) -> Result<i32> {
             out.window.label,
             out.window.first_day,
             out.window.last_day,
-            out.window.tz,
-            out.window.by,
+            out.window.tz(),
+            out.window.field.as_str(),
             out.messages,
             out.senders
         );

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
 use crate::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
+use crate::lang::Lang;
 use crate::progress::Progress;
 use crate::report::{GroundingCounts, SummarizerInfo, ThreadSummary, public_url};
 use crate::storage::archive::Archive;
@@ -22,7 +23,7 @@ pub fn make(
     replay: &[summarize::Replay],
     progress: &Progress,
 ) -> Result<Made> {
-    let lang = s.lang.as_str();
+    let lang = s.lang;
     // The store lives beside the index, not in it: no index rebuild loses
     // a summary. When it cannot be opened the run goes on without a cache.
     let store =
@@ -75,8 +76,7 @@ pub fn make(
         backend: outcome
             .model
             .as_ref()
-            .map_or(Backend::Extractive, |m| m.backend)
-            .to_string(),
+            .map_or(Backend::Extractive, |m| m.backend),
         model: outcome.model.as_ref().map(|m| m.name.clone()),
         model_digest: outcome.model.as_ref().and_then(|m| m.digest.clone()),
         prompt_version: used_model.then(|| outcome.prompt_version.clone()),
@@ -130,7 +130,7 @@ fn ground_all(
     digest: &Digest,
     made: &[Summary],
     mode: Mode,
-    lang: &str,
+    lang: Lang,
     progress: &Progress,
 ) -> (Vec<ThreadSummary>, Option<GroundingCounts>, KnownPeople) {
     let people = if mode == Mode::Off {
@@ -164,7 +164,7 @@ pub fn ground_one(
     t: &ThreadView,
     mode: Mode,
     people: &KnownPeople,
-    lang: &str,
+    lang: Lang,
     counts: &mut GroundingCounts,
 ) -> ThreadSummary {
     let material = ThreadMaterial::of_thread(t);

@@ -8,6 +8,7 @@
 
 use crate::digest::Digest;
 use crate::grounding::{KnownPeople, Mode, Verdict};
+use crate::lang::Lang;
 use crate::progress::Progress;
 use crate::report::ThreadSummary;
 use crate::report::highlights::{Highlight, Synthesis};
@@ -44,7 +45,7 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
         return None;
     }
     let s = a.settings;
-    let lang = crate::summarize::prompt::norm_lang(&s.lang);
+    let lang = s.lang;
     let context = match a.model.context_length {
         Some(m) if m > 0 && (m as usize) < s.num_ctx as usize => m as usize,
         _ => s.num_ctx as usize,
@@ -136,7 +137,7 @@ fn answer(
     key: &str,
     request: &synthesis::Request,
     digest: &str,
-    lang: &str,
+    lang: Lang,
     progress: &Progress,
 ) -> Answer {
     let found = |text: String| Answer {

@@ -40,7 +40,7 @@ pub fn run(plan: &ThreadsPlan, progress: &Progress) -> Result<i32> {
         d.window.label,
         d.window.first_day,
         d.window.last_day,
-        d.window.tz,
+        d.window.tz(),
         d.totals.messages,
         d.totals.threads,
         d.totals.new_threads,

@@ -7,7 +7,8 @@
 //! its data-quality appendix; [`gather`](fn@gather) reads what a window
 //! needs from the archive (indexed queries and blobs) and
 //! [`assemble`](fn@assemble) makes the document from that alone (pure);
-//! `across` follows review across the versions of a series. [`build`] is
+//! `across` follows review across the versions of a series; `facts`
+//! writes a thread's FACTS block (for the model and the grounding check). [`build`] is
 //! gather then assemble. The files import downwards only: assemble uses
 //! gather, across, view and quality; gather uses across and view; across
 //! uses view; view uses quality.
@@ -18,6 +19,7 @@ use crate::window::Window;
 
 mod across;
 mod assemble;
+pub mod facts;
 #[cfg(test)]
 mod fixtures;
 mod gather;

@@ -3,6 +3,7 @@
 //! people, series, review and mails), and how they spell a mail's link and
 //! sender.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -294,18 +295,30 @@ pub struct ThreadView {
     pub last_ts: i64,
 }
 
+/// What public-inbox escapes in a Message-ID of a URL path: every byte
+/// but ASCII letters, digits and `-._~!$&'()*+,;=:@` (RFC 3986 pchar).
+const MID_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
 /// Escape a Message-ID for a URL path as public-inbox does.
 pub fn mid_escape(mid: &str) -> String {
-    let mut out = String::with_capacity(mid.len());
-    for b in mid.bytes() {
-        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
-        if keep {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(mid, MID_ESCAPED).to_string()
 }
 
 /// The URL of mail `mid` under `base`.
@@ -327,6 +340,17 @@ pub type Body = (String, MailFacts, bool, Vec<String>);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_ids_in_urls_keep_pchars_and_escape_the_rest_in_upper_hex() {
+        assert_eq!(
+            mid_escape("20220307.1234-1-maz+kvm@kernel.org"),
+            "20220307.1234-1-maz+kvm@kernel.org"
+        );
+        assert_eq!(mid_escape("a/b?c#d e%f"), "a%2Fb%3Fc%23d%20e%25f");
+        assert_eq!(mid_escape("x<é>"), "x%3C%C3%A9%3E");
+        assert_eq!(mid_escape("!$&'()*,;=:~_"), "!$&'()*,;=:~_");
+    }
 
     #[test]
     fn review_keeps_each_given_trailer_kind_in_its_own_list() {

@@ -126,7 +126,7 @@ impl ThreadMaterial {
 
     /// A thread's texts (facts, subjects, bodies) and people's names.
     pub(super) fn pieces(t: &ThreadView) -> (Vec<String>, Vec<String>) {
-        let mut texts: Vec<String> = vec![crate::summarize::prompt::facts(t)];
+        let mut texts: Vec<String> = vec![crate::digest::facts::facts(t)];
         let s = &t.series.facts;
         let mut extra = Vec::new();
         for v in s.versions.iter().chain([&s.version]) {

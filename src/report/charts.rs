@@ -13,9 +13,11 @@
 //! sections) and the trend of messages and threads over twelve weeks.
 
 use std::fmt::Write;
+use unicode_width::UnicodeWidthChar;
 
 use super::markup::{anchor, escape_html as escape};
 use crate::digest::ThreadView;
+use crate::lang::Lang;
 use crate::volume::{Activity, MailRole, Period, TrendWeek};
 
 /// Where the Markdown report wants the charts; the HTML replaces this
@@ -116,12 +118,8 @@ const EN: Words = Words {
     trend_desc: "Messages and threads per week from {first} to {last}; the last week had {msgs} messages in {threads} threads.",
 };
 
-fn words(lang: &str) -> &'static Words {
-    if lang.to_ascii_lowercase().starts_with("zh") {
-        &ZH
-    } else {
-        &EN
-    }
+fn words(lang: Lang) -> &'static Words {
+    if lang == Lang::Zh { &ZH } else { &EN }
 }
 
 fn role_index(r: MailRole) -> usize {
@@ -185,13 +183,9 @@ fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// Columns of `c` (a wide character two, a combining mark none).
 fn char_width(c: char) -> usize {
-    if matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD)
-    {
-        2
-    } else {
-        1
-    }
+    UnicodeWidthChar::width(c).unwrap_or(0)
 }
 
 /// `<svg …>` with its title and description, ids made from `id`.
@@ -241,7 +235,7 @@ const P_HEIGHT: i64 = 2700;
 
 /// The window's mails per period stacked by role, with a legend, as
 /// `<figure>` (SVG and table). `per` is `day` or `week`. Empty when no mail.
-pub fn per_period(per: &str, periods: &[Period], lang: &str) -> String {
+pub fn per_period(per: &str, periods: &[Period], lang: Lang) -> String {
     let w = words(lang);
     let total: usize = periods.iter().map(|p| p.messages).sum();
     if periods.is_empty() || total == 0 {
@@ -405,7 +399,7 @@ const B_BAR_MAX: i64 = 2800;
 /// Horizontal bars of the busiest threads (from [`busiest_threads`]), each
 /// linking to its section (`#t-N`, see [`anchor`]). Empty
 /// without threads.
-pub fn busiest(top: &[Busy], lang: &str) -> String {
+pub fn busiest(top: &[Busy], lang: Lang) -> String {
     let w = words(lang);
     let Some(max) = top.iter().map(|b| b.messages).max() else {
         return String::new();
@@ -472,7 +466,7 @@ const T_HEIGHT: i64 = 2550;
 
 /// Messages and threads per week, two panels of bars sharing the weeks;
 /// the last week (the window's) in full colour. Empty without weeks.
-pub fn trend(weeks: &[TrendWeek], lang: &str) -> String {
+pub fn trend(weeks: &[TrendWeek], lang: Lang) -> String {
     let w = words(lang);
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
         return String::new();
@@ -556,7 +550,7 @@ pub fn trend(weeks: &[TrendWeek], lang: &str) -> String {
 
 /// Every chart of a report, in a `<section class="charts">`; empty when
 /// the window has no mail.
-pub fn render(activity: &Activity, threads: &[ThreadView], lang: &str) -> String {
+pub fn render(activity: &Activity, threads: &[ThreadView], lang: Lang) -> String {
     if activity.is_empty() {
         return String::new();
     }
@@ -571,6 +565,14 @@ pub fn render(activity: &Activity, threads: &[ThreadView], lang: &str) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_cut_by_display_width_wide_characters_counting_two() {
+        assert_eq!(truncate("abcdef", 6), "abcdef");
+        assert_eq!(truncate("abcdefg", 6), "abcde…");
+        assert_eq!(truncate("中文中文", 8), "中文中文");
+        assert_eq!(truncate("中文中文中", 8), "中文中…");
+    }
 
     /// Our figure parsed as XML by a real parser (every tag closed in
     /// order, attributes quoted, no `<` or bare `&` in text), or a panic
@@ -637,7 +639,7 @@ mod tests {
     #[test]
     fn stacked_bars_are_well_formed_and_sum_to_each_days_total() {
         let days = week_days();
-        let fig = per_period("day", &days, "en");
+        let fig = per_period("day", &days, crate::lang::Lang::En);
         assert_well_formed(&fig);
         let svg = svg_of(&fig);
         assert!(svg.contains("role=\"img\""));
@@ -689,7 +691,7 @@ mod tests {
             assert!(svg.contains(&format!(">{r}</text>")), "{r}");
         }
         // Deterministic.
-        assert_eq!(per_period("day", &days, "en"), fig);
+        assert_eq!(per_period("day", &days, crate::lang::Lang::En), fig);
     }
 
     #[test]
@@ -701,11 +703,11 @@ mod tests {
                 ..Period::default()
             })
             .collect();
-        assert_eq!(per_period("day", &empty, "en"), "");
-        assert_eq!(busiest(&[], "en"), "");
-        assert_eq!(trend(&[], "en"), "");
+        assert_eq!(per_period("day", &empty, crate::lang::Lang::En), "");
+        assert_eq!(busiest(&[], crate::lang::Lang::En), "");
+        assert_eq!(trend(&[], crate::lang::Lang::En), "");
         assert!(
-            render(&Activity::default(), &[], "zh").is_empty(),
+            render(&Activity::default(), &[], crate::lang::Lang::Zh).is_empty(),
             "nothing for an empty window"
         );
     }
@@ -726,7 +728,7 @@ mod tests {
                 messages: 5,
             },
         ];
-        let fig = busiest(&top, "en");
+        let fig = busiest(&top, crate::lang::Lang::En);
         assert_well_formed(&fig);
         assert!(!fig.contains("<script"), "{fig}");
         assert_eq!(fig.matches("<svg").count(), 1, "{fig}");
@@ -766,7 +768,7 @@ mod tests {
                 threads: 10 + i,
             })
             .collect();
-        let fig = trend(&weeks, "zh");
+        let fig = trend(&weeks, crate::lang::Lang::Zh);
         assert_well_formed(&fig);
         let svg = svg_of(&fig);
         let bars = rects(svg);
@@ -791,7 +793,10 @@ mod tests {
                 threads: 10 + i,
             })
             .collect();
-        let figs = [trend(&weeks, "en"), per_period("day", &week_days(), "en")];
+        let figs = [
+            trend(&weeks, crate::lang::Lang::En),
+            per_period("day", &week_days(), crate::lang::Lang::En),
+        ];
         for fig in &figs {
             let svg = svg_of(fig);
             assert!(!svg.contains("text-anchor="), "{svg}");
@@ -822,15 +827,19 @@ mod tests {
             .iter()
             .map(|w| day(w, 1, 0, 2, 0, 0))
             .collect();
-        let fig = per_period("week", &weeks, "en");
+        let fig = per_period("week", &weeks, crate::lang::Lang::En);
         assert_well_formed(&fig);
         assert!(fig.contains("<title id=\"chart-periods-t\">Mails per week by kind</title>"));
         assert_eq!(fig.matches(">2021</text>").count(), 1, "{fig}");
         assert_eq!(fig.matches(">2022</text>").count(), 1, "{fig}");
         assert!(fig.contains(">W52</text>") && fig.contains(">W01</text>"));
-        let one = per_period("day", &[day("2022-03-13", 4, 0, 0, 0, 0)], "en");
+        let one = per_period(
+            "day",
+            &[day("2022-03-13", 4, 0, 0, 0, 0)],
+            crate::lang::Lang::En,
+        );
         assert!(one.contains(" width=\"60\" "), "{one}");
-        assert!(!per_period("day", &week_days(), "en").contains(">2022</text>"));
+        assert!(!per_period("day", &week_days(), crate::lang::Lang::En).contains(">2022</text>"));
     }
 
     #[test]

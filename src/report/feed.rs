@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::Listed;
+use super::{Format, Listed};
 
 /// Tagging entity and date of the feed's tag URIs.
 const TAG_AUTHORITY: &str = "lore-digest,2024";
@@ -28,10 +28,11 @@ pub struct Entry {
 
 /// The feed's entry for a report found under `out/list`.
 pub fn entry(out: &Path, list: &str, l: &Listed) -> Entry {
-    let ext = ["html", "md", "json"]
+    let ext = [Format::Html, Format::Md, Format::Json]
         .into_iter()
-        .find(|e| l.formats.iter().any(|f| f == e))
-        .unwrap_or("html");
+        .find(|e| l.formats.contains(e))
+        .unwrap_or(Format::Html)
+        .ext();
     let href = format!("{}/{}.{ext}", l.rel_dir, l.stem);
     let mut e = Entry {
         id: format!("tag:{TAG_AUTHORITY}:{list}/{}/{}", l.rel_dir, l.stem),
@@ -44,7 +45,7 @@ pub fn entry(out: &Path, list: &str, l: &Listed) -> Entry {
         href,
         summary: String::new(),
     };
-    if l.formats.iter().any(|f| f == "json") {
+    if l.formats.contains(&Format::Json) {
         let path = out
             .join(list)
             .join(&l.rel_dir)
@@ -194,7 +195,7 @@ mod tests {
             watched: false,
             stem: "kvmarm-2022-W10".into(),
             rel_dir: "2022".into(),
-            formats: formats.iter().map(|s| s.to_string()).collect(),
+            formats: formats.iter().filter_map(|s| Format::of_ext(s)).collect(),
         }
     }
 

@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::digest::{Digest, ThreadView};
+use crate::lang::Lang;
 
 /// One highlight.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -81,8 +82,8 @@ pub const MAX: usize = 7;
 const MIN: usize = 3;
 
 /// The section heading.
-pub fn heading(lang: &str) -> &'static str {
-    if lang == "zh" {
+pub fn heading(lang: Lang) -> &'static str {
+    if lang == Lang::Zh {
         "本周要点"
     } else {
         "Highlights"
@@ -126,8 +127,8 @@ fn add(out: &mut Vec<Highlight>, used: &mut HashSet<String>, t: &ThreadView, tex
 
 /// The highlights of a digest. `newcomers`: of [`series_authors`], the
 /// addresses with no mail in the archive before the window.
-pub fn build(d: &Digest, newcomers: &HashSet<String>, lang: &str) -> Vec<Highlight> {
-    let zh = lang == "zh";
+pub fn build(d: &Digest, newcomers: &HashSet<String>, lang: Lang) -> Vec<Highlight> {
+    let zh = lang == Lang::Zh;
     let mut out: Vec<Highlight> = Vec::new();
     let mut used: HashSet<String> = HashSet::new();
 

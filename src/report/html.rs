@@ -8,8 +8,8 @@
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
-use super::i18n::labels;
 use super::{Listed, Report};
+use crate::lang::Lang;
 
 const CSS: &str = r#"
 :root { color-scheme: light dark; --fg: #1d1f23; --bg: #ffffff; --muted: #5c6370; --line: #d8dde3;
@@ -201,17 +201,13 @@ fn aligned_by_class(html: &str) -> String {
     out
 }
 
-fn page(title: &str, lang: &str, body: &str) -> String {
+fn page(title: &str, lang: Lang, body: &str) -> String {
     page_with_head(title, lang, "", body)
 }
 
 /// [`page`] with `head` (trusted markup) added to its `<head>`.
-fn page_with_head(title: &str, lang: &str, head: &str, body: &str) -> String {
-    let html_lang = if lang.to_ascii_lowercase().starts_with("zh") {
-        "zh-CN"
-    } else {
-        "en"
-    };
+fn page_with_head(title: &str, lang: Lang, head: &str, body: &str) -> String {
+    let html_lang = if lang == Lang::Zh { "zh-CN" } else { "en" };
     format!(
         "<!DOCTYPE html>\n<html lang=\"{html_lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -229,7 +225,7 @@ fn page_with_head(title: &str, lang: &str, head: &str, body: &str) -> String {
 
 /// The report page.
 pub fn render_report(report: &Report, md: &str) -> String {
-    let l = labels(&report.report.lang);
+    let l = report.report.lang.labels();
     let title = format!(
         "{} {} · {}",
         report.digest.list.to_uppercase(),
@@ -240,14 +236,11 @@ pub fn render_report(report: &Report, md: &str) -> String {
         "<nav class=\"top\"><a href=\"../index.html\">{}</a></nav>\n",
         escape(l.reports_index)
     );
-    let charts = super::charts::render(
-        &report.activity,
-        &report.digest.threads,
-        &report.report.lang,
-    );
+    let charts =
+        super::charts::render(&report.activity, &report.digest.threads, report.report.lang);
     page(
         &title,
-        &report.report.lang,
+        report.report.lang,
         &(nav + &markdown_to_html_with(md, &charts)),
     )
 }
@@ -255,9 +248,9 @@ pub fn render_report(report: &Report, md: &str) -> String {
 /// The index page of a list's reports, newest first: each window's label
 /// linking to its HTML, then its formats; and the Atom feed beside it
 /// (`feed.atom`), linked for readers and for feed readers.
-pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
-    let l = labels(lang);
-    let zh = lang.to_ascii_lowercase().starts_with("zh");
+pub fn render_index(list: &str, lang: Lang, reports: &[Listed]) -> String {
+    let l = lang.labels();
+    let zh = lang == Lang::Zh;
     let feed = if zh { "订阅 (Atom)" } else { "Atom feed" };
     let mut body = format!(
         "<h1>{} {} — {}</h1>\n<p><a href=\"feed.atom\" type=\"application/atom+xml\">{}</a></p>\n<ul>\n",
@@ -269,8 +262,12 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
     for r in reports {
         let mut links = Vec::new();
         for f in &r.formats {
-            let href = format!("{}/{}.{}", r.rel_dir, r.stem, f);
-            links.push(format!("<a href=\"{}\">{}</a>", escape(&href), escape(f)));
+            let href = format!("{}/{}.{}", r.rel_dir, r.stem, f.ext());
+            links.push(format!(
+                "<a href=\"{}\">{}</a>",
+                escape(&href),
+                escape(f.ext())
+            ));
         }
         let mut label = r.label.clone();
         if r.by_date {
@@ -279,7 +276,7 @@ pub fn render_index(list: &str, lang: &str, reports: &[Listed]) -> String {
         if r.watched {
             label = format!("{label} ({})", if zh { "关注" } else { "watched" });
         }
-        let main = if r.formats.iter().any(|f| f == "html") {
+        let main = if r.formats.contains(&super::Format::Html) {
             format!(
                 "<a href=\"{}/{}.html\">{}</a>",
                 escape(&r.rel_dir),
@@ -323,7 +320,7 @@ mod tests {
         assert!(html.contains("<td class=\"c\">y</td>"), "{html}");
         assert!(html.contains("&lt;td style="), "{html}");
         // The classes are styled, in a style sheet sent as one line.
-        let page = page("t", "en", &html);
+        let page = page("t", crate::lang::Lang::En, &html);
         let style = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
         assert!(style.contains(".r { text-align: right; }"), "{style}");
         assert!(!style.contains('\n'), "{style}");
@@ -349,7 +346,7 @@ mod tests {
             patches: 2,
             ..Default::default()
         }];
-        let md = super::super::people::render(&rows, "en");
+        let md = super::super::people::render(&rows, crate::lang::Lang::En);
         let html = markdown_to_html(&format!(
             "{md}<details open>\n\nx\n\n<summary>a</summary><b>\n"
         ));
@@ -409,7 +406,7 @@ mod tests {
 
     #[test]
     fn page_forbids_scripts_and_requests() {
-        let p = page("<t>", "en", "x");
+        let p = page("<t>", crate::lang::Lang::En, "x");
         assert!(p.contains("default-src 'none'"));
         assert!(p.contains("&lt;t&gt;"));
         assert!(!p.contains("<script"));

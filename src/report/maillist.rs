@@ -18,9 +18,9 @@ use std::fmt::Write;
 
 use chrono_tz::Tz;
 
-use super::i18n::Labels;
 use super::markup::{escape_inline, fmt_short, link, mail_anchor};
 use crate::digest::{MessageView, ThreadView};
+use crate::lang::{Labels, Lang};
 
 /// Lists of more entries than this (a patch block counts as one) are
 /// folded into `<details>`.
@@ -104,8 +104,8 @@ struct Words {
     earlier_one: &'static str,
 }
 
-fn words(lang: &str) -> Words {
-    if lang.to_ascii_lowercase().starts_with("zh") {
+fn words(lang: Lang) -> Words {
+    if lang == Lang::Zh {
         Words {
             block: "v{v}，{n} 个补丁",
             cover: " + 封面信",
@@ -311,7 +311,7 @@ fn earlier_line(l: &Labels, w: &Words, tz: Tz, th: &ThreadView, idx: &[usize]) -
 pub fn render(
     o: &mut String,
     l: &Labels,
-    lang: &str,
+    lang: Lang,
     tz: Tz,
     n: usize,
     th: &ThreadView,

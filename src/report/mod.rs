@@ -8,7 +8,6 @@ pub mod charts;
 pub mod feed;
 pub mod highlights;
 pub mod html;
-pub mod i18n;
 pub mod maillist;
 pub mod markdown;
 pub mod markup;
@@ -21,6 +20,7 @@ use serde::Serialize;
 use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
 use crate::fsutil::{write_atomic, write_atomic_all};
+use crate::lang::Lang;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -41,6 +41,13 @@ impl Format {
             Format::Html => "html",
             Format::Json => "json",
         }
+    }
+
+    /// The format a report file's extension names.
+    pub fn of_ext(ext: &str) -> Option<Format> {
+        [Format::Md, Format::Html, Format::Json]
+            .into_iter()
+            .find(|f| f.ext() == ext)
     }
 
     /// Parse `md,html,json` (the configuration's `formats`).
@@ -66,37 +73,6 @@ impl Format {
             return Err(Error::Usage("--format: empty".into()));
         }
         Ok(list)
-    }
-}
-
-/// The language of a report (and of its summaries).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Lang {
-    /// Chinese, as the report that started the project.
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
-
-impl Lang {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// The configuration's `lang` (`zh`, `en`, or a tag such as `zh-CN`).
-    pub fn parse(s: &str) -> Result<Lang> {
-        let l = s.trim().to_ascii_lowercase();
-        if l.starts_with("zh") {
-            Ok(Lang::Zh)
-        } else if l.starts_with("en") {
-            Ok(Lang::En)
-        } else {
-            Err(Error::Usage(format!("lang {s:?}: zh or en")))
-        }
     }
 }
 
@@ -146,9 +122,9 @@ pub struct GroundingCounts {
 }
 
 /// How the summaries were made: recorded so a report can be regenerated.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SummarizerInfo {
-    pub backend: String,
+    pub backend: crate::summarize::Backend,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,7 +151,7 @@ pub struct Header {
     pub tool: String,
     pub version: String,
     pub list: String,
-    pub lang: String,
+    pub lang: Lang,
     pub tz: String,
     /// RFC 3339 UTC; from SOURCE_DATE_EPOCH when set.
     pub generated_at: String,
@@ -360,7 +336,11 @@ pub fn window_stem(list: &str, w: &crate::window::Window) -> (String, String) {
             )
         }
     };
-    let by = if w.by == "date" { BY_DATE } else { "" };
+    let by = if w.field == crate::window::TimeField::Date {
+        BY_DATE
+    } else {
+        ""
+    };
     let year = w.last_day.get(..4).unwrap_or("0000").to_string();
     (format!("{list}-{part}{by}"), year)
 }
@@ -463,7 +443,7 @@ pub fn write(report: &Report, formats: &[Format], out: &Path) -> Result<Written>
         .collect();
     write_atomic_all(&pairs)?;
     let files: Vec<PathBuf> = contents.into_iter().map(|(p, _)| p).collect();
-    let index = write_index(out, &report.digest.list, &report.report.lang)?;
+    let index = write_index(out, &report.digest.list, report.report.lang)?;
     Ok(Written { files, index })
 }
 
@@ -482,7 +462,8 @@ pub struct Listed {
     pub watched: bool,
     pub stem: String,
     pub rel_dir: String,
-    pub formats: Vec<String>,
+    /// The formats found, in the order of their extensions.
+    pub formats: Vec<Format>,
 }
 
 /// Every report of a list under `out`, every kind of window, newest
@@ -507,9 +488,9 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
             let Some((stem, ext)) = name.rsplit_once('.') else {
                 continue;
             };
-            if !["md", "html", "json"].contains(&ext) {
+            let Some(format) = Format::of_ext(ext) else {
                 continue;
-            }
+            };
             let Some((start, end, label, by_date)) = parse_stem(list, stem) else {
                 continue;
             };
@@ -525,12 +506,12 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
                     rel_dir: year.clone(),
                     formats: Vec::new(),
                 });
-            e.formats.push(ext.to_string());
+            e.formats.push(format);
         }
     }
     let mut v: Vec<Listed> = found.into_values().collect();
     for l in &mut v {
-        l.formats.sort();
+        l.formats.sort_by_key(|f| f.ext());
     }
     v.sort_by(|a, b| {
         (b.end, b.start, a.watched, &b.stem, &b.rel_dir)
@@ -541,7 +522,7 @@ pub fn list_reports(out: &Path, list: &str) -> Result<Vec<Listed>> {
 
 /// Write `OUT/LIST/index.html` linking every report, newest first, and
 /// the Atom feed `OUT/LIST/feed.atom` of the same reports.
-pub fn write_index(out: &Path, list: &str, lang: &str) -> Result<PathBuf> {
+pub fn write_index(out: &Path, list: &str, lang: Lang) -> Result<PathBuf> {
     let reports = list_reports(out, list)?;
     let page = html::render_index(list, lang, &reports);
     let path = out.join(list).join("index.html");

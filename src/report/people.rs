@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::markup::escape_inline;
 use crate::analysis::activity::{self, ActivityMail, PersonActivity};
 use crate::digest::Digest;
+use crate::lang::Lang;
 
 /// The activity of everyone who sent a window mail of the digest's threads
 /// or is named by a Reviewed-by, Acked-by or Tested-by in one.
@@ -38,8 +39,8 @@ struct Labels {
     columns: [&'static str; 8],
 }
 
-fn labels(lang: &str) -> Labels {
-    if lang.to_ascii_lowercase().starts_with("zh") {
+fn labels(lang: Lang) -> Labels {
+    if lang == Lang::Zh {
         Labels {
             people: "人员活动",
             person: "人员",
@@ -75,7 +76,7 @@ fn labels(lang: &str) -> Labels {
 /// The collapsed Markdown section (empty without people): `<details>`, a
 /// `<summary>` with the number of people, the table. The HTML converter
 /// lets exactly these tags through.
-pub fn render(rows: &[PersonActivity], lang: &str) -> String {
+pub fn render(rows: &[PersonActivity], lang: Lang) -> String {
     if rows.is_empty() {
         return String::new();
     }
@@ -141,7 +142,7 @@ mod tests {
             row("Marc", "marc@a.org", 1),
             row("Marc", "marc@b.org", 1),
         ];
-        let md = render(&rows, "en");
+        let md = render(&rows, crate::lang::Lang::En);
         assert!(md.starts_with("<details>\n<summary>People (3)</summary>\n\n| Person | Patches |"));
         assert!(md.trim_end().ends_with("</details>"), "{md}");
         assert!(
@@ -150,9 +151,9 @@ mod tests {
         );
         assert!(md.contains("| Marc (marc@a.org) | 1 |"), "{md}");
         assert!(md.contains("| Marc (marc@b.org) | 1 |"), "{md}");
-        let zh = render(&rows, "zh");
+        let zh = render(&rows, crate::lang::Lang::Zh);
         assert!(zh.contains("<summary>人员活动 (3)</summary>"), "{zh}");
         assert!(zh.contains("| 人员 | 补丁 | 系列 | Reviewed-by |"), "{zh}");
-        assert_eq!(render(&[], "en"), "");
+        assert_eq!(render(&[], crate::lang::Lang::En), "");
     }
 }

@@ -41,6 +41,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::hash::sha256_hex;
 use crate::error::{Exit, ExitStatus};
+use crate::lang::Lang;
 
 /// Version of the key format and table layout.
 pub const CACHE_VERSION: u32 = 1;
@@ -245,7 +246,7 @@ pub struct KeyParts<'a> {
     pub model: &'a str,
     pub model_digest: &'a str,
     pub prompt_version: &'a str,
-    pub lang: &'a str,
+    pub lang: Lang,
     pub num_ctx: usize,
     pub num_predict: usize,
     pub seed: i64,
@@ -347,7 +348,7 @@ impl<'c> Cache<'c> {
                     meta.model,
                     meta.model_digest,
                     meta.prompt_version,
-                    meta.lang,
+                    meta.lang.as_str(),
                     parts,
                     text,
                     now
@@ -432,7 +433,7 @@ mod tests {
             model: "qwen2.5:7b-instruct",
             model_digest: "845dbda0ea48",
             prompt_version: "p1-abc",
-            lang: "zh",
+            lang: crate::lang::Lang::Zh,
             num_ctx: 8192,
             num_predict: 800,
             seed: 42,
@@ -458,7 +459,7 @@ mod tests {
             Box::new(|p| p.model = "llama3"),
             Box::new(|p| p.backend = "openai"),
             Box::new(|p| p.prompt_version = "p1-def"),
-            Box::new(|p| p.lang = "en"),
+            Box::new(|p| p.lang = crate::lang::Lang::En),
             Box::new(|p| p.num_ctx = 4096),
             Box::new(|p| p.num_predict = 512),
             Box::new(|p| p.seed = 7),

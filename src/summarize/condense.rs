@@ -22,6 +22,7 @@
 //! - control characters are removed, blank lines collapsed;
 //! - the result is cut at a per-mail token cap (see `prompt.rs`).
 
+pub use crate::analysis::strip_controls;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -124,21 +125,6 @@ fn is_shortlog_head(line: &str) -> bool {
 fn is_encoded(line: &str) -> bool {
     let t = line.trim();
     t.len() >= 80 && !t.contains(char::is_whitespace)
-}
-
-/// Remove control characters (keeping newlines), turn tabs into spaces.
-pub fn strip_controls(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| match c {
-            '\n' => Some('\n'),
-            '\t' => Some(' '),
-            c if c.is_control() => None,
-            // Bidi overrides and zero-width characters can hide text.
-            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => None,
-            '\u{feff}' => None,
-            c => Some(c),
-        })
-        .collect()
 }
 
 fn cut_chars(s: &str, max: usize) -> String {

@@ -11,6 +11,7 @@ use super::prompt::{self, Budget, Plan};
 use super::rolling;
 use super::settings::{Backend, Settings};
 use crate::digest::ThreadView;
+use crate::lang::Lang;
 use crate::progress::Progress;
 
 /// What a cache key takes from the model and the run.
@@ -19,7 +20,7 @@ pub(super) struct KeyBase<'a> {
     pub model: &'a str,
     pub digest: &'a str,
     pub prompt_version: &'a str,
-    pub lang: &'a str,
+    pub lang: Lang,
 }
 
 /// Hash of everything a plan sends.

@@ -16,6 +16,7 @@ use super::rolling;
 use super::sanitize;
 use super::settings::{Backend, Settings};
 use crate::digest::ThreadView;
+use crate::lang::Lang;
 
 /// Where a summary's text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,7 +170,7 @@ pub struct Summary {
 
 impl Summary {
     /// The extractive summary of `thread` (no model asked).
-    pub fn extractive(thread: &ThreadView, lang: &str) -> Summary {
+    pub fn extractive(thread: &ThreadView, lang: Lang) -> Summary {
         Summary {
             text: extractive(thread, lang),
             source: SummarySource::Extractive,
@@ -182,7 +183,7 @@ impl Summary {
 
     /// The model failed for `thread`: its extractive summary, marked
     /// unavailable with the failure (its text cleaned).
-    pub fn unavailable(thread: &ThreadView, lang: &str, failure: Failure) -> Summary {
+    pub fn unavailable(thread: &ThreadView, lang: Lang, failure: Failure) -> Summary {
         Summary {
             text: extractive(thread, lang),
             source: SummarySource::Unavailable,
@@ -271,7 +272,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// An outcome with no summaries yet, for `n` threads.
-    pub fn new(n: usize, settings: &Settings, lang: &str) -> Outcome {
+    pub fn new(n: usize, settings: &Settings, lang: Lang) -> Outcome {
         Outcome {
             summaries: Vec::with_capacity(n),
             model: None,

@@ -15,10 +15,11 @@ use std::time::Duration;
 
 use super::backend::{CallError, ModelBackend, Probe};
 use super::outcome::Failure;
-use super::prompt::{self, Budget, Plan, Request, norm_lang};
+use super::prompt::{self, Budget, Plan, Request};
 use super::sanitize::{self, Unusable};
 use super::settings::{Backend, Settings};
 use super::{ollama, openai};
+use crate::lang::Lang;
 use crate::progress::Progress;
 
 /// The text and part count of a thread's answer, or why it failed.
@@ -155,7 +156,7 @@ pub(super) struct Shared {
     /// Rotates the first server looked at, so that ties alternate.
     turn: AtomicUsize,
     model: String,
-    lang: &'static str,
+    lang: Lang,
     budget: Budget,
     timeout: Duration,
     retries: u32,
@@ -185,7 +186,7 @@ impl Shared {
             freed: tokio::sync::Notify::new(),
             turn: AtomicUsize::new(0),
             model: model.to_string(),
-            lang: norm_lang(&settings.lang),
+            lang: settings.lang,
             budget,
             timeout: settings.timeout,
             retries: settings.retries,

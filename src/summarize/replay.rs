@@ -13,6 +13,7 @@ use super::prompt::Budget;
 use super::rolling;
 use super::settings::{Backend, Settings};
 use crate::digest::ThreadView;
+use crate::lang::Lang;
 
 /// The answers of an earlier report (`--summaries-from`): the model they
 /// were made with and each thread's answer by cache key. A thread whose key,
@@ -82,7 +83,7 @@ impl ReplayHit {
         self.answer.is_err()
     }
 
-    pub fn summary(self, t: &ThreadView, lang: &str) -> Summary {
+    pub fn summary(self, t: &ThreadView, lang: Lang) -> Summary {
         match self.answer {
             Ok((text, parts)) => Summary::cached(text, parts, self.key, self.earlier),
             Err(failure) => Summary::unavailable(t, lang, failure).keyed(self.key, self.earlier),
@@ -117,7 +118,7 @@ fn lookup(
 fn hit_for_reports(
     t: &ThreadView,
     settings: &Settings,
-    lang: &'static str,
+    lang: Lang,
     prompt_version: &str,
     replay: &[Replay],
 ) -> Option<ReplayHit> {
@@ -154,7 +155,7 @@ fn hit_for_reports(
 pub(super) fn hits(
     threads: &[ThreadView],
     settings: &Settings,
-    lang: &'static str,
+    lang: Lang,
     prompt_version: &str,
     replay: &[Replay],
 ) -> Vec<Option<ReplayHit>> {

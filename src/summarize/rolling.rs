@@ -323,7 +323,7 @@ mod tests {
             model: "m",
             model_digest: "d",
             prompt_version: "p2-x",
-            lang: "en",
+            lang: crate::lang::Lang::En,
             num_ctx: 8192,
             num_predict: 800,
             seed: 42,

@@ -27,11 +27,12 @@ use super::keys::{self, KeyBase, plan_and_key, rolling_context, stored_earlier};
 use super::notice;
 use super::outcome::{Failure, FailureKind, ModelInfo, Outcome, Summary, SummarySource};
 use super::pool::{self, CallFailure, Connected, Shared, ThreadResult};
-use super::prompt::{Budget, Plan, norm_lang};
+use super::prompt::{Budget, Plan};
 use super::replay::{self, Replay, ReplayHit};
 use super::rolling;
 use super::settings::{Backend, Settings};
 use crate::digest::{Digest, ThreadView};
+use crate::lang::Lang;
 use crate::progress::{Progress, Task};
 
 /// What every phase reads.
@@ -39,7 +40,7 @@ struct Ctx<'a> {
     threads: &'a [ThreadView],
     settings: &'a Settings,
     /// `zh` or `en`.
-    lang: &'static str,
+    lang: Lang,
     /// The summary store.
     db: &'a Connection,
     progress: &'a Progress,
@@ -82,7 +83,7 @@ pub(super) fn run(
     replay: &[Replay],
     progress: &Progress,
 ) -> Outcome {
-    let lang = norm_lang(&settings.lang);
+    let lang = settings.lang;
     let threads = &digest.threads;
     let n = threads.len();
     let mut out = Outcome::new(n, settings, lang);

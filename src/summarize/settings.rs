@@ -3,6 +3,7 @@
 //! work and what follows from them (options recorded in reports, the
 //! server addresses in use, the request budget).
 
+use crate::lang::Lang;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::address::{self, normalize_base, normalize_host};
-use super::prompt::{Budget, norm_lang};
+use super::prompt::Budget;
 
 /// The default Ollama model (see the module documentation of
 /// [`crate::summarize`]).
@@ -101,7 +102,7 @@ pub struct Settings {
     /// (none: the openai backend cannot be used).
     pub llm_urls: Vec<String>,
     /// `zh` or `en` (any `zh…` tag is Chinese, anything else English).
-    pub lang: String,
+    pub lang: Lang,
     pub num_ctx: u32,
     pub num_predict: u32,
     pub seed: u64,
@@ -131,14 +132,14 @@ impl Settings {
     /// Defaults: Ollama at 127.0.0.1:11434 with [`DEFAULT_MODEL`], 8192
     /// tokens of context, 800 for the answer, seed 42, 2 jobs, 600 s per
     /// request, 2 retries.
-    pub fn defaults(lang: &str) -> Settings {
+    pub fn defaults(lang: Lang) -> Settings {
         Settings {
             backend: Backend::Ollama,
             backend_explicit: false,
             model: DEFAULT_MODEL.to_string(),
             ollama_urls: vec![address::DEFAULT_HOST.to_string()],
             llm_urls: Vec::new(),
-            lang: norm_lang(lang).to_string(),
+            lang,
             num_ctx: 8192,
             num_predict: 800,
             seed: 42,
@@ -263,8 +264,8 @@ mod tests {
 
     #[test]
     fn settings() {
-        let s = Settings::defaults("zh-CN");
-        assert_eq!(s.lang, "zh");
+        let s = Settings::defaults(crate::lang::Lang::Zh);
+        assert_eq!(s.lang, crate::lang::Lang::Zh);
         assert_eq!(s.model, DEFAULT_MODEL);
         assert!(s.validate().is_ok());
         assert_eq!(
@@ -297,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_budget_is_the_smaller_context() {
-        let s = Settings::defaults("en");
+        let s = Settings::defaults(crate::lang::Lang::En);
         assert_eq!(s.budget(None).num_ctx, 8192);
         assert_eq!(s.budget(Some(4096)).num_ctx, 4096);
         assert_eq!(s.budget(Some(32768)).num_ctx, 8192);

@@ -27,6 +27,7 @@ use crate::digest::ThreadView;
 use crate::grounding::{
     self, Grounding, KnownPeople, Mode, Problem, ProblemKind, ThreadMaterial, Verdict,
 };
+use crate::lang::Lang;
 
 /// Version of the prompts, the parsing and the key format.
 pub const VERSION: u32 = 1;
@@ -58,8 +59,8 @@ const SYSTEM_ZH: &str = "你为 Linux 内核邮件列表 kvmarm（arm64 上的 K
 - 用中文写，纯文本，不要标题，列表前后不要有其他文字。";
 
 /// The system prompt for `lang`.
-pub fn system(lang: &str) -> &'static str {
-    if prompt::norm_lang(lang) == "zh" {
+pub fn system(lang: Lang) -> &'static str {
+    if lang == Lang::Zh {
         SYSTEM_ZH
     } else {
         SYSTEM_EN
@@ -68,7 +69,7 @@ pub fn system(lang: &str) -> &'static str {
 
 /// The version recorded with a synthesis: [`VERSION`] and a hash of the
 /// system prompt of `lang`.
-pub fn version(lang: &str) -> String {
+pub fn version(lang: Lang) -> String {
     format!(
         "highlights-{VERSION}-{}",
         &sha256_hex(system(lang).as_bytes())[..12]
@@ -104,9 +105,9 @@ fn plain_summary(text: &str) -> String {
 /// The request for `entries` (subject, summary text) in report order,
 /// within `context` tokens of which `answer` are kept for the answer: each
 /// summary is cut to an equal share of what is left.
-pub fn request(entries: &[(&str, &str)], lang: &str, context: usize, answer: usize) -> Request {
+pub fn request(entries: &[(&str, &str)], lang: Lang, context: usize, answer: usize) -> Request {
     let system = system(lang).to_string();
-    let zh = prompt::norm_lang(lang) == "zh";
+    let zh = lang == Lang::Zh;
     let head = if zh {
         "根据下面各线程的总结写出本报告的要点：3 到 7 行，每行以“- ”开头，每条一句话，句末注明所依据的线程编号，如 [T2] 或 [T2, T5]。\n\nTHREAD SUMMARIES"
     } else {
@@ -136,7 +137,7 @@ pub struct KeyParts<'a> {
     pub backend: &'a str,
     pub model: &'a str,
     pub model_digest: &'a str,
-    pub lang: &'a str,
+    pub lang: Lang,
     pub num_ctx: usize,
     pub num_predict: usize,
     pub seed: i64,
@@ -347,8 +348,8 @@ fn problem(kind: ProblemKind, text: &str, item: usize) -> Problem {
 
 /// What the report says when the model's highlights are not shown:
 /// `why` is the error, or None for a failed check (`problems` lists it).
-pub fn notice(lang: &str, why: Option<&str>, problems: &[Problem]) -> String {
-    let zh = prompt::norm_lang(lang) == "zh";
+pub fn notice(lang: Lang, why: Option<&str>, problems: &[Problem]) -> String {
+    let zh = lang == Lang::Zh;
     let listed: Vec<String> = problems
         .iter()
         .take(4)
@@ -409,7 +410,12 @@ mod tests {
             "Topic: fix. This window: applied."
         );
         let long = "word ".repeat(5000);
-        let r = request(&[("a", &long), ("b", "short [#1].")], "en", 2048, 400);
+        let r = request(
+            &[("a", &long), ("b", "short [#1].")],
+            crate::lang::Lang::En,
+            2048,
+            400,
+        );
         assert!(
             estimate_tokens(&r.user) < 2048,
             "{}",
@@ -426,15 +432,15 @@ mod tests {
             backend: "openai",
             model: "m",
             model_digest: "d",
-            lang: "en",
+            lang: crate::lang::Lang::En,
             num_ctx: 8192,
             num_predict: 800,
             seed: 42,
         };
-        let r = request(&[("a", "x")], "en", 8192, 800);
+        let r = request(&[("a", "x")], crate::lang::Lang::En, 8192, 800);
         let k = key(&p, &r);
         assert_eq!(k, key(&p, &r.clone()));
-        let r2 = request(&[("a", "y")], "en", 8192, 800);
+        let r2 = request(&[("a", "y")], crate::lang::Lang::En, 8192, 800);
         assert_ne!(k, key(&p, &r2));
         let q = KeyParts {
             model_digest: "e",
@@ -445,7 +451,12 @@ mod tests {
 
     #[test]
     fn an_answer_made_of_the_prompts_thread_lines_is_an_echo() {
-        let r = request(&[("KVM: fix", "Topic: a fix [#1].")], "en", 8192, 800);
+        let r = request(
+            &[("KVM: fix", "Topic: a fix [#1].")],
+            crate::lang::Lang::En,
+            8192,
+            800,
+        );
         assert!(echoes("The summary is:\n\n[T1] KVM: fix\n", &r));
         assert!(!echoes("- A fix was posted [T1].\n", &r));
     }
@@ -453,7 +464,7 @@ mod tests {
     #[test]
     fn notices_name_the_problems_or_the_error() {
         let p = [problem(ProblemKind::Citation, "[T99]", 0)];
-        assert!(notice("en", None, &p).contains("citation “[T99]”"));
-        assert!(notice("zh", Some("timeout"), &[]).contains("timeout"));
+        assert!(notice(crate::lang::Lang::En, None, &p).contains("citation “[T99]”"));
+        assert!(notice(crate::lang::Lang::Zh, Some("timeout"), &[]).contains("timeout"));
     }
 }

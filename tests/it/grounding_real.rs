@@ -145,7 +145,7 @@ fn extractive_summaries_of_a_real_week_are_grounded() {
     let people = KnownPeople::from_names(archive.sender_names().unwrap()).with_well_known();
     for t in &threads {
         let m = ThreadMaterial::of_thread(t);
-        for lang in ["en", "zh"] {
+        for lang in [lore_digest::lang::Lang::En, lore_digest::lang::Lang::Zh] {
             let text = lore_digest::summarize::extractive(t, lang);
             let c = grounding::check(&text, &m, &people, Mode::Mark);
             assert!(
@@ -173,7 +173,8 @@ fn extractive_false_alarms_over_every_week_of_2022() {
         return;
     };
     let people = KnownPeople::from_names(archive.sender_names().unwrap()).with_well_known();
-    let mut by_kind: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    let mut by_kind: std::collections::BTreeMap<(lore_digest::lang::Lang, &str), usize> =
+        Default::default();
     let (mut summaries, mut flagged, mut problems) = (0, 0, 0);
     for w in 1..=52 {
         let spec = window::parse_week(&format!("2022-W{w:02}")).unwrap();
@@ -181,7 +182,7 @@ fn extractive_false_alarms_over_every_week_of_2022() {
         let d = digest::build(&archive, &win, &digest::Options::for_list("kvmarm")).unwrap();
         for t in &d.threads {
             let m = ThreadMaterial::of_thread(t);
-            for lang in ["en", "zh"] {
+            for lang in [lore_digest::lang::Lang::En, lore_digest::lang::Lang::Zh] {
                 let text = lore_digest::summarize::extractive(t, lang);
                 let c = grounding::check(&text, &m, &people, Mode::Mark);
                 summaries += 1;

@@ -32,7 +32,11 @@ fn data_lines(user: &str) -> Vec<&str> {
     user[start..end].lines().collect()
 }
 
-fn check_thread(t: &ThreadView, lang: &str, hashes: &mut BTreeMap<String, String>) {
+fn check_thread(
+    t: &ThreadView,
+    lang: lore_digest::lang::Lang,
+    hashes: &mut BTreeMap<String, String>,
+) {
     let input = prompt::thread_input(t);
     let plan = prompt::plan(&input, lang, budget());
     assert!(!plan.requests.is_empty());
@@ -117,11 +121,15 @@ fn prompts_of_real_threads_are_condensed_labelled_and_within_budget() {
     let timer = pick("Timer delays in VM");
     let mut hashes = BTreeMap::new();
     for t in [nv, erratum, timer] {
-        for lang in ["en", "zh"] {
+        for lang in [lore_digest::lang::Lang::En, lore_digest::lang::Lang::Zh] {
             check_thread(t, lang, &mut hashes);
         }
     }
-    let nv_plan = prompt::plan(&prompt::thread_input(nv), "en", budget());
+    let nv_plan = prompt::plan(
+        &prompt::thread_input(nv),
+        lore_digest::lang::Lang::En,
+        budget(),
+    );
     assert!(
         nv_plan.requests.len() > 1,
         "115 history mails do not fit one request: split and merged"

@@ -29,7 +29,7 @@ fn prompt_tokens_against_naive_prompts() {
     let (_archive, digest) = digest_of(&data, "kvmarm", y.parse().unwrap(), w.parse().unwrap());
     assert!(!digest.threads.is_empty());
 
-    let s = Settings::defaults("zh");
+    let s = Settings::defaults(lore_digest::lang::Lang::Zh);
     let budget = Budget {
         num_ctx: s.num_ctx as usize,
         num_predict: s.num_predict as usize,
@@ -67,7 +67,7 @@ fn prompt_tokens_against_naive_prompts() {
         let input = prompt::thread_input(t);
         let mut per_lang = Vec::new();
         let mut reqs = 0;
-        for lang in ["zh", "en"] {
+        for lang in [lore_digest::lang::Lang::Zh, lore_digest::lang::Lang::En] {
             let plan = prompt::plan(&input, lang, budget);
             let mut tokens: usize = plan.requests.iter().map(|r| r.tokens).sum();
             for (k, r) in plan.requests.iter().enumerate() {
@@ -115,8 +115,8 @@ fn prompt_tokens_against_naive_prompts() {
     // The system prompts alone, for reference.
     println!(
         "system prompt: zh {} tokens, en {} tokens",
-        estimate_tokens(&prompt::templates("zh").system),
-        estimate_tokens(&prompt::templates("en").system)
+        estimate_tokens(&prompt::templates(lore_digest::lang::Lang::Zh).system),
+        estimate_tokens(&prompt::templates(lore_digest::lang::Lang::En).system)
     );
     assert!(en_total < naive_total, "condensing must shrink the input");
 }

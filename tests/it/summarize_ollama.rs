@@ -106,7 +106,7 @@ fn answers_are_cached_and_refresh_asks_again() {
 
     // Another language or context length is another key.
     let mut zh = settings.clone();
-    zh.lang = "zh".into();
+    zh.lang = lore_digest::lang::Lang::Zh;
     let o3 = run(&digest, &zh, &archive);
     assert_eq!(o3.requests, n);
     assert!(
@@ -185,7 +185,11 @@ fn failures_are_per_thread_and_never_in_the_text() {
         let marker = bad.iter().find(|m| t.subject.contains(*m));
         if let Some(m) = marker {
             assert_eq!(s.source, SummarySource::Unavailable, "{m}: {s:?}");
-            assert_eq!(s.text, summarize::extractive(t, "en"), "{m}");
+            assert_eq!(
+                s.text,
+                summarize::extractive(t, lore_digest::lang::Lang::En),
+                "{m}"
+            );
             let err = s.error.as_ref().map(Failure::as_str).unwrap();
             assert!(!err.is_empty());
             for word in [
@@ -319,7 +323,10 @@ fn server_down() {
     assert!(notice.contains("extractive"), "{notice}");
     assert!(notice.contains("no connection"), "{notice}");
     for (x, t) in o.summaries.iter().zip(&digest.threads) {
-        assert_eq!(x.text, summarize::extractive(t, "en"));
+        assert_eq!(
+            x.text,
+            summarize::extractive(t, lore_digest::lang::Lang::En)
+        );
         assert!(x.error.is_none());
     }
 
@@ -347,7 +354,7 @@ fn server_down() {
     let mut s = test_settings(Backend::Ollama, &server.url());
     s.backend_explicit = false;
     s.model = "llama3".into();
-    s.lang = "zh".into();
+    s.lang = lore_digest::lang::Lang::Zh;
     let o = run(&digest, &s, &archive);
     assert!(
         o.summaries

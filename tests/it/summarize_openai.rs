@@ -107,7 +107,10 @@ fn failures_per_thread() {
                     s.error.as_ref().map(Failure::as_str).unwrap().contains(err),
                     "{m}: {s:?}"
                 );
-                assert_eq!(s.text, summarize::extractive(t, "en"));
+                assert_eq!(
+                    s.text,
+                    summarize::extractive(t, lore_digest::lang::Lang::En)
+                );
                 assert!(!s.text.contains("HTTP"));
             }
             None => assert_eq!(s.source, SummarySource::Model, "{}: {s:?}", t.subject),

@@ -54,7 +54,7 @@ fn prompts_of_synthetic_threads() {
         ("subject only", "subject-only"),
     ] {
         let t = &digest.threads[thread_index(&digest, needle)];
-        for lang in ["en", "zh"] {
+        for lang in [lore_digest::lang::Lang::En, lore_digest::lang::Lang::Zh] {
             let input = prompt::thread_input(t);
             let plan = prompt::plan(&input, lang, budget());
             assert_eq!(plan.requests.len(), 1);
@@ -72,7 +72,7 @@ fn prompts_of_synthetic_threads() {
     // Structural checks, independent of the golden text.
     let t = &digest.threads[thread_index(&digest, "lazy widgets")];
     let input = prompt::thread_input(t);
-    let user = &prompt::plan(&input, "en", budget()).requests[0].user;
+    let user = &prompt::plan(&input, lore_digest::lang::Lang::En, budget()).requests[0].user;
     // History labelled and first, window after it.
     let h = user.find("#4 HISTORY").unwrap();
     let w = user.find("#5 WINDOW").unwrap();
@@ -108,7 +108,13 @@ fn prompts_of_synthetic_threads() {
 fn prompt_mails_carry_the_numbers_of_the_report_mail_list() {
     let (_r, _d, _archive, digest) = synthetic_digest(standard_mails());
     let t = &digest.threads[thread_index(&digest, "lazy widgets")];
-    let user = &prompt::plan(&prompt::thread_input(t), "en", budget()).requests[0].user;
+    let user = &prompt::plan(
+        &prompt::thread_input(t),
+        lore_digest::lang::Lang::En,
+        budget(),
+    )
+    .requests[0]
+        .user;
     // Mail k of the prompt is mail k of the report's list: the thread's
     // mails in time order, history first, 1-based.
     for (i, m) in t.messages.iter().enumerate() {
@@ -139,7 +145,7 @@ fn prompt_mails_carry_the_numbers_of_the_report_mail_list() {
         )),
         "{user}"
     );
-    for lang in ["en", "zh"] {
+    for lang in [lore_digest::lang::Lang::En, lore_digest::lang::Lang::Zh] {
         let p = prompt::plan(&prompt::thread_input(t), lang, budget());
         assert!(p.requests[0].system.contains("[#3, #7]"), "{lang}");
         assert!(p.requests[0].user.contains("[#2, #5]"), "{lang}");
@@ -185,7 +191,7 @@ fn long_thread_prompts_respect_the_budget() {
         num_ctx: 4096,
         num_predict: 512,
     };
-    let plan = prompt::plan(&input, "en", b);
+    let plan = prompt::plan(&input, lore_digest::lang::Lang::En, b);
     assert!(plan.is_split());
     let mut last_mail = 0;
     let mut saw_window = false;
@@ -237,10 +243,10 @@ fn extractive_summaries() {
         ("subject only", "subject-only"),
     ] {
         let t = &digest.threads[thread_index(&digest, needle)];
-        for lang in ["en", "zh"] {
+        for lang in [lore_digest::lang::Lang::En, lore_digest::lang::Lang::Zh] {
             let text = summarize::extractive(t, lang);
             assert!(!text.trim().is_empty());
-            if lang == "zh" {
+            if lang == lore_digest::lang::Lang::Zh {
                 assert!(text.starts_with("状态："), "{text}");
             } else {
                 assert!(text.starts_with("Status: "), "{text}");
@@ -261,7 +267,7 @@ fn extractive_summaries() {
     );
     for t in &digest.threads {
         let m = ThreadMaterial::of_thread(t);
-        for lang in ["en", "zh"] {
+        for lang in [lore_digest::lang::Lang::En, lore_digest::lang::Lang::Zh] {
             let text = summarize::extractive(t, lang);
             let c = grounding::check(&text, &m, &people, Mode::Strict);
             assert!(
@@ -275,7 +281,7 @@ fn extractive_summaries() {
     }
 
     let widget = &digest.threads[thread_index(&digest, "lazy widgets")];
-    let en = summarize::extractive(widget, "en");
+    let en = summarize::extractive(widget, lore_digest::lang::Lang::En);
     assert!(en.contains("Reviewed-by: Bob Reviewer"), "{en}");
     assert!(
         en.contains("applied to kvmarm/next by Marc Maintainer"),
@@ -305,7 +311,7 @@ fn extractive_summaries() {
         !en.contains("SECRET-QUOTED-TEXT") && !en.contains("Changes since"),
         "{en}"
     );
-    let zh = summarize::extractive(widget, "zh");
+    let zh = summarize::extractive(widget, lore_digest::lang::Lang::Zh);
     assert!(zh.contains("此前讨论：窗口之前有 4 封邮件"), "{zh}");
     assert!(
         zh.contains("本周期：\n- Alice Author：“The first access traps"),
@@ -314,7 +320,7 @@ fn extractive_summaries() {
 
     // A thread with only a subject still says something.
     let only = &digest.threads[thread_index(&digest, "subject only")];
-    let en = summarize::extractive(only, "en");
+    let en = summarize::extractive(only, lore_digest::lang::Lang::En);
     assert!(en.contains("1 mail in this window"), "{en}");
     assert!(en.contains("Sam Subject"), "{en}");
 }

@@ -4,7 +4,7 @@
 
 use super::text::{OnPage, page_link};
 use crate::digest::ThreadView;
-use crate::report::i18n::Labels;
+use crate::lang::Labels;
 use crate::report::markup::{escape_inline, link};
 
 /// Most changelog entries of the newest version shown (its cover letter,

@@ -11,7 +11,6 @@
 use std::fmt::Write;
 
 use super::Report;
-use super::i18n::labels;
 use super::{charts, people};
 
 mod across;
@@ -27,7 +26,7 @@ pub fn render(report: &Report) -> String {
     let h = &report.report;
     let d = &report.digest;
     let page = Page {
-        labels: labels(&h.lang),
+        labels: h.lang.labels(),
         tz: d.window.zone,
         on_page: text::on_page(&d.threads),
     };
@@ -35,23 +34,23 @@ pub fn render(report: &Report) -> String {
     let mut o = String::new();
     overview::header(&mut o, l, h, &d.list, &d.window);
     if let Some(watched) = &report.watched {
-        overview::watched(&mut o, &h.lang, watched, &d.threads);
+        overview::watched(&mut o, h.lang, watched, &d.threads);
     }
     o.push_str(&overview::highlights(
         l,
-        &h.lang,
+        h.lang,
         &report.highlights,
         report.synthesis.as_ref(),
         &d.threads,
     ));
-    overview::totals(&mut o, l, &h.lang, &d.totals);
+    overview::totals(&mut o, l, h.lang, &d.totals);
     // The HTML puts its charts here; the numbers are in the JSON.
     if !report.activity.is_empty() {
         let _ = writeln!(o, "{}\n", charts::MARKER);
     }
-    o.push_str(&people::render(&people::of_digest(d), &h.lang));
-    overview::contents(&mut o, l, &h.lang, &d.threads);
-    thread::by_kind(&mut o, &page, &h.lang, &d.threads, &report.summaries);
+    o.push_str(&people::render(&people::of_digest(d), h.lang));
+    overview::contents(&mut o, l, h.lang, &d.threads);
+    thread::by_kind(&mut o, &page, h.lang, &d.threads, &report.summaries);
     overview::quality(&mut o, l, &d.quality);
     overview::reproduce(&mut o, l, h, &d.epochs);
     o

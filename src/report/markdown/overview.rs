@@ -7,9 +7,9 @@ use std::fmt::Write;
 
 use super::text::{WARN, fmt_instant, fmt_time, problem_list};
 use crate::digest::{Quality, ThreadView, Totals};
+use crate::lang::{Labels, Lang};
 use crate::report::Header;
 use crate::report::highlights::{self, Highlight, Synthesis};
-use crate::report::i18n::Labels;
 use crate::report::markup::{anchor, escape_inline};
 use crate::watch::Watched;
 use crate::window::{RangeOut, Window};
@@ -26,7 +26,7 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
         l.title,
         escape_inline(&window.label)
     );
-    let by = if window.by == "date" {
+    let by = if window.field == crate::window::TimeField::Date {
         l.by_date
     } else {
         l.by_received
@@ -47,7 +47,7 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
             l.window,
             fmt_instant(window.start, tz),
             fmt_instant(window.end, tz),
-            window.tz,
+            window.tz(),
             escape_inline(&window.label),
         );
     }
@@ -55,10 +55,10 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
         o,
         "- **{}**: {}",
         l.generated,
-        fmt_time(&h.generated_at, tz) + " " + &window.tz
+        fmt_time(&h.generated_at, tz) + " " + window.tz()
     );
     let sm = &h.summarizer;
-    let mut who = if sm.backend == "extractive" {
+    let mut who = if sm.backend == crate::summarize::Backend::Extractive {
         l.extractive_backend.to_string()
     } else {
         format!("{} {}", sm.backend, sm.model.as_deref().unwrap_or(""))
@@ -89,8 +89,8 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
 
 /// The "Watched" section: the threads that match the watch list, each
 /// linked to its place in the report, with the reasons.
-pub(super) fn watched(o: &mut String, lang: &str, watched: &[Watched], threads: &[ThreadView]) {
-    let zh = lang == "zh";
+pub(super) fn watched(o: &mut String, lang: Lang, watched: &[Watched], threads: &[ThreadView]) {
+    let zh = lang == Lang::Zh;
     let _ = writeln!(o, "## {}\n", if zh { "关注" } else { "Watched" });
     if watched.is_empty() {
         let none = if zh {
@@ -137,7 +137,7 @@ fn not_a_block(s: &str) -> String {
 /// item is marked; when the model's were not shown, a notice says why.
 pub(super) fn highlights(
     l: &Labels,
-    lang: &str,
+    lang: Lang,
     items: &[Highlight],
     synthesis: Option<&Synthesis>,
     threads: &[ThreadView],
@@ -201,7 +201,7 @@ pub(super) fn highlights(
 
 /// The overview: mails, threads and people of the window, and the threads
 /// and mails of each kind.
-pub(super) fn totals(o: &mut String, l: &Labels, lang: &str, t: &Totals) {
+pub(super) fn totals(o: &mut String, l: &Labels, lang: Lang, t: &Totals) {
     let _ = writeln!(o, "## {}\n", l.overview);
     let _ = writeln!(
         o,
@@ -237,7 +237,7 @@ pub(super) fn totals(o: &mut String, l: &Labels, lang: &str, t: &Totals) {
 
 /// The contents: each thread linked, with its kind and mails (else that
 /// there are none).
-pub(super) fn contents(o: &mut String, l: &Labels, lang: &str, threads: &[ThreadView]) {
+pub(super) fn contents(o: &mut String, l: &Labels, lang: Lang, threads: &[ThreadView]) {
     if threads.is_empty() {
         let _ = writeln!(o, "{}\n", l.no_threads);
     } else {

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 
 use crate::digest::ThreadView;
 use crate::grounding::{Problem, ProblemKind};
-use crate::report::i18n::Labels;
+use crate::lang::Labels;
 use crate::report::markup::{anchor, escape_inline, parse_iso};
 
 /// Longest summary shown (characters); model output beyond is cut.

@@ -13,8 +13,8 @@ use super::text::{
 use crate::analysis::Kind;
 use crate::digest::{GivenTrailer, ThreadView};
 use crate::grounding::Problem;
+use crate::lang::{Labels, Lang};
 use crate::report::ThreadSummary;
-use crate::report::i18n::Labels;
 use crate::report::maillist;
 use crate::report::markup::{escape_inline, link, mail_anchor};
 use crate::summarize::SummarySource;
@@ -360,7 +360,7 @@ fn period(first: &str, last: &str, tz: Tz) -> String {
 pub(super) fn by_kind(
     o: &mut String,
     page: &Page,
-    lang: &str,
+    lang: Lang,
     threads: &[ThreadView],
     summaries: &[ThreadSummary],
 ) {
@@ -390,7 +390,7 @@ pub(super) fn by_kind(
 fn render(
     o: &mut String,
     page: &Page,
-    lang: &str,
+    lang: Lang,
     (n, th): (usize, &ThreadView),
     s: &ThreadSummary,
 ) {
@@ -457,7 +457,7 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::i18n::labels;
+    use crate::lang::Lang;
 
     #[test]
     fn another_version_is_named_by_its_tags_when_its_title_is_the_threads() {
@@ -479,7 +479,7 @@ mod tests {
     #[test]
     fn patch_numbers_of_one_series_are_runs_of_its_total() {
         let p = |v: u32, n: u32, m: u32| (v, n, format!("{n}/{m}"));
-        let en = labels("en");
+        let en = Lang::En.labels();
         let list = [1, 7, 12, 13, 14, 15, 17, 18].map(|n| p(6, n, 64));
         assert_eq!(patch_numbers(en, &list), "1, 7, 12–15, 17, 18 of 64");
         assert_eq!(patch_numbers(en, &[p(2, 3, 3)]), "3/3");
@@ -487,7 +487,7 @@ mod tests {
         // Two series (another total, another version): each number whole.
         assert_eq!(patch_numbers(en, &[p(2, 1, 3), p(2, 2, 4)]), "1/3, 2/4");
         assert_eq!(patch_numbers(en, &[p(2, 1, 3), p(3, 2, 3)]), "1/3, 2/3");
-        let zh = labels("zh");
+        let zh = Lang::Zh.labels();
         assert_eq!(patch_numbers(zh, &list), "1, 7, 12–15, 17, 18，共 64");
     }
 }

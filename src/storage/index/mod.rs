@@ -18,6 +18,9 @@ mod query;
 mod schema;
 mod write;
 
+/// The time field and commit ranges a query selects by belong to the window
+/// a command looks at; the index takes them as they are.
+pub use crate::window::{SeqRange, TimeField};
 pub use error::{Damage, Error, Result, Unusable};
 pub use schema::{SCHEMA_VERSION, remove_files, sqlite_files};
 pub use write::{subject_key, subject_key_prefix};
@@ -83,23 +86,6 @@ pub struct ThreadHit {
     pub seq: u64,
     pub received: i64,
     pub ds: i64,
-}
-
-/// Which messages to load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeField {
-    /// public-inbox `ts` (Received header), the default for windows.
-    Received,
-    /// The Date header (`ds`).
-    Date,
-}
-
-/// Commit range of one epoch: positions `after < seq <= upto`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeqRange {
-    pub epoch: u32,
-    pub after: u64,
-    pub upto: u64,
 }
 
 /// What one indexing run changed.

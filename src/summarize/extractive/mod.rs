@@ -6,8 +6,9 @@
 
 mod own_words;
 
-use super::prompt::{norm_lang, root_index};
+use super::prompt::root_index;
 use crate::digest::{Digest, GivenTrailer, MessageView, ThreadView};
+use crate::lang::Lang;
 use own_words::{abstract_of, first_sentence, first_sentences};
 
 /// Most participants listed for the window.
@@ -109,7 +110,7 @@ fn number(thread: &ThreadView, mid: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn status(thread: &ThreadView, w: &Words, lang: &str) -> String {
+fn status(thread: &ThreadView, w: &Words, lang: Lang) -> String {
     let mut parts: Vec<String> = Vec::new();
     // The status rests on the first mail and on the mails that gave
     // trailers, applied the series or NAKed it.
@@ -330,11 +331,11 @@ fn said(m: &MessageView, w: &Words, names: &[String]) -> String {
     }
 }
 
-/// The extractive summary of a thread in `lang` ("zh…" gives Chinese,
-/// anything else English). Never empty: the status line is always there.
-pub fn extractive(thread: &ThreadView, lang: &str) -> String {
-    let lang = norm_lang(lang);
-    let w = Words { zh: lang == "zh" };
+/// The extractive summary of a thread in `lang`. Never empty: the status line is always there.
+pub fn extractive(thread: &ThreadView, lang: Lang) -> String {
+    let w = Words {
+        zh: lang == Lang::Zh,
+    };
     let mut out = vec![status(thread, &w, lang)];
 
     if !thread.messages.is_empty() {

@@ -7,6 +7,7 @@ use super::{
     MailBlock, ThreadInput, cut_tokens, delimit, estimate_tokens, fill, neutralize, request_tokens,
     templates,
 };
+use crate::lang::Lang;
 
 /// What one request is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +86,7 @@ fn range_label(mails: &[&MailBlock]) -> String {
 }
 
 /// Plan the requests of a thread within `budget`.
-pub fn plan(input: &ThreadInput, lang: &str, budget: Budget) -> Plan {
+pub fn plan(input: &ThreadInput, lang: Lang, budget: Budget) -> Plan {
     let t = templates(lang);
     let limit = budget.prompt_limit();
     let render_single = |mails: &str| {
@@ -213,7 +214,7 @@ pub fn plan(input: &ThreadInput, lang: &str, budget: Budget) -> Plan {
 pub fn merge_round(
     facts: &str,
     notes: &[(String, String)],
-    lang: &str,
+    lang: Lang,
     budget: Budget,
 ) -> Vec<(Request, Vec<usize>)> {
     let t = templates(lang);
@@ -304,7 +305,7 @@ mod tests {
             num_ctx: 8192,
             num_predict: 800,
         };
-        let p = plan(&input(5, 50, 2), "en", b);
+        let p = plan(&input(5, 50, 2), crate::lang::Lang::En, b);
         assert!(!p.is_split());
         assert_eq!(p.requests[0].step, Step::Single);
         let u = &p.requests[0].user;
@@ -326,7 +327,7 @@ mod tests {
             };
             let inp = input(n, words, hist);
             assert!(inp.tokens() > b.prompt_limit());
-            let p = plan(&inp, "zh", b);
+            let p = plan(&inp, crate::lang::Lang::Zh, b);
             assert!(
                 p.is_split(),
                 "{ctx}: {} requests, {} tokens, limit {}",
@@ -379,7 +380,7 @@ mod tests {
                 .iter()
                 .map(|l| (l.clone(), "note ".repeat(predict)))
                 .collect();
-            let round = merge_round(&p.facts, &notes, "zh", b);
+            let round = merge_round(&p.facts, &notes, crate::lang::Lang::Zh, b);
             let covered: usize = round.iter().map(|(_, g)| g.len()).sum();
             assert_eq!(covered, count);
             for (r, g) in &round {

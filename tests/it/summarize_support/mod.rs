@@ -804,7 +804,7 @@ pub fn test_settings(
     url: &str,
 ) -> lore_digest::summarize::Settings {
     use lore_digest::summarize::{Backend, Settings};
-    let mut s = Settings::defaults("en");
+    let mut s = Settings::defaults(lore_digest::lang::Lang::En);
     s.backend = backend;
     s.backend_explicit = true;
     match backend {
