@@ -556,3 +556,10 @@ fn quoted_mail_text_is_not_a_claim_of_the_summary() {
         );
     }
 }
+
+#[test]
+fn shipped_word_lists_parse() {
+    let w = people::word_lists();
+    assert!(w.well_known.iter().any(|n| n == "Marc Zyngier"));
+    assert!(w.common.len() > 300 && !w.particles.is_empty() && !w.bot_words.is_empty());
+}
