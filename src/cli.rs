@@ -43,15 +43,26 @@ summaries without a model). `lore-digest threads` and `stats` print the same dat
 )]
 pub struct Cli {
     /// Folder holding mirrors and indexes (DIR/LIST/git/N.git, DIR/LIST/index.sqlite3).
-    #[arg(long, global = true, env = "LORE_DIGEST_DATA_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "LORE_DIGEST_DATA_DIR",
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub data_dir: Option<PathBuf>,
 
     /// No progress bars.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = "Global options")]
     pub quiet: bool,
 
     /// Configuration file (default: ./lore-digest.toml, else ~/.config/lore-digest/lore-digest.toml).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -70,6 +81,65 @@ pub enum Command {
     Threads(ThreadsArgs),
     /// Write the digest of a window as Markdown, HTML and JSON under OUT/LIST/YYYY/.
     Report(Box<ReportArgs>),
+    /// Generate the man page or shell completions from these definitions.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Write the man page lore-digest.1 (into DIR, default the current folder).
+    Man {
+        /// Folder to write lore-digest.1 into.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print the completion script of a shell on stdout.
+    Completions {
+        /// bash, elvish, fish, powershell or zsh.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `generate`: the man page and completions from the clap definitions, so
+/// they cannot drift from `--help`. Needs no configuration or data.
+fn generate(what: GenerateCommand) -> Result<i32> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    match what {
+        GenerateCommand::Man { out } => {
+            let mut page = Vec::new();
+            let man = clap_mangen::Man::new(cmd.clone());
+            man.render(&mut page)
+                .map_err(|e| Error::io(std::path::Path::new("lore-digest.1"), e))?;
+            // Each subcommand's own options, as sections of the one page.
+            for sub in cmd.get_subcommands() {
+                let name = format!("lore-digest {}", sub.get_name());
+                let mut text = Vec::new();
+                clap_mangen::Man::new(sub.clone())
+                    .render_options_section(&mut text)
+                    .map_err(|e| Error::io(std::path::Path::new("lore-digest.1"), e))?;
+                let text = String::from_utf8_lossy(&text).replacen(
+                    ".SH OPTIONS",
+                    &format!(".SH \"OPTIONS OF {}\"", name.to_uppercase()),
+                    1,
+                );
+                page.extend_from_slice(text.as_bytes());
+            }
+            let dir = out.unwrap_or_else(|| PathBuf::from("."));
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let path = dir.join("lore-digest.1");
+            crate::fsutil::write_atomic(&path, &page)?;
+            crate::outln!("{}", path.display());
+        }
+        GenerateCommand::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "lore-digest", &mut text);
+            crate::outln!("{}", String::from_utf8_lossy(&text).trim_end());
+        }
+    }
+    Ok(0)
 }
 
 #[derive(Debug, Args)]
@@ -197,28 +267,28 @@ pub struct IndexArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct WindowArgs {
     /// ISO week, e.g. 2022-W10 (Monday 00:00 to Monday 00:00 in --tz).
-    #[arg(long, conflicts_with_all = ["since", "until", "last"])]
+    #[arg(long, conflicts_with_all = ["since", "until", "last"], help_heading = "Window")]
     pub week: Option<String>,
     /// First day (YYYY-MM-DD), inclusive; or an exact RFC 3339 time (2022-03-07T10:00:00Z).
     /// Without --until the window ends today (a day) or now (an exact time).
-    #[arg(long, conflicts_with = "last")]
+    #[arg(long, conflicts_with = "last", help_heading = "Window")]
     pub since: Option<String>,
     /// Last day (YYYY-MM-DD), inclusive; or an exact RFC 3339 time, exclusive. Without --since
     /// the window starts at the first mail of the archive (or of the --range).
-    #[arg(long, conflicts_with = "last")]
+    #[arg(long, conflicts_with = "last", help_heading = "Window")]
     pub until: Option<String>,
     /// The last period before now: 7d, 36h, 2w, 90m.
-    #[arg(long)]
+    #[arg(long, help_heading = "Window")]
     pub last: Option<String>,
     /// Only messages of these commits: [EPOCH:]FROM..TO, comma separated; FROM exclusive, TO
     /// inclusive, either may be empty (root, tip).
-    #[arg(long)]
+    #[arg(long, help_heading = "Window")]
     pub range: Option<String>,
     /// Time zone of the window and of displayed times (IANA name; default UTC).
-    #[arg(long)]
+    #[arg(long, help_heading = "Window")]
     pub tz: Option<String>,
     /// Window by received time (as public-inbox's `ts`, the default) or by the Date header.
-    #[arg(long, value_enum, default_value_t = By::Received)]
+    #[arg(long, value_enum, default_value_t = By::Received, help_heading = "Window")]
     pub by: By,
 }
 
@@ -354,6 +424,9 @@ impl WindowArgs {
 
 /// Run a parsed command line; returns the process exit status.
 pub fn run(cli: Cli) -> Result<i32> {
+    if let Command::Generate(what) = cli.command {
+        return generate(what);
+    }
     let config = Config::load(cli.config.as_deref())?;
     let data_dir = cli
         .data_dir
@@ -417,6 +490,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             let plan = report_plan(data_dir, list_of(&a.list), &a, &config)?;
             commands::report::run(&plan, &progress)
         }
+        Command::Generate(what) => generate(what),
     }
 }
 

@@ -5,13 +5,13 @@
 //! underneath as its source: the mirror's, the walk's, the index's and the
 //! archive's (`crate::storage`), the summary store's, the kind table's and
 //! the configuration's. Each says what it means for the exit status
-//! ([`ExitStatus`]: one of the [`Exit`] rows of README's "Exit status");
+//! ([`ExitStatus`]: one of the [`Exit`] rows of docs/exit-status.md);
 //! [`Error`] carries any of them up to the CLI, which prints it and exits
 //! with [`Error::exit_code`]: the one place where they become numbers.
 
 use std::path::{Path, PathBuf};
 
-/// What a failure means to whoever ran the command (README, "Exit status").
+/// What a failure means to whoever ran the command (docs/exit-status.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Reading or writing the mirror, index or output failed (1).
@@ -115,7 +115,7 @@ impl Error {
         IoError::new(path, source).into()
     }
 
-    /// Process exit status for this error (see README, "Exit status").
+    /// Process exit status for this error (see docs/exit-status.md).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => Exit::Usage,

@@ -1,7 +1,7 @@
 use clap::Parser;
 
 /// Exit status of a bug (a panic): distinct from every error status (see
-/// README, "Exit status"). Reports are written atomically, so a crash never
+/// docs/exit-status.md). Reports are written atomically, so a crash never
 /// leaves a half-written file; the message asks for a bug report.
 const EXIT_INTERNAL_ERROR: i32 = 70;
 

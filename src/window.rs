@@ -130,6 +130,10 @@ pub struct Window {
     /// Command-line options that give this window again.
     #[serde(skip)]
     pub args: Vec<String>,
+    /// A week that a backfill's `--since`/`--until` cut: only the given
+    /// days of it are counted (JSON `"partial": true`, absent otherwise).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// A commit range as recorded in output: epoch and commit ids.
@@ -145,6 +149,25 @@ pub struct RangeOut {
 impl Window {
     pub fn contains(&self, t: i64) -> bool {
         t >= self.start && t < self.end
+    }
+
+    /// This week window clipped to the days of `days` (a window inside
+    /// it): the week's name and file, the days' times, marked partial.
+    pub fn clipped_to(self, days: Window) -> Window {
+        let label = format!(
+            "{} (partial: {}..{})",
+            self.label, days.first_day, days.last_day
+        );
+        Window {
+            start: days.start,
+            end: days.end,
+            label,
+            first_day: days.first_day,
+            last_day: days.last_day,
+            args: days.args,
+            partial: true,
+            ..self
+        }
     }
 }
 
@@ -387,15 +410,16 @@ pub fn resolve_in(
         ranges: None,
         seq_ranges: None,
         args,
+        partial: false,
     }
 }
 
-/// Every ISO week (year, week) whose Monday lies in `[since, until]`.
+/// Every ISO week (year, week) that overlaps `[since, until]`.
 pub fn weeks_between(since: NaiveDate, until: NaiveDate) -> Vec<(i32, u32)> {
     let mut out = Vec::new();
     let mut d = since;
     while d.weekday() != Weekday::Mon {
-        d += Duration::days(1);
+        d -= Duration::days(1);
     }
     while d <= until {
         let w = d.iso_week();
@@ -634,14 +658,22 @@ mod tests {
     }
 
     #[test]
-    fn weeks_between_lists_mondays() {
+    fn weeks_between_lists_every_overlapping_week() {
+        // 2022-01-01 is the Saturday of 2021-W52.
         let w = weeks_between(
             NaiveDate::from_ymd_opt(2022, 1, 1).unwrap(),
             NaiveDate::from_ymd_opt(2022, 1, 31).unwrap(),
         );
         assert_eq!(
             w,
-            vec![(2022, 1), (2022, 2), (2022, 3), (2022, 4), (2022, 5)]
+            vec![
+                (2021, 52),
+                (2022, 1),
+                (2022, 2),
+                (2022, 3),
+                (2022, 4),
+                (2022, 5)
+            ]
         );
     }
 }

@@ -18,6 +18,39 @@ use crate::storage::archive::Archive;
 use crate::storage::index::TimeField;
 use crate::window::{self, Bound, RangeArg, Window, WindowSpec};
 
+/// A window may end this long after the newest mail before a command says
+/// that it may be incomplete: a quiet day on a list is no reason to sync.
+pub const STALE_GRACE_SECS: i64 = 86400;
+
+/// When the window reaches past the newest mail (by the window's time
+/// field, within its `--range`), say so on stderr ("LIST: newest mail …:
+/// this window may be incomplete; run sync") and give the newest mail's
+/// time in the window's zone; None when the archive is current.
+pub fn stale_note(
+    archive: &Archive,
+    window: &Window,
+    progress: &crate::progress::Progress,
+) -> Result<Option<String>> {
+    use chrono::TimeZone;
+    let Some((_, newest)) = archive.mail_span(window.field, window.seq_ranges.as_deref())? else {
+        return Ok(None);
+    };
+    if window.end <= newest.saturating_add(STALE_GRACE_SECS) {
+        return Ok(None);
+    }
+    let when = window
+        .zone
+        .timestamp_opt(newest, 0)
+        .single()
+        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz()))
+        .unwrap_or_else(|| crate::clock::iso(newest));
+    progress.note(&format!(
+        "{}: newest mail {when}: this window may be incomplete; run sync",
+        archive.list()
+    ));
+    Ok(Some(when))
+}
+
 /// The window as asked for, before it meets an archive: the time window, its
 /// zone and time field, and the commit ranges that restrict it.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::WindowRequest;
 use crate::analysis::KindRules;
@@ -53,8 +53,9 @@ pub struct ReportPlan {
     pub wait: Wait,
 }
 
-/// The days of a backfill: weeks whose Monday lies in `since..=until`
-/// (until: the last complete week when None).
+/// The days of a backfill: every ISO week that overlaps `since..=until`
+/// (until: the last complete week when None); a week the days cut is
+/// written as a partial report of the days in it.
 #[derive(Debug, Clone, Copy)]
 pub struct Backfill {
     pub since: NaiveDate,
@@ -124,13 +125,25 @@ fn backfill_windows(
     let mut present = 0;
     for (year, week) in crate::window::weeks_between(since, until) {
         let sunday = NaiveDate::from_isoywd_opt(year, week, Weekday::Sun).expect("valid week");
-        if sunday > until {
+        // The week still running is not over: it is not written.
+        if sunday > last_sunday {
             continue;
         }
-        let w = plan
+        let monday = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).expect("valid week");
+        let mut w = plan
             .window
             .with_spec(WindowSpec::Week { year, week })
             .resolve(archive, t)?;
+        if monday < since || sunday > until {
+            let days = plan
+                .window
+                .with_spec(WindowSpec::Days {
+                    since: monday.max(since),
+                    until: sunday.min(until),
+                })
+                .resolve(archive, t)?;
+            w = w.clipped_to(days);
+        }
         let newest = match newest {
             Some(n) => n,
             None => {
@@ -170,10 +183,6 @@ fn backfill_windows(
     Ok(windows)
 }
 
-/// A window may end this long after the newest mail before the report says
-/// that it may be incomplete: a quiet day on a list is no reason to sync.
-pub const STALE_GRACE_SECS: i64 = 86400;
-
 /// The header notice when the window reaches past the newest mail (by the
 /// window's time field, within its `--range`), also said on stderr.
 fn stale_notice(
@@ -182,23 +191,8 @@ fn stale_notice(
     lang: Lang,
     progress: &Progress,
 ) -> Result<Option<String>> {
-    let Some((_, newest)) = archive.mail_span(window.field, window.seq_ranges.as_deref())? else {
-        return Ok(None);
-    };
-    if window.end <= newest.saturating_add(STALE_GRACE_SECS) {
-        return Ok(None);
-    }
-    let when = window
-        .zone
-        .timestamp_opt(newest, 0)
-        .single()
-        .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), window.tz()))
-        .unwrap_or_else(|| iso(newest));
-    progress.note(&format!(
-        "{}: newest mail {when}: this window may be incomplete; run sync",
-        archive.list()
-    ));
-    Ok(Some(lang.labels().stale.replace("{newest}", &when)))
+    Ok(super::stale_note(archive, window, progress)?
+        .map(|when| lang.labels().stale.replace("{newest}", &when)))
 }
 
 fn build(

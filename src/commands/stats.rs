@@ -50,6 +50,8 @@ pub struct PeriodRow {
     pub new_series: usize,
     /// Applied/queued/merged notices sent in the period.
     pub applied: usize,
+    /// The window cuts the period: only part of it is counted.
+    pub partial: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +66,7 @@ pub struct StatsOut {
 pub fn run(plan: &StatsPlan, progress: &Progress) -> Result<i32> {
     let archive = Archive::open_for_reading(&plan.data_dir, &plan.list, progress)?;
     let window = plan.window.resolve(&archive, crate::clock::now())?;
+    super::stale_note(&archive, &window, progress)?;
     if let Some(per) = plan.per {
         return run_per(plan, per, &archive, &window);
     }
@@ -117,12 +120,30 @@ fn periods(per: Per, window: &Window) -> Vec<PeriodRow> {
     let (Some(first), Some(last)) = (day(&window.first_day), day(&window.last_day)) else {
         return Vec::new();
     };
+    let midnight = |d: NaiveDate| crate::window::local_midnight(window.zone, d);
     let mut out: Vec<PeriodRow> = Vec::new();
     for d in first.iter_days().take_while(|d| *d <= last) {
         let p = period_of(per, d);
         if out.last().is_none_or(|r| r.period != p) {
+            // The period's own days: one day, or its ISO week.
+            let (p_first, p_last) = match per {
+                Per::Day => (d, d),
+                Per::Week => {
+                    let w = d.iso_week();
+                    let day = |wd| NaiveDate::from_isoywd_opt(w.year(), w.week(), wd);
+                    (
+                        day(chrono::Weekday::Mon).unwrap_or(d),
+                        day(chrono::Weekday::Sun).unwrap_or(d),
+                    )
+                }
+            };
+            let partial = window.start > midnight(p_first)
+                || p_last
+                    .succ_opt()
+                    .is_some_and(|next| window.end < midnight(next));
             out.push(PeriodRow {
                 period: p,
+                partial,
                 ..PeriodRow::default()
             });
         }
@@ -213,14 +234,18 @@ fn run_per(plan: &StatsPlan, per: Per, archive: &Archive, window: &Window) -> Re
         let rows: Vec<serde_json::Value> = rows
             .iter()
             .map(|r| {
-                serde_json::json!({
+                let mut row = serde_json::json!({
                     key: r.period,
                     "messages": r.messages,
                     "threads": r.threads,
                     "senders": r.senders,
                     "new_series": r.new_series,
                     "applied": r.applied,
-                })
+                });
+                if r.partial {
+                    row["partial"] = serde_json::Value::Bool(true);
+                }
+                row
             })
             .collect();
         let out = serde_json::json!({
@@ -236,8 +261,9 @@ fn run_per(plan: &StatsPlan, per: Per, archive: &Archive, window: &Window) -> Re
         crate::outln!("{key}\tmessages\tthreads\tsenders\tnew_series\tapplied");
         for r in &rows {
             crate::outln!(
-                "{}\t{}\t{}\t{}\t{}\t{}",
+                "{}{}\t{}\t{}\t{}\t{}\t{}",
                 r.period,
+                if r.partial { " (partial)" } else { "" },
                 r.messages,
                 r.threads,
                 r.senders,

@@ -100,4 +100,10 @@ pub const EN: Labels = Labels {
     changelog_notes: "patch notes",
     previous_review: "Review of v{version}",
     n_more: "{n} more",
+    html_lang: "en",
+    highlights: "Highlights",
+    watched: "Watched",
+    watched_none: "No thread matches the watch list.",
+    watched_mark: "watched",
+    atom_feed: "Atom feed",
 };

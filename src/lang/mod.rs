@@ -33,13 +33,10 @@ impl Lang {
 
     /// The configuration's `lang` (`zh`, `en`, or a tag such as `zh-CN`).
     pub fn parse(s: &str) -> Result<Lang> {
-        let l = s.trim().to_ascii_lowercase();
-        if l.starts_with("zh") {
-            Ok(Lang::Zh)
-        } else if l.starts_with("en") {
-            Ok(Lang::En)
-        } else {
-            Err(Error::Usage(format!("lang {s:?}: zh or en")))
+        match s.trim().to_ascii_lowercase().get(..2) {
+            Some("zh") => Ok(Lang::Zh),
+            Some("en") => Ok(Lang::En),
+            _ => Err(Error::Usage(format!("lang {s:?}: zh or en"))),
         }
     }
 
@@ -49,10 +46,6 @@ impl Lang {
             Lang::Zh => &zh::ZH,
             Lang::En => &en::EN,
         }
-    }
-
-    pub fn is_zh(self) -> bool {
-        self == Lang::Zh
     }
 }
 
@@ -171,6 +164,17 @@ pub struct Labels {
     pub previous_review: &'static str,
     /// Items not shown: `{n}`.
     pub n_more: &'static str,
+    /// The `lang` attribute of an HTML page.
+    pub html_lang: &'static str,
+    /// Heading of the highlights section.
+    pub highlights: &'static str,
+    /// Heading of the watched threads, and the line when none matches.
+    pub watched: &'static str,
+    pub watched_none: &'static str,
+    /// After a report of the watched threads in the index page.
+    pub watched_mark: &'static str,
+    /// The index page's link to the Atom feed.
+    pub atom_feed: &'static str,
 }
 
 impl Counted {

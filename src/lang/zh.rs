@@ -100,4 +100,10 @@ pub const ZH: Labels = Labels {
     changelog_notes: "补丁说明",
     previous_review: "v{version} 的评审",
     n_more: "另有 {n} 条",
+    html_lang: "zh-CN",
+    highlights: "本周要点",
+    watched: "关注",
+    watched_none: "本期没有匹配关注列表的讨论。",
+    watched_mark: "关注",
+    atom_feed: "订阅 (Atom)",
 };

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use super::markup::escape_xml as esc;
 use super::{Format, Listed};
 
 /// Tagging entity and date of the feed's tag URIs.
@@ -127,23 +128,6 @@ fn summary_of(j: &serde_json::Value) -> String {
         }
         _ => String::new(),
     }
-}
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            // Characters XML 1.0 does not allow.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => o.push('\u{FFFD}'),
-            '\u{FFFE}' | '\u{FFFF}' => o.push('\u{FFFD}'),
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 /// The feed document for `entries` (newest first). Its `updated` is the

@@ -81,15 +81,6 @@ pub const MAX: usize = 7;
 /// Busiest discussions are added until there are this many items.
 const MIN: usize = 3;
 
-/// The section heading.
-pub fn heading(lang: Lang) -> &'static str {
-    if lang == Lang::Zh {
-        "本周要点"
-    } else {
-        "Highlights"
-    }
-}
-
 /// Series authors (lower-cased addresses) whose first patch mail of the
 /// thread is in the window: the addresses to ask the archive about.
 pub fn series_authors(d: &Digest) -> Vec<String> {

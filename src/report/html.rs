@@ -207,7 +207,7 @@ fn page(title: &str, lang: Lang, body: &str) -> String {
 
 /// [`page`] with `head` (trusted markup) added to its `<head>`.
 fn page_with_head(title: &str, lang: Lang, head: &str, body: &str) -> String {
-    let html_lang = if lang == Lang::Zh { "zh-CN" } else { "en" };
+    let html_lang = lang.labels().html_lang;
     format!(
         "<!DOCTYPE html>\n<html lang=\"{html_lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -250,8 +250,7 @@ pub fn render_report(report: &Report, md: &str) -> String {
 /// (`feed.atom`), linked for readers and for feed readers.
 pub fn render_index(list: &str, lang: Lang, reports: &[Listed]) -> String {
     let l = lang.labels();
-    let zh = lang == Lang::Zh;
-    let feed = if zh { "订阅 (Atom)" } else { "Atom feed" };
+    let feed = l.atom_feed;
     let mut body = format!(
         "<h1>{} {} — {}</h1>\n<p><a href=\"feed.atom\" type=\"application/atom+xml\">{}</a></p>\n<ul>\n",
         escape(&list.to_uppercase()),
@@ -274,7 +273,7 @@ pub fn render_index(list: &str, lang: Lang, reports: &[Listed]) -> String {
             label = format!("{label} ({})", l.by_date);
         }
         if r.watched {
-            label = format!("{label} ({})", if zh { "关注" } else { "watched" });
+            label = format!("{label} ({})", l.watched_mark);
         }
         let main = if r.formats.contains(&super::Format::Html) {
             format!(

@@ -37,7 +37,22 @@ pub fn escape_inline(s: &str) -> String {
     out
 }
 
-/// Escape text for HTML element content and attribute values.
+/// Escape text for an XML document (the Atom feed): as [`escape_html`],
+/// and the characters XML 1.0 does not allow become U+FFFD.
+pub fn escape_xml(s: &str) -> String {
+    let allowed: String = s
+        .chars()
+        .map(|c| match c {
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => '\u{FFFD}',
+            '\u{FFFE}' | '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    escape_html(&allowed)
+}
+
+/// Escape text for HTML (and the SVG charts in it) element content and
+/// attribute values: the one escaper of the reports.
 pub fn escape_html(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {

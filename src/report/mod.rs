@@ -306,7 +306,14 @@ fn parse_compact_instant(s: &str) -> Option<i64> {
 pub fn window_stem(list: &str, w: &crate::window::Window) -> (String, String) {
     use crate::window::WindowKind;
     let part = match w.kind {
-        WindowKind::Week => w.last_day.clone(),
+        // The week's Sunday, also for a week a backfill clipped.
+        WindowKind::Week => chrono::NaiveDate::parse_from_str(&w.first_day, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| {
+                let wk = chrono::Datelike::iso_week(&d);
+                chrono::NaiveDate::from_isoywd_opt(wk.year(), wk.week(), chrono::Weekday::Sun)
+            })
+            .map_or_else(|| w.last_day.clone(), |d| d.to_string()),
         WindowKind::Day => format!("{}-day", w.last_day),
         WindowKind::Days => format!("{}--{}", w.first_day, w.last_day),
         WindowKind::Last | WindowKind::Instants => {
@@ -341,7 +348,12 @@ pub fn window_stem(list: &str, w: &crate::window::Window) -> (String, String) {
     } else {
         ""
     };
-    let year = w.last_day.get(..4).unwrap_or("0000").to_string();
+    let year = match w.kind {
+        WindowKind::Week => part.get(..4),
+        _ => w.last_day.get(..4),
+    }
+    .unwrap_or("0000")
+    .to_string();
     (format!("{list}-{part}{by}"), year)
 }
 

@@ -25,12 +25,14 @@ pub enum Error {
     #[error(transparent)]
     Io(#[from] IoError),
     #[error(
-        "list {list}: never synced: nothing is mirrored in {root}; run `lore-digest --data-dir {data_dir} sync {list} --url URL` first"
+        "list {list}: never synced: nothing is mirrored in {root}{did_you_mean}; run `lore-digest --data-dir {data_dir} sync {list} --url URL` first"
     )]
     NeverSynced {
         list: String,
         root: PathBuf,
         data_dir: PathBuf,
+        /// `; did you mean kvmarm?` when a synced list has a close name.
+        did_you_mean: String,
     },
     #[error("list {list}: no mirror in {root}; run `lore-digest sync {list} --url …` first")]
     NoMirror { list: String, root: PathBuf },
@@ -72,8 +74,13 @@ pub enum RangeError {
     UnknownCommit { rev: String, list: String },
     #[error("commit {rev} is ambiguous; give more digits")]
     Ambiguous { rev: String },
-    #[error("epoch {epoch} is not indexed for {list}")]
-    EpochNotIndexed { epoch: u32, list: String },
+    #[error("epoch {epoch} is not indexed for {list} (its epochs: {have})")]
+    EpochNotIndexed {
+        epoch: u32,
+        list: String,
+        /// The epochs that are, e.g. `0, 1`.
+        have: String,
+    },
     #[error("{from} comes after {to} in epoch {epoch}")]
     Backwards {
         from: String,
@@ -651,7 +658,26 @@ impl Archive {
                 })),
             }
         };
+        let not_indexed = |e: u32| {
+            let have: Vec<String> = epochs.iter().map(|s| s.epoch.to_string()).collect();
+            Error::Range(RangeError::EpochNotIndexed {
+                epoch: e,
+                list: self.mirror.list.clone(),
+                have: if have.is_empty() {
+                    "none".into()
+                } else {
+                    have.join(", ")
+                },
+            })
+        };
         for a in args {
+            // An epoch that is not there is named before its commits are
+            // looked up in it.
+            if let Some(e) = a.epoch
+                && !epochs.iter().any(|s| s.epoch == e)
+            {
+                return Err(not_indexed(e));
+            }
             let to = a.to.as_deref().map(|t| lookup(t, a.epoch)).transpose()?;
             let from_epoch = a.epoch.or(to.as_ref().map(|t| t.0));
             let from = a
@@ -666,12 +692,10 @@ impl Archive {
                 (None, None, None) => epochs.iter().map(|e| e.epoch).collect(),
             };
             for e in epoch_nums {
-                let state = epochs.iter().find(|s| s.epoch == e).ok_or_else(|| {
-                    Error::Range(RangeError::EpochNotIndexed {
-                        epoch: e,
-                        list: self.mirror.list.clone(),
-                    })
-                })?;
+                let state = epochs
+                    .iter()
+                    .find(|s| s.epoch == e)
+                    .ok_or_else(|| not_indexed(e))?;
                 let (upto, to_id) = match &to {
                     Some(t) => (t.1, t.2.clone()),
                     None => (state.commits, state.tip.clone()),
@@ -754,7 +778,25 @@ fn ensure_synced(mirror: &Mirror, data_dir: &Path) -> Result<()> {
         list: mirror.list.clone(),
         root: mirror.root.clone(),
         data_dir: data_dir.to_path_buf(),
+        did_you_mean: closest_list(data_dir, &mirror.list)
+            .map(|l| format!("; did you mean {l}?"))
+            .unwrap_or_default(),
     })
+}
+
+/// The synced list in `data_dir` (a folder with `mirror.json`) whose name
+/// is closest to `list`, if one is close (a typo or two away).
+fn closest_list(data_dir: &Path, list: &str) -> Option<String> {
+    let entries = std::fs::read_dir(data_dir).ok()?;
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("mirror.json").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| name != list)
+        .map(|name| (strsim::damerau_levenshtein(list, &name), name))
+        .filter(|(d, name)| *d <= 2.max(name.len() / 4) && *d < name.len())
+        .min()
+        .map(|(_, name)| name)
 }
 
 impl Archive {

@@ -12,6 +12,8 @@ mod summarize_support;
 mod b4_fetch;
 mod corpus_index;
 mod display;
+mod docs;
+mod exit_status;
 mod faults;
 mod feed_watch;
 mod fuzz_regressions;

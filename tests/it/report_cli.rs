@@ -989,3 +989,95 @@ fn recorded_command_keeps_the_backend_as_asked_without_secrets() {
         std::fs::read_to_string(report_path(&out4, "md")).unwrap()
     );
 }
+
+#[test]
+fn backfill_from_mid_week_writes_that_week_as_a_partial_report() {
+    let (_t, _b, data) = setup();
+    let out = data.path().join("R");
+    // 2022-03-02 is the Wednesday of W09: W09 overlaps the window, so it
+    // is written, clipped to 03-02..03-06 and marked partial.
+    let printed = Lore::new(data.path())
+        .args([
+            "report",
+            "t",
+            "--backfill",
+            "--since",
+            "2022-03-02",
+            "--until",
+            "2022-03-13",
+            "--no-llm",
+            "--format",
+            "md,json",
+            "--out",
+        ])
+        .arg(&out)
+        .ok()
+        .stdout;
+    assert_eq!(printed.lines().count(), 4, "{printed}");
+    let w09: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("t/2022/t-2022-03-06.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(w09["window"]["partial"], Value::Bool(true), "{w09}");
+    assert_eq!(w09["window"]["first_day"], "2022-03-02");
+    let md = std::fs::read_to_string(out.join("t/2022/t-2022-03-06.md")).unwrap();
+    assert!(md.contains("partial"), "{md}");
+    let w10: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("t/2022/t-2022-03-13.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(w10["window"].get("partial").is_none(), "{w10}");
+}
+
+#[test]
+fn corpus_backfill_from_july_first_2020_writes_w27_to_w31_with_w27_partial() {
+    let Some(data) = synced_corpus() else {
+        return;
+    };
+    let out = data.path().join("R");
+    Lore::new(data.path())
+        .args([
+            "report",
+            "kvmarm",
+            "--backfill",
+            "--since",
+            "2020-07-01",
+            "--until",
+            "2020-08-02",
+            "--no-llm",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&out)
+        .ok();
+    let json = |day: &str| -> Value {
+        let p = out.join(format!("kvmarm/2020/kvmarm-{day}.json"));
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p:?}: {e}")))
+            .unwrap()
+    };
+    // W27 (Monday 06-29) is cut by July 1: written, partial, its days only.
+    let w27 = json("2020-07-05");
+    assert_eq!(w27["window"]["partial"], Value::Bool(true));
+    assert_eq!(w27["window"]["first_day"], "2020-07-01");
+    let days = Lore::new(data.path())
+        .args([
+            "stats",
+            "kvmarm",
+            "--since",
+            "2020-07-01",
+            "--until",
+            "2020-07-05",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        w27["totals"]["messages"], days["messages"],
+        "{}",
+        w27["totals"]
+    );
+    for day in ["2020-07-12", "2020-07-19", "2020-07-26", "2020-08-02"] {
+        assert!(json(day)["window"].get("partial").is_none(), "{day}");
+    }
+}

@@ -238,3 +238,91 @@ fn corpus_stats_per_week_equals_public_inbox_weekly_counts() {
     assert!(sum("applied") > 100, "applied {}", sum("applied"));
     assert!(sum("new_series") > 500, "new series {}", sum("new_series"));
 }
+
+fn days_data() -> (tempfile::TempDir, EpochBuilder, tempfile::TempDir) {
+    let (t, b) = EpochBuilder::temp();
+    days_epoch(&b);
+    let data = tempfile::tempdir().unwrap();
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
+    (t, b, data)
+}
+
+#[test]
+fn stats_per_week_marks_the_weeks_the_window_cuts_as_partial() {
+    let (_t, _b, data) = days_data();
+    // Tuesday 2022-03-08 .. Sunday 2022-03-20: W10 is cut, W11 is whole.
+    let args = [
+        "--since",
+        "2022-03-08",
+        "--until",
+        "2022-03-20",
+        "--per",
+        "week",
+    ];
+    let j = stats(data.path(), "t", &args);
+    let weeks = j["weeks"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 2, "{j}");
+    assert_eq!(weeks[0]["week"], "2022-W10");
+    assert_eq!(weeks[0]["partial"], Value::Bool(true), "{j}");
+    assert!(weeks[1].get("partial").is_none(), "{j}");
+    let text = Lore::new(data.path())
+        .args(["stats", "t"])
+        .args(args)
+        .ok()
+        .stdout;
+    assert!(text.contains("2022-W10 (partial)\t"), "{text}");
+    assert!(!text.contains("2022-W11 (partial)"), "{text}");
+}
+
+#[test]
+fn stats_per_day_marks_a_day_cut_by_an_exact_time_as_partial() {
+    let (_t, _b, data) = days_data();
+    let j = stats(
+        data.path(),
+        "t",
+        &[
+            "--since",
+            "2022-03-08T12:00:00Z",
+            "--until",
+            "2022-03-10T00:00:00Z",
+            "--per",
+            "day",
+        ],
+    );
+    let days = j["days"].as_array().expect("days");
+    assert_eq!(days[0]["day"], "2022-03-08");
+    assert_eq!(days[0]["partial"], Value::Bool(true), "{j}");
+    assert!(days[1].get("partial").is_none(), "{j}");
+}
+
+#[test]
+fn bare_stats_on_a_stale_archive_says_the_newest_mail_like_report() {
+    let (_t, _b, data) = days_data();
+    // The clock is 2022-03-15, the newest mail 2022-03-10.
+    let run = Lore::new(data.path()).args(["stats", "t"]).ok();
+    assert!(
+        run.stderr.contains("t: newest mail 2022-03-10")
+            && run
+                .stderr
+                .contains("this window may be incomplete; run sync"),
+        "{}",
+        run.stderr
+    );
+    let current = Lore::new(data.path())
+        .args([
+            "stats",
+            "t",
+            "--since",
+            "2022-03-07",
+            "--until",
+            "2022-03-10",
+        ])
+        .ok();
+    assert!(
+        !current.stderr.contains("newest mail"),
+        "{}",
+        current.stderr
+    );
+}

@@ -389,7 +389,9 @@ fn usage_errors_name_the_problem() {
     let out = Lore::new(data.path())
         .args(["sync", "t", "--url", "/no/such/place"])
         .run();
-    assert_eq!(out.status.code(), Some(2));
+    // A path that names nothing cannot be fetched, as a file:// URL cannot
+    // (docs/exit-status.md): 69, not a usage error.
+    assert_eq!(out.status.code(), Some(69));
     assert!(out.stderr.contains("/no/such/place"));
 }
 

@@ -9,7 +9,7 @@ use super::text::{WARN, fmt_instant, fmt_time, problem_list};
 use crate::digest::{Quality, ThreadView, Totals};
 use crate::lang::{Labels, Lang};
 use crate::report::Header;
-use crate::report::highlights::{self, Highlight, Synthesis};
+use crate::report::highlights::{Highlight, Synthesis};
 use crate::report::markup::{anchor, escape_inline};
 use crate::watch::Watched;
 use crate::window::{RangeOut, Window};
@@ -90,15 +90,10 @@ pub(super) fn header(o: &mut String, l: &Labels, h: &Header, list: &str, window:
 /// The "Watched" section: the threads that match the watch list, each
 /// linked to its place in the report, with the reasons.
 pub(super) fn watched(o: &mut String, lang: Lang, watched: &[Watched], threads: &[ThreadView]) {
-    let zh = lang == Lang::Zh;
-    let _ = writeln!(o, "## {}\n", if zh { "关注" } else { "Watched" });
+    let l = lang.labels();
+    let _ = writeln!(o, "## {}\n", l.watched);
     if watched.is_empty() {
-        let none = if zh {
-            "本期没有匹配关注列表的讨论。"
-        } else {
-            "No thread matches the watch list."
-        };
-        let _ = writeln!(o, "{none}\n");
+        let _ = writeln!(o, "{}\n", l.watched_none);
         return;
     }
     for w in watched {
@@ -145,7 +140,7 @@ pub(super) fn highlights(
     if items.is_empty() {
         return String::new();
     }
-    let mut o = format!("## {}\n\n", highlights::heading(lang));
+    let mut o = format!("## {}\n\n", lang.labels().highlights);
     if let Some(n) = synthesis.and_then(|s| s.notice.as_ref()) {
         let _ = writeln!(o, "{WARN} {}\n", escape_inline(n));
     }

@@ -25,6 +25,9 @@ pub enum Error {
     EmptyUrl,
     #[error("{url}: neither an http(s) URL, a git repository nor an inbox folder with git/N.git")]
     UnknownUrl { url: String },
+    /// A `file://` URL or a path that does not exist: nothing to fetch.
+    #[error("{url}: no such file or folder; the archive cannot be fetched from it")]
+    MissingPath { url: String },
     /// `mirror.json` cannot be read back.
     #[error("list {list}: {path} is damaged ({source}); run sync with --url again")]
     StateDamaged {
@@ -81,7 +84,7 @@ impl ExitStatus for Error {
         match self {
             Error::ListName { .. } | Error::EmptyUrl | Error::UnknownUrl { .. } => Exit::Usage,
             Error::Locked { .. } | Error::GitLocked { .. } => Exit::Locked,
-            Error::Sync { .. } => Exit::Unavailable,
+            Error::Sync { .. } | Error::MissingPath { .. } => Exit::Unavailable,
             Error::Unrelated(_) => Exit::Unrelated,
             Error::Io(_) | Error::StateDamaged { .. } | Error::Repo(_) => Exit::Failure,
         }

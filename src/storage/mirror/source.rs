@@ -55,6 +55,17 @@ impl Source {
                 epoch,
             });
         }
+        // A file:// URL or a path (absolute, ./, ../) that names nothing:
+        // the source cannot be fetched, as a dead host cannot.
+        let looks_like_path = url.starts_with("file://")
+            || url.starts_with('/')
+            || url.starts_with("./")
+            || url.starts_with("../");
+        if looks_like_path && !path.exists() {
+            return Err(Error::MissingPath {
+                url: url.to_string(),
+            });
+        }
         Err(Error::UnknownUrl {
             url: url.to_string(),
         })
