@@ -210,7 +210,14 @@ pub fn ground_one(
                 ..base
             }
         }
-        v => {
+        mut v => {
+            // Only a model's text is rejected: the tool's own extractive
+            // text is shown whatever the check finds, so it is at most
+            // flagged.
+            if v == Verdict::Rejected && !from_model {
+                v = Verdict::Flagged;
+                checked.grounding.verdict = v;
+            }
             match v {
                 Verdict::Grounded => counts.grounded += 1,
                 Verdict::Flagged => counts.flagged += 1,

@@ -366,3 +366,200 @@ fn attribution_and_trailer_people_are_participants() {
         .collect();
     assert_eq!(names, vec!["Gina"]);
 }
+
+#[test]
+fn statements_never_split_at_initials_abbreviations_or_versions() {
+    for text in [
+        "Richard W.M. Jones reported the hang on 5.16.11 [#1].",
+        "The fix covers some cases (e.g. FWB) but not all [#1].",
+        "It affects nested guests, i.e. the L2 ones [#1].",
+        "Patch 1/2 skips CMOs, stage-2 maps etc. with FWB [#1].",
+        "A test by J. Smith found it [#1].",
+    ] {
+        let st = statements(text);
+        assert_eq!(st.len(), 1, "{text}: {st:?}");
+    }
+    let st = statements("第一句话 [#1]。第二句话 [#2]；第三句 [#3]。");
+    assert!(st.len() >= 2, "{st:?}");
+}
+
+#[test]
+fn glossary_expansions_are_accepted_and_contradictions_caught() {
+    for text in [
+        "Topic: PSCI (Power State Coordination Interface) calls are forwarded [#1].",
+        "Topic: on VHE (Virtualization Host Extensions) hosts it is faster [#1].",
+        "Topic: the vCPU waits in WFI (Wait For an Interrupt) [#1].",
+        "Topic: TDP (Two-Dimensional Paging) faults are handled [#1].",
+        "Topic: RAS (Reliability, Availability and Serviceability) errors are reported [#1].",
+        "Topic: Force Write-Back (FWB) is used for stage-2 [#1].",
+    ] {
+        assert_clean(text);
+    }
+    assert_only(
+        "Topic: FWB (Firmware Workaround) is used [#1].",
+        ProblemKind::Expansion,
+        "FWB (Firmware Workaround)",
+    );
+    assert_only(
+        "Topic: PSCI (Platform Secure Call Interface) is used [#1].",
+        ProblemKind::Expansion,
+        "PSCI (Platform Secure Call Interface)",
+    );
+}
+
+#[test]
+fn unknown_acronym_expansion_is_a_note_when_consistent_and_a_problem_otherwise() {
+    let c = run("Topic: the QZE (Quick Zone Exchange) path is used [#1].");
+    assert!(
+        c.grounding.problems.is_empty(),
+        "{:?}",
+        c.grounding.problems
+    );
+    assert_eq!(c.grounding.verdict, Verdict::Grounded);
+    assert_eq!(c.grounding.notes.len(), 1, "{:?}", c.grounding.notes);
+    let c = run("Topic: the QZE (Quiet Bank Holder) path is used [#1].");
+    assert_eq!(kinds(&c), vec![ProblemKind::Expansion]);
+}
+
+/// The synthetic thread with its facts: v2 (previous v1) of 2 patches,
+/// Bob's Reviewed-by in #3, Marc's applied notice in #4 (when `applied`).
+fn material_with_facts(applied: bool) -> ThreadMaterial {
+    let mut m = material();
+    m.facts = Some(claims::Facts {
+        version: 2,
+        versions: vec![2],
+        previous: Some(1),
+        next: None,
+        total: Some(2),
+        patch_mails: 1,
+        applied,
+        nak: false,
+        replies: 2,
+        trailers: vec![
+            ("signed-off-by".into(), "Alice Author".into()),
+            ("reviewed-by".into(), "Bob Reviewer".into()),
+        ],
+        senders: vec![
+            "Alice Author".into(),
+            "Alice Author".into(),
+            "Bob Reviewer".into(),
+            "Marc Zyngier".into(),
+        ],
+        bodies: vec![
+            "cover".into(),
+            "skip the cmos".into(),
+            "alice author wrote: looks good".into(),
+            "applied".into(),
+        ],
+    });
+    m
+}
+
+fn run_facts(text: &str, applied: bool) -> Checked {
+    check(text, &material_with_facts(applied), &people(), Mode::Mark)
+}
+
+#[test]
+fn correct_claims_about_trailers_status_versions_and_counts_are_grounded() {
+    for text in [
+        "Topic: Bob Reviewer's Reviewed-by covers patch 1/2 [#3].",
+        "Topic: reviewed by Bob Reviewer [#3].",
+        "Bob Reviewer said it looks good [#3].",
+        "Marc Zyngier applied the series to kvmarm/next [#4].",
+        "Topic: this v2 series follows v1 → v2 [#1].",
+        "Topic: a 2-patch series using FWB [#1].",
+        "Bob Reviewer 给出了 Reviewed-by [#3]。",
+        "Marc Zyngier 已合入 kvmarm/next [#4]。",
+    ] {
+        let c = run_facts(text, true);
+        assert!(
+            c.grounding.problems.is_empty(),
+            "{text}\n=> {:?}",
+            c.grounding.problems
+        );
+    }
+}
+
+#[test]
+fn wrong_claims_are_problems_of_their_kind_that_say_what_the_facts_say() {
+    for (text, applied, kind, says) in [
+        (
+            "Topic: Alice Author's Reviewed-by covers patch 1/2 [#3].",
+            true,
+            ProblemKind::Trailer,
+            "Reviewed-by was given by Bob Reviewer",
+        ),
+        (
+            "Alice Author 给出了 Reviewed-by [#3]。",
+            true,
+            ProblemKind::Trailer,
+            "Reviewed-by was given by Bob Reviewer",
+        ),
+        (
+            "Marc Zyngier said it looks good [#3].",
+            true,
+            ProblemKind::Attribution,
+            "#3 was written by Bob Reviewer",
+        ),
+        (
+            "Marc Zyngier applied the series, so it is merged [#4].",
+            false,
+            ProblemKind::Status,
+            "no applied notice",
+        ),
+        (
+            "Topic: no replies yet [#1].",
+            true,
+            ProblemKind::Status,
+            "the thread has 2 replies",
+        ),
+        (
+            "Topic: this is the v1 series, reworked since v2 [#1].",
+            true,
+            ProblemKind::Version,
+            "the series is v2",
+        ),
+        (
+            "Topic: a 3-patch series using FWB [#1].",
+            true,
+            ProblemKind::Count,
+            "the series has 2 patches",
+        ),
+    ] {
+        let c = run_facts(text, applied);
+        assert!(
+            c.grounding
+                .problems
+                .iter()
+                .any(|p| p.kind == kind && p.text.contains(says)),
+            "{text}\nwanted {kind:?} saying {says:?}, got {:?}",
+            c.grounding.problems
+        );
+        assert_ne!(c.grounding.verdict, Verdict::Grounded, "{text}");
+    }
+}
+
+#[test]
+fn quoted_mail_text_is_not_a_claim_of_the_summary() {
+    for text in [
+        "Marc Zyngier: “I'll post v3 of this series, applied locally” [#4].",
+        "Marc Zyngier wrote \"queued for 5.18\" [#4].",
+    ] {
+        let c = run_facts(text, false);
+        assert!(
+            c.grounding
+                .problems
+                .iter()
+                .all(|p| p.kind != ProblemKind::Status && !p.text.contains(" — ")),
+            "{text}\n=> {:?}",
+            c.grounding.problems
+        );
+    }
+}
+
+#[test]
+fn shipped_word_lists_parse() {
+    let w = people::word_lists();
+    assert!(w.well_known.iter().any(|n| n == "Marc Zyngier"));
+    assert!(w.common.len() > 300 && !w.particles.is_empty() && !w.bot_words.is_empty());
+}

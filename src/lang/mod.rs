@@ -148,7 +148,7 @@ pub struct Labels {
     /// Mark after a flagged statement; `{problems}` says why.
     pub unverified: &'static str,
     /// Problem kinds: citation, name, version, identifier, expansion, uncited.
-    pub problem_kinds: [&'static str; 6],
+    pub problem_kinds: [&'static str; 10],
     /// A trailer written in the posted patch (given to an earlier
     /// version); `{version}` is the previous version.
     pub carried_from: &'static str,

@@ -332,6 +332,7 @@ pub fn check(answer: &str, threads: &[ThreadView], people: &KnownPeople, mode: M
             statements: items.len(),
             cited,
             problems,
+            notes: Vec::new(),
         },
         items,
     }

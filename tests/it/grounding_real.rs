@@ -204,3 +204,57 @@ fn extractive_false_alarms_over_every_week_of_2022() {
         "2022: {summaries} extractive summaries (en+zh), {flagged} with a problem, {problems} problems: {by_kind:?}"
     );
 }
+
+/// (thread needle, a wrong claim appended to the correct summary, kind).
+const WRONG_CLAIMS: &[(&str, &str, ProblemKind)] = &[
+    (
+        "Cortex-A510 erratum 2077057",
+        "Marc Zyngier's Reviewed-by is on the patch [#5].",
+        ProblemKind::Trailer,
+    ),
+    (
+        "Really propagate PSCI SYSTEM_RESET2",
+        "Andrew Walbran said it was applied to next [#2].",
+        ProblemKind::Attribution,
+    ),
+    (
+        "Cortex-A510 erratum 2077057",
+        "The patch was NAKed by Catalin Marinas [#2].",
+        ProblemKind::Status,
+    ),
+    (
+        "Reset PMC_EL0 to avoid a panic()",
+        "No replies yet [#1].",
+        ProblemKind::Status,
+    ),
+    (
+        "Cortex-A510 erratum 2077057",
+        "It is a 3-patch series [#1].",
+        ProblemKind::Count,
+    ),
+];
+
+#[test]
+fn wrong_claims_on_real_threads_are_caught_with_their_kind() {
+    let Some((_data, archive, threads)) = week() else {
+        return;
+    };
+    let people = KnownPeople::from_names(archive.sender_names().unwrap()).with_well_known();
+    for (needle, extra, kind) in WRONG_CLAIMS {
+        let t = pick(&threads, needle);
+        let m = ThreadMaterial::of_thread(t);
+        let base = CORRECT
+            .iter()
+            .find(|(n, l, _)| n == needle && *l == "en")
+            .unwrap()
+            .2;
+        let text = format!("{base}\n{extra}");
+        let c = grounding::check(&text, &m, &people, Mode::Mark);
+        assert!(
+            c.grounding.problems.iter().any(|p| p.kind == *kind),
+            "{extra}: {:?}",
+            c.grounding.problems
+        );
+        assert_ne!(c.grounding.verdict, Verdict::Grounded, "{extra}");
+    }
+}
