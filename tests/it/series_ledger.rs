@@ -263,3 +263,84 @@ fn lists_shows_each_synced_list() {
     assert!(lists[0]["last_sync"].is_string());
     assert!(lists[0]["newest"].is_string());
 }
+
+#[test]
+fn b4_am_takes_the_series_from_a_threads_mbox_with_folded_subjects() {
+    if common::which("b4").is_none() {
+        common::missing("b4 (Debian package b4)");
+        return;
+    }
+    let m = |mid: &str, subject: &str, parent: Option<&str>, body: &str| {
+        let refs: Vec<&str> = parent.into_iter().collect();
+        mail(mid, ALICE, subject, &at(1), parent, &refs, body)
+    };
+    let patch = |n: u32| {
+        format!(
+            "Patch {n}.\n\nSigned-off-by: {ALICE}\n---\n f{n}.c | 1 +\n\ndiff --git a/f{n}.c b/f{n}.c\n--- a/f{n}.c\n+++ b/f{n}.c\n@@ -1 +1,2 @@\n x\n+y\n"
+        )
+    };
+    let (_repo, b) = common::EpochBuilder::temp();
+    b.add_dated(vec![
+        m(
+            "f0@x",
+            "[PATCH 0/2] KVM: arm64: a series whose subject is long enough\n to be folded",
+            None,
+            "Cover.\n",
+        ),
+        m(
+            "f1@x",
+            "[PATCH 1/2] KVM: arm64: the first patch, also with a subject\n that was folded",
+            Some("f0@x"),
+            &patch(1),
+        ),
+        m(
+            "f2@x",
+            "[PATCH 2/2] KVM: arm64: the second\n\tpatch",
+            Some("f0@x"),
+            &patch(2),
+        ),
+    ]);
+    let data = crate::summarize_support::synced(b.path());
+    let work = tempfile::tempdir().unwrap();
+    let mbox = work.path().join("w10.mbox");
+    common::Lore::new(data.path())
+        .args(["threads", "t", "--week", "2022-W10", "--mbox"])
+        .arg(&mbox)
+        .ok();
+    std::fs::create_dir(work.path().join("out")).unwrap();
+    let out = std::process::Command::new("b4")
+        .args([
+            "--offline-mode",
+            "am",
+            "-m",
+            "w10.mbox",
+            "f0@x",
+            "-o",
+            "out",
+        ])
+        .current_dir(work.path())
+        .env("XDG_CACHE_HOME", work.path().join("cache"))
+        .env("XDG_DATA_HOME", work.path().join("data"))
+        .env("GIT_CONFIG_COUNT", "1")
+        .env("GIT_CONFIG_KEY_0", "b4.attestation-policy")
+        .env("GIT_CONFIG_VALUE_0", "off")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "b4 am failed: {log}");
+    let mbx: Vec<_> = std::fs::read_dir(work.path().join("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mbx"))
+        .collect();
+    assert_eq!(mbx.len(), 1, "{log}");
+    let am = std::fs::read_to_string(&mbx[0]).unwrap();
+    assert_eq!(am.matches("\nSubject: [PATCH ").count(), 2, "{am}");
+    // b4 folds long subjects again in the file it writes.
+    assert!(
+        am.replace("\n ", " ")
+            .contains("the first patch, also with a subject that was folded"),
+        "{am}"
+    );
+}
