@@ -344,3 +344,52 @@ fn b4_am_takes_the_series_from_a_threads_mbox_with_folded_subjects() {
         "{am}"
     );
 }
+
+#[test]
+fn awaiting_review_leaves_out_stable_backports_and_other_non_review_kinds() {
+    let m = |mid: &str, from: &str, subject: &str, body: &str| {
+        mail(mid, from, subject, &at(-24 * 8), None, &[], body)
+    };
+    let greg = "Greg Kroah-Hartman <gregkh@linuxfoundation.org>";
+    let sasha = "Sasha Levin <sashal@kernel.org>";
+    let (_repo, b) = common::EpochBuilder::temp();
+    b.add_dated(vec![
+        m("l0@x", ALICE, "[PATCH] KVM: arm64: lonely", "Lonely.\n"),
+        m(
+            "s0@x",
+            sasha,
+            "[PATCH AUTOSEL 5.16 03/17] KVM: arm64: fix a thing",
+            "[ Upstream commit 0123456789abcdef ]\n\nFix.\n",
+        ),
+        m(
+            "s1@x",
+            greg,
+            "[PATCH 5.10 000/120] 5.10.105-rc1 review",
+            "This is the start of the stable review cycle for the 5.10.105 release.\n",
+        ),
+        m(
+            "p0@x",
+            BOB,
+            "[GIT PULL] KVM/arm64 fixes for 5.17, take #4",
+            "Please pull.\n",
+        ),
+    ]);
+    let data = crate::summarize_support::synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let o = common::Lore::new(data.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args([
+            "report", "t", "--week", "2022-W10", "--no-llm", "--lang", "en",
+        ])
+        .args(["--format", "json", "--out"])
+        .arg(out.path())
+        .run();
+    let j = o.written_json();
+    let titles: Vec<&str> = j["awaiting_review"]
+        .as_array()
+        .expect("awaiting_review")
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["KVM: arm64: lonely"]);
+}
