@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 pub use super::view::State;
-use super::view::{Digest, ThreadView};
+use super::view::{Digest, SeriesApplied, ThreadView};
 use crate::analysis::{self, TrailerKind};
 
 /// Days without a mail after which the newest version of a series is stale.
@@ -341,8 +341,11 @@ pub fn awaiting_review(series: &[SeriesEntry], as_of: i64, min_days: i64) -> Vec
     out.into_iter().map(|(_, a)| a).collect()
 }
 
-/// Set each thread's `series.state` from the ledger `series`.
-pub fn mark_states(threads: &mut [ThreadView], series: &[SeriesEntry]) {
+/// Set each thread's `series.state` from the ledger `series`, and
+/// `series.applied` when a version of its series was applied at or after
+/// `since` (UTC seconds: the start of the window).
+pub fn mark_states(threads: &mut [ThreadView], series: &[SeriesEntry], since: i64) {
+    let since = crate::clock::iso(since);
     let of: HashMap<&str, &SeriesEntry> = series
         .iter()
         .flat_map(|s| s.threads.iter().map(move |t| (t.as_str(), s)))
@@ -351,6 +354,15 @@ pub fn mark_states(threads: &mut [ThreadView], series: &[SeriesEntry]) {
         if let Some(s) = of.get(t.id.as_str()) {
             t.series.state = Some(s.state);
             t.series.state_since = Some(s.state_since.clone());
+            t.series.applied = s.versions.iter().rev().find_map(|v| {
+                let a = v.applied.as_ref()?;
+                (a.date >= since).then(|| SeriesApplied {
+                    version: v.version,
+                    who: a.who.clone(),
+                    target: a.target.clone(),
+                    date: a.date.clone(),
+                })
+            });
         }
     }
 }

@@ -393,3 +393,39 @@ fn awaiting_review_leaves_out_stable_backports_and_other_non_review_kinds() {
         .collect();
     assert_eq!(titles, ["KVM: arm64: lonely"]);
 }
+
+#[test]
+fn a_series_applied_in_the_window_says_which_version_where_and_by_whom() {
+    let data = synced();
+    let out = tempfile::tempdir().unwrap();
+    let o = common::Lore::new(data.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args([
+            "report", "t", "--week", "2022-W10", "--no-llm", "--lang", "en",
+        ])
+        .args(["--format", "md,json", "--out"])
+        .arg(out.path())
+        .run();
+    let j = o.written_json();
+    let threads = j["threads"].as_array().unwrap();
+    let gizmo = threads
+        .iter()
+        .find(|t| t["subject"] == "[PATCH] KVM: arm64: gizmo")
+        .unwrap();
+    let a = &gizmo["series"]["applied"];
+    assert_eq!(a["version"], 1, "{a}");
+    assert_eq!(a["who"], "Marc Zyngier");
+    assert_eq!(a["where"], "kvmarm/next");
+    assert!(a["date"].as_str().unwrap().starts_with("2022-03-08"), "{a}");
+    // A series not applied says nothing of it.
+    let widgets = threads
+        .iter()
+        .find(|t| t["subject"] == "[PATCH v2 0/3] KVM: arm64: widgets")
+        .unwrap();
+    assert!(widgets["series"].get("applied").is_none(), "{widgets}");
+    let md = o.written_text("md");
+    assert!(
+        md.contains("**Applied**: v1 · Marc Zyngier · kvmarm/next · 2022-03-08"),
+        "{md}"
+    );
+}
