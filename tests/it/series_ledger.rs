@@ -429,3 +429,32 @@ fn a_series_applied_in_the_window_says_which_version_where_and_by_whom() {
         "{md}"
     );
 }
+
+#[test]
+fn series_history_page_is_written_under_out_list_series_in_md_and_html() {
+    let data = synced();
+    let out = tempfile::tempdir().unwrap();
+    common::Lore::new(data.path())
+        .args(["series", "t", "a3@x", "--format", "md,html", "--out"])
+        .arg(out.path())
+        .ok();
+    let dir = out.path().join("t/series");
+    let md = std::fs::read_to_string(dir.join("b0@x.md")).unwrap();
+    assert!(md.starts_with("# KVM: arm64: widgets\n"), "{md}");
+    // Newest version first, each with its patches and trailers.
+    let (v2, v1) = (md.find("## v2 ").unwrap(), md.find("## v1 ").unwrap());
+    assert!(v2 < v1, "{md}");
+    assert!(md.contains("- 3 patches · 0 replies"), "{md}");
+    assert!(md.contains("- Reviewed-by: Bob Reviewer — "), "{md}");
+    let html = std::fs::read_to_string(dir.join("b0@x.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<h1>KVM: arm64: widgets</h1>"), "{html}");
+    // No temporary file is left beside the pages.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["b0@x.html", "b0@x.md"]);
+}
