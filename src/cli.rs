@@ -265,6 +265,12 @@ pub struct SeriesArgs {
     /// JSON on stdout: {"series": [...]}, or the one series' object.
     #[arg(long)]
     pub json: bool,
+    /// One series: write its history page in these formats (md, html, json).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub format: Vec<Format>,
+    /// Folder of the page: OUT/LIST/series/ (default as `report --out`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -566,6 +572,9 @@ pub fn run(cli: Cli) -> Result<i32> {
                 states,
                 who: a.who.clone(),
                 json: a.json,
+                formats: a.format.clone(),
+                out: (a.out.clone().or_else(|| config.defaults.out.clone()))
+                    .unwrap_or_else(|| PathBuf::from("reports")),
                 link_base: config.link_base(&list),
                 kinds: config.kinds.clone(),
                 stale_days: config

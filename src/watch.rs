@@ -220,6 +220,7 @@ mod tests {
             series: Series {
                 state: None,
                 state_since: None,
+                applied: None,
                 facts: SeriesFacts::default(),
                 tags: Vec::new(),
                 previous_version: None,

@@ -53,6 +53,16 @@ impl Kind {
         }
     }
 
+    /// Whether a thread of this kind asks the list for review (a patch, an
+    /// RFC, a kvm-unit-tests or kvmtool patch), unlike a stable backport
+    /// (AUTOSEL, a stable review cycle), a pull request, a question.
+    pub fn asks_for_review(self) -> bool {
+        matches!(
+            self,
+            Kind::Patch | Kind::Rfc | Kind::KvmUnitTests | Kind::Kvmtool
+        )
+    }
+
     /// Heading for reports. `lang` "zh…" gives Chinese, anything else English.
     pub fn label(self, lang: Lang) -> &'static str {
         let zh = lang == Lang::Zh;

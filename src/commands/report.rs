@@ -313,7 +313,7 @@ fn mark_series_states(
     let d = digest::build(archive, &w, &opts)?;
     let as_of = window.end;
     let series = digest::ledger::ledger(&d, as_of, plan.stale_days);
-    digest::ledger::mark_states(&mut digest.threads, &series);
+    digest::ledger::mark_states(&mut digest.threads, &series, window.start);
     Ok(digest::ledger::awaiting_review(
         &series,
         as_of,

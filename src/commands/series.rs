@@ -24,6 +24,9 @@ pub struct SeriesPlan {
     pub states: Vec<ledger::State>,
     pub who: Option<String>,
     pub json: bool,
+    /// One series' history page in these formats, under `out/LIST/series/`.
+    pub formats: Vec<crate::report::Format>,
+    pub out: PathBuf,
     pub link_base: String,
     pub kinds: KindRules,
     pub stale_days: i64,
@@ -108,12 +111,19 @@ pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
                 "<{mid}> is not a mail of a patch series"
             )));
         };
-        if plan.json {
+        if !plan.formats.is_empty() {
+            write_page(plan, &s)?;
+        } else if plan.json {
             crate::outln!("{}", serde_json::to_string_pretty(&s).expect("serializes"));
         } else {
             print_history(&s);
         }
         return Ok(0);
+    }
+    if !plan.formats.is_empty() {
+        return Err(Error::Usage(
+            "--format writes the page of one series: give a Message-ID or lore URL of one of its mails".into(),
+        ));
     }
     let asked = plan.window.resolve(&archive, crate::clock::now())?;
     let mut window = asked.clone();
@@ -159,6 +169,36 @@ pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
         crate::outln!("{:>40}  {}", "", s.url);
     }
     Ok(0)
+}
+
+/// Write the history page of `s` in `plan.formats` under
+/// `OUT/LIST/series/`, all files at once and atomically; print their paths.
+fn write_page(plan: &SeriesPlan, s: &ledger::SeriesEntry) -> Result<()> {
+    use crate::report::{Format, series_page};
+    let dir = plan.out.join(&plan.list).join("series");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let stem = series_page::file_stem(s);
+    let files: Vec<(PathBuf, Vec<u8>)> = plan
+        .formats
+        .iter()
+        .map(|f| {
+            let body = match f {
+                Format::Md => series_page::markdown(s),
+                Format::Html => series_page::html(s, crate::lang::Lang::En),
+                Format::Json => serde_json::to_string_pretty(s).expect("serializes") + "\n",
+            };
+            (dir.join(format!("{stem}.{}", f.ext())), body.into_bytes())
+        })
+        .collect();
+    let refs: Vec<(&std::path::Path, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_path(), b.as_slice()))
+        .collect();
+    crate::fsutil::write_atomic_all(&refs)?;
+    for (p, _) in &files {
+        crate::outln!("{}", p.display());
+    }
+    Ok(())
 }
 
 fn print_history(s: &ledger::SeriesEntry) {

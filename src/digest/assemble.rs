@@ -505,6 +505,7 @@ fn thread_view(
         series: Series {
             state: None,
             state_since: None,
+            applied: None,
             b4: if facts.patch_mails > 0 {
                 b4_of(&msgs, facts.version)
             } else {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 pub use super::view::State;
-use super::view::{Digest, ThreadView};
+use super::view::{Digest, SeriesApplied, ThreadView};
 use crate::analysis::{self, TrailerKind};
 
 /// Days without a mail after which the newest version of a series is stale.
@@ -76,6 +76,9 @@ pub struct SeriesEntry {
     pub threads: Vec<String>,
     /// The author of the newest version.
     pub author: String,
+    /// The kind of the newest version's thread.
+    #[serde(skip)]
+    pub kind: crate::analysis::Kind,
     /// Every Message-ID of the series.
     #[serde(skip)]
     pub message_ids: Vec<String>,
@@ -283,6 +286,7 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
         url: newest_thread.url.clone(),
         threads: threads.iter().map(|t| t.id.clone()).collect(),
         author: author_name,
+        kind: newest_thread.kind,
         message_ids,
         times,
         last_ts,
@@ -307,11 +311,13 @@ pub struct Awaiting {
 }
 
 /// The series of `series` (a ledger as of `as_of`) whose newest version,
-/// neither applied nor superseded, had no reply from anyone but its author
+/// of a kind that asks for review ([`Kind::asks_for_review`](crate::analysis::Kind::asks_for_review):
+/// no stable backport), neither applied nor superseded, had no reply from anyone but its author
 /// for at least `min_days` at `as_of`: oldest first.
 pub fn awaiting_review(series: &[SeriesEntry], as_of: i64, min_days: i64) -> Vec<Awaiting> {
     let mut out: Vec<(i64, Awaiting)> = series
         .iter()
+        .filter(|s| s.kind.asks_for_review())
         .filter(|s| !matches!(s.state, State::Applied | State::Superseded))
         .filter_map(|s| {
             let v = s.versions.last()?;
@@ -335,8 +341,11 @@ pub fn awaiting_review(series: &[SeriesEntry], as_of: i64, min_days: i64) -> Vec
     out.into_iter().map(|(_, a)| a).collect()
 }
 
-/// Set each thread's `series.state` from the ledger `series`.
-pub fn mark_states(threads: &mut [ThreadView], series: &[SeriesEntry]) {
+/// Set each thread's `series.state` from the ledger `series`, and
+/// `series.applied` when a version of its series was applied at or after
+/// `since` (UTC seconds: the start of the window).
+pub fn mark_states(threads: &mut [ThreadView], series: &[SeriesEntry], since: i64) {
+    let since = crate::clock::iso(since);
     let of: HashMap<&str, &SeriesEntry> = series
         .iter()
         .flat_map(|s| s.threads.iter().map(move |t| (t.as_str(), s)))
@@ -345,6 +354,15 @@ pub fn mark_states(threads: &mut [ThreadView], series: &[SeriesEntry]) {
         if let Some(s) = of.get(t.id.as_str()) {
             t.series.state = Some(s.state);
             t.series.state_since = Some(s.state_since.clone());
+            t.series.applied = s.versions.iter().rev().find_map(|v| {
+                let a = v.applied.as_ref()?;
+                (a.date >= since).then(|| SeriesApplied {
+                    version: v.version,
+                    who: a.who.clone(),
+                    target: a.target.clone(),
+                    date: a.date.clone(),
+                })
+            });
         }
     }
 }

@@ -175,6 +175,18 @@ impl Review {
     }
 }
 
+/// The version of a series that was applied, and the notice that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeriesApplied {
+    pub version: u32,
+    pub who: String,
+    /// The tree or branch named, else the notice's line.
+    #[serde(rename = "where")]
+    pub target: String,
+    /// RFC 3339 UTC.
+    pub date: String,
+}
+
 /// Another thread of the same series (an older or newer version).
 #[derive(Debug, Clone, Serialize)]
 pub struct ThreadRef {
@@ -196,6 +208,10 @@ pub struct Series {
     /// When the state was reached, RFC 3339 UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_since: Option<String>,
+    /// The version of the series applied in the window, by whom, where and
+    /// when; set by the report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<SeriesApplied>,
     pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<ThreadRef>,

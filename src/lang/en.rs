@@ -108,6 +108,7 @@ pub const EN: Labels = Labels {
     watched_mark: "watched",
     atom_feed: "Atom feed",
     series_state: "Series state",
+    series_applied: "Applied",
     since: "since",
     awaiting_review: "Awaiting review",
     awaiting_none: "No series is waiting for review.",

@@ -180,6 +180,9 @@ pub struct Labels {
     pub atom_feed: &'static str,
     /// A thread's line with its series' state in the ledger.
     pub series_state: &'static str,
+    /// A thread's line with the version of its series that was applied,
+    /// who applied it, where and when.
+    pub series_applied: &'static str,
     /// "since" before the date a series state was reached.
     pub since: &'static str,
     /// The heading of the series waiting for review.

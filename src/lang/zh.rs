@@ -108,6 +108,7 @@ pub const ZH: Labels = Labels {
     watched_mark: "关注",
     atom_feed: "订阅 (Atom)",
     series_state: "系列状态",
+    series_applied: "已合入",
     since: "自",
     awaiting_review: "等待评审",
     awaiting_none: "没有等待评审的系列。",

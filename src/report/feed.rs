@@ -4,7 +4,8 @@
 //! Entry ids are tag URIs (RFC 4151) from the list and the report's file
 //! stem, so a report keeps its id when it is written again. Title, update
 //! time and summary come from the report's JSON when it was written (its
-//! `highlights`, else its totals); a report without JSON gets its window's
+//! `highlights`, else its totals, then its series: states, applied,
+//! awaiting review); a report without JSON gets its window's
 //! label and end.
 
 use std::path::Path;
@@ -93,8 +94,65 @@ fn without_thread_citations(text: &str) -> String {
     clean
 }
 
-/// The report's highlights, one a line; else its totals in a sentence.
+/// The report's highlights, one a line, else its totals in a sentence;
+/// then its series (see [`series_lines`]).
 fn summary_of(j: &serde_json::Value) -> String {
+    let head = headline_of(j);
+    let series = series_lines(j);
+    match (head.is_empty(), series.is_empty()) {
+        (_, true) => head,
+        (true, false) => series.join("\n"),
+        (false, false) => format!("{head}\n{}", series.join("\n")),
+    }
+}
+
+/// What the report says of series, as the report JSON carries it: how many
+/// threads are in each series state, each series applied in the window
+/// (version, who, where) and each series awaiting review (age, link).
+fn series_lines(j: &serde_json::Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    let threads = j["threads"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let mut states: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut applied: Vec<String> = Vec::new();
+    for t in threads {
+        let s = &t["series"];
+        if let Some(state) = s["state"].as_str() {
+            *states.entry(state).or_default() += 1;
+        }
+        let a = &s["applied"];
+        if let (Some(v), Some(who), Some(target)) = (
+            a["version"].as_u64(),
+            a["who"].as_str(),
+            a["where"].as_str(),
+        ) {
+            let title = crate::analysis::parse_subject(t["subject"].as_str().unwrap_or("")).title;
+            let line = format!("Applied: {title} v{v} by {who} to {target}");
+            if !applied.contains(&line) {
+                applied.push(line);
+            }
+        }
+    }
+    if !states.is_empty() {
+        let parts: Vec<String> = states.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        lines.push(format!("Series state of the threads: {}", parts.join(", ")));
+    }
+    lines.extend(applied);
+    if let Some(aw) = j["awaiting_review"].as_array() {
+        for a in aw {
+            lines.push(format!(
+                "Awaiting review: {} v{} ({} days) {}",
+                a["title"].as_str().unwrap_or(""),
+                a["version"].as_u64().unwrap_or(1),
+                a["days"].as_i64().unwrap_or(0),
+                a["url"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    lines
+}
+
+/// The report's highlights, one a line; else its totals in a sentence.
+fn headline_of(j: &serde_json::Value) -> String {
     let lines: Vec<String> = j["highlights"]
         .as_array()
         .map(|a| {
@@ -229,6 +287,29 @@ mod tests {
         assert_eq!(e.summary, "vgic rework <v3> & more\npKVM applied");
         let doc = render("kvmarm", &[e]);
         assert!(doc.contains("vgic rework &lt;v3&gt; &amp; more"), "{doc}");
+    }
+
+    #[test]
+    fn entry_summary_carries_series_states_applied_series_and_awaiting_review() {
+        let j: serde_json::Value = serde_json::from_str(
+            r#"{"totals":{"messages":9,"threads":3},
+                "threads":[
+                  {"subject":"[PATCH] KVM: arm64: gizmo","series":{"state":"applied",
+                   "applied":{"version":1,"who":"Marc Zyngier","where":"kvmarm/next","date":"2022-03-08T12:00:00Z"}}},
+                  {"subject":"[PATCH v2 0/3] KVM: arm64: widgets","series":{"state":"new"}},
+                  {"subject":"[PATCH 0/2] KVM: arm64: widgets","series":{"state":"new"}},
+                  {"subject":"Question","series":{}}],
+                "awaiting_review":[{"id":"d0@x","title":"KVM: arm64: lonely","version":1,
+                  "since":"2022-02-28T10:00:00Z","days":14,"url":"https://lore.kernel.org/t/d0@x/"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            summary_of(&j),
+            "9 messages in 3 threads\n\
+             Series state of the threads: applied 1, new 2\n\
+             Applied: KVM: arm64: gizmo v1 by Marc Zyngier to kvmarm/next\n\
+             Awaiting review: KVM: arm64: lonely v1 (14 days) https://lore.kernel.org/t/d0@x/"
+        );
     }
 
     #[test]

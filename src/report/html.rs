@@ -201,6 +201,11 @@ fn aligned_by_class(html: &str) -> String {
     out
 }
 
+/// `md` as a standalone page titled `title` (the series history page).
+pub fn render_page(title: &str, lang: Lang, md: &str) -> String {
+    page(title, lang, &markdown_to_html(md))
+}
+
 fn page(title: &str, lang: Lang, body: &str) -> String {
     page_with_head(title, lang, "", body)
 }

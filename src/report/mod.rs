@@ -12,6 +12,7 @@ pub mod maillist;
 pub mod markdown;
 pub mod markup;
 pub mod people;
+pub mod series_page;
 
 use std::path::{Path, PathBuf};
 

@@ -263,3 +263,198 @@ fn lists_shows_each_synced_list() {
     assert!(lists[0]["last_sync"].is_string());
     assert!(lists[0]["newest"].is_string());
 }
+
+#[test]
+fn b4_am_takes_the_series_from_a_threads_mbox_with_folded_subjects() {
+    if common::which("b4").is_none() {
+        common::missing("b4 (Debian package b4)");
+        return;
+    }
+    let m = |mid: &str, subject: &str, parent: Option<&str>, body: &str| {
+        let refs: Vec<&str> = parent.into_iter().collect();
+        mail(mid, ALICE, subject, &at(1), parent, &refs, body)
+    };
+    let patch = |n: u32| {
+        format!(
+            "Patch {n}.\n\nSigned-off-by: {ALICE}\n---\n f{n}.c | 1 +\n\ndiff --git a/f{n}.c b/f{n}.c\n--- a/f{n}.c\n+++ b/f{n}.c\n@@ -1 +1,2 @@\n x\n+y\n"
+        )
+    };
+    let (_repo, b) = common::EpochBuilder::temp();
+    b.add_dated(vec![
+        m(
+            "f0@x",
+            "[PATCH 0/2] KVM: arm64: a series whose subject is long enough\n to be folded",
+            None,
+            "Cover.\n",
+        ),
+        m(
+            "f1@x",
+            "[PATCH 1/2] KVM: arm64: the first patch, also with a subject\n that was folded",
+            Some("f0@x"),
+            &patch(1),
+        ),
+        m(
+            "f2@x",
+            "[PATCH 2/2] KVM: arm64: the second\n\tpatch",
+            Some("f0@x"),
+            &patch(2),
+        ),
+    ]);
+    let data = crate::summarize_support::synced(b.path());
+    let work = tempfile::tempdir().unwrap();
+    let mbox = work.path().join("w10.mbox");
+    common::Lore::new(data.path())
+        .args(["threads", "t", "--week", "2022-W10", "--mbox"])
+        .arg(&mbox)
+        .ok();
+    std::fs::create_dir(work.path().join("out")).unwrap();
+    let out = std::process::Command::new("b4")
+        .args([
+            "--offline-mode",
+            "am",
+            "-m",
+            "w10.mbox",
+            "f0@x",
+            "-o",
+            "out",
+        ])
+        .current_dir(work.path())
+        .env("XDG_CACHE_HOME", work.path().join("cache"))
+        .env("XDG_DATA_HOME", work.path().join("data"))
+        .env("GIT_CONFIG_COUNT", "1")
+        .env("GIT_CONFIG_KEY_0", "b4.attestation-policy")
+        .env("GIT_CONFIG_VALUE_0", "off")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "b4 am failed: {log}");
+    let mbx: Vec<_> = std::fs::read_dir(work.path().join("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mbx"))
+        .collect();
+    assert_eq!(mbx.len(), 1, "{log}");
+    let am = std::fs::read_to_string(&mbx[0]).unwrap();
+    assert_eq!(am.matches("\nSubject: [PATCH ").count(), 2, "{am}");
+    // b4 folds long subjects again in the file it writes.
+    assert!(
+        am.replace("\n ", " ")
+            .contains("the first patch, also with a subject that was folded"),
+        "{am}"
+    );
+}
+
+#[test]
+fn awaiting_review_leaves_out_stable_backports_and_other_non_review_kinds() {
+    let m = |mid: &str, from: &str, subject: &str, body: &str| {
+        mail(mid, from, subject, &at(-24 * 8), None, &[], body)
+    };
+    let greg = "Greg Kroah-Hartman <gregkh@linuxfoundation.org>";
+    let sasha = "Sasha Levin <sashal@kernel.org>";
+    let (_repo, b) = common::EpochBuilder::temp();
+    b.add_dated(vec![
+        m("l0@x", ALICE, "[PATCH] KVM: arm64: lonely", "Lonely.\n"),
+        m(
+            "s0@x",
+            sasha,
+            "[PATCH AUTOSEL 5.16 03/17] KVM: arm64: fix a thing",
+            "[ Upstream commit 0123456789abcdef ]\n\nFix.\n",
+        ),
+        m(
+            "s1@x",
+            greg,
+            "[PATCH 5.10 000/120] 5.10.105-rc1 review",
+            "This is the start of the stable review cycle for the 5.10.105 release.\n",
+        ),
+        m(
+            "p0@x",
+            BOB,
+            "[GIT PULL] KVM/arm64 fixes for 5.17, take #4",
+            "Please pull.\n",
+        ),
+    ]);
+    let data = crate::summarize_support::synced(b.path());
+    let out = tempfile::tempdir().unwrap();
+    let o = common::Lore::new(data.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args([
+            "report", "t", "--week", "2022-W10", "--no-llm", "--lang", "en",
+        ])
+        .args(["--format", "json", "--out"])
+        .arg(out.path())
+        .run();
+    let j = o.written_json();
+    let titles: Vec<&str> = j["awaiting_review"]
+        .as_array()
+        .expect("awaiting_review")
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["KVM: arm64: lonely"]);
+}
+
+#[test]
+fn a_series_applied_in_the_window_says_which_version_where_and_by_whom() {
+    let data = synced();
+    let out = tempfile::tempdir().unwrap();
+    let o = common::Lore::new(data.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args([
+            "report", "t", "--week", "2022-W10", "--no-llm", "--lang", "en",
+        ])
+        .args(["--format", "md,json", "--out"])
+        .arg(out.path())
+        .run();
+    let j = o.written_json();
+    let threads = j["threads"].as_array().unwrap();
+    let gizmo = threads
+        .iter()
+        .find(|t| t["subject"] == "[PATCH] KVM: arm64: gizmo")
+        .unwrap();
+    let a = &gizmo["series"]["applied"];
+    assert_eq!(a["version"], 1, "{a}");
+    assert_eq!(a["who"], "Marc Zyngier");
+    assert_eq!(a["where"], "kvmarm/next");
+    assert!(a["date"].as_str().unwrap().starts_with("2022-03-08"), "{a}");
+    // A series not applied says nothing of it.
+    let widgets = threads
+        .iter()
+        .find(|t| t["subject"] == "[PATCH v2 0/3] KVM: arm64: widgets")
+        .unwrap();
+    assert!(widgets["series"].get("applied").is_none(), "{widgets}");
+    let md = o.written_text("md");
+    assert!(
+        md.contains("**Applied**: v1 · Marc Zyngier · kvmarm/next · 2022-03-08"),
+        "{md}"
+    );
+}
+
+#[test]
+fn series_history_page_is_written_under_out_list_series_in_md_and_html() {
+    let data = synced();
+    let out = tempfile::tempdir().unwrap();
+    common::Lore::new(data.path())
+        .args(["series", "t", "a3@x", "--format", "md,html", "--out"])
+        .arg(out.path())
+        .ok();
+    let dir = out.path().join("t/series");
+    let md = std::fs::read_to_string(dir.join("b0@x.md")).unwrap();
+    assert!(md.starts_with("# KVM: arm64: widgets\n"), "{md}");
+    // Newest version first, each with its patches and trailers.
+    let (v2, v1) = (md.find("## v2 ").unwrap(), md.find("## v1 ").unwrap());
+    assert!(v2 < v1, "{md}");
+    assert!(md.contains("- 3 patches · 0 replies"), "{md}");
+    assert!(md.contains("- Reviewed-by: Bob Reviewer — "), "{md}");
+    let html = std::fs::read_to_string(dir.join("b0@x.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<h1>KVM: arm64: widgets</h1>"), "{html}");
+    // No temporary file is left beside the pages.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["b0@x.html", "b0@x.md"]);
+}

@@ -276,6 +276,16 @@ fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
             &since[..10.min(since.len())]
         ));
     }
+    if let Some(a) = &t.series.applied {
+        out.push(format!(
+            "**{}**: v{} · {} · {} · {}",
+            l.series_applied,
+            a.version,
+            escape_inline(&a.who),
+            escape_inline(&a.target),
+            &a.date[..10.min(a.date.len())]
+        ));
+    }
     if let Some(p) = &t.series.previous_version {
         out.push(format!(
             "**{}**: {}{}",
