@@ -476,7 +476,7 @@ fn check_identifiers(text: &str, m: &ThreadMaterial) -> Vec<Found> {
         if !path_like {
             continue; // "and/or", "guest/host"
         }
-        if !m.text.contains(path) {
+        if !m.text.contains(path) && !subsystem_prefix(&segs, m) {
             let s = p.start() + p.as_str().find(path).unwrap_or(0);
             out.push(Found::at(ProblemKind::Identifier, text, s, s + path.len()));
         }
@@ -501,6 +501,19 @@ fn check_identifiers(text: &str, m: &ThreadMaterial) -> Vec<Found> {
         }
     }
     out
+}
+
+/// "KVM/arm64" for a thread whose subjects say "KVM: arm64:": two plain
+/// words that the material has as a subsystem prefix.
+fn subsystem_prefix(segs: &[&str], m: &ThreadMaterial) -> bool {
+    match segs {
+        [a, b] if !a.is_empty() && !b.is_empty() => {
+            segs.iter().all(|s| !s.contains(['.', '_']))
+                && !TREE_DIRS.contains(a)
+                && m.text.contains(&format!("{a}: {b}:"))
+        }
+        _ => false,
+    }
 }
 
 /// Statements with content and no citation.

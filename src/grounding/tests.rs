@@ -254,6 +254,17 @@ fn invented_identifiers_are_caught() {
         "Topic: stage2_has_fwb() and HCR_EL2.FWB decide whether guest/host caches and/or CMOs are needed [#2, #1].",
     );
     assert_clean("Status: Stable/backport; Bug report/question [#1].");
+}
+
+#[test]
+fn a_subsystem_written_with_a_slash_matches_the_subject_prefix() {
+    // The subject says "KVM: arm64:"; people write KVM/arm64.
+    assert_clean("Topic: a KVM/arm64 series skips the CMOs when FWB is there [#1].");
+    assert_only(
+        "Topic: a KVM/arm32 series skips the CMOs [#1].",
+        ProblemKind::Identifier,
+        "KVM/arm32",
+    );
     // A URL ends before a closing quote, in any language.
     let m = ThreadMaterial::new(1, &["See https://lore.kernel.org/r/x@y/ for v1."], &["A B"]);
     let c = check(
