@@ -22,6 +22,11 @@
 //! paths = ["arch/arm64/kvm/vgic/"]
 //! keywords = ["pKVM"]
 //!
+//! # Optional: acronyms and accepted expansions added to data/glossary.toml
+//! # (for the grounding check of summaries).
+//! [glossary]
+//! GICv3 = ["Generic Interrupt Controller version 3"]
+//!
 //! # Optional: replaces the table of thread kinds (format of data/kinds.toml).
 //! [[kinds.rule]]
 //! kind = "git-pull"
@@ -35,6 +40,7 @@ use serde::Deserialize;
 
 use crate::analysis::{KindRules, KindsError};
 use crate::error::{Exit, ExitStatus, IoError};
+use crate::grounding::Glossary;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -131,6 +137,8 @@ struct File {
     lists: BTreeMap<String, ListConfig>,
     kinds: Option<toml::Value>,
     watch: Option<crate::watch::WatchList>,
+    /// Acronym → accepted expansions, added to the shipped glossary.
+    glossary: Option<BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +146,8 @@ pub struct Config {
     pub defaults: Defaults,
     pub lists: BTreeMap<String, ListConfig>,
     pub kinds: KindRules,
+    /// The shipped acronym glossary with the file's `[glossary]` added.
+    pub glossary: Glossary,
     /// `[watch]`, when the file has one.
     pub watch: Option<crate::watch::WatchList>,
     /// The file read, if any.
@@ -150,6 +160,7 @@ impl Default for Config {
             defaults: Defaults::default(),
             lists: BTreeMap::new(),
             kinds: KindRules::builtin().clone(),
+            glossary: Glossary::builtin().clone(),
             watch: None,
             path: None,
         }
@@ -196,10 +207,15 @@ impl Config {
                 KindRules::from_toml(&text).map_err(Invalid::Kinds)?
             }
         };
+        let mut glossary = Glossary::builtin().clone();
+        if let Some(g) = f.glossary {
+            glossary.extend(g.into_iter().collect());
+        }
         Ok(Config {
             defaults: f.defaults,
             lists: f.lists,
             kinds,
+            glossary,
             watch: f.watch,
             path: None,
         })

@@ -51,6 +51,7 @@ mod material;
 mod people;
 mod statements;
 
+pub use glossary::Glossary;
 use glossary::check_expansions;
 pub use material::*;
 pub use people::*;
@@ -539,8 +540,21 @@ pub fn verdict(problems: &[Problem], statements: usize, flagged: usize, mode: Mo
     }
 }
 
-/// Check `text` against the thread's material and the archive's people.
+/// Check `text` against the thread's material and the archive's people,
+/// with the shipped glossary.
 pub fn check(text: &str, m: &ThreadMaterial, people: &KnownPeople, mode: Mode) -> Checked {
+    check_with(text, m, people, Glossary::builtin(), mode)
+}
+
+/// [`check`] with `glossary` (the shipped one extended by the
+/// configuration's `[glossary]`).
+pub fn check_with(
+    text: &str,
+    m: &ThreadMaterial,
+    people: &KnownPeople,
+    glossary: &Glossary,
+    mode: Mode,
+) -> Checked {
     let citations = parse_citations(text);
     let stmts = statements(text);
     // Spans of citations are not read as versions, names or identifiers.
@@ -551,7 +565,7 @@ pub fn check(text: &str, m: &ThreadMaterial, people: &KnownPeople, mode: Mode) -
     found.extend(check_versions(&plain, m));
     found.extend(check_identifiers(&plain, m));
     let mut notes = Vec::new();
-    found.extend(check_expansions(&plain, m, &mut notes));
+    found.extend(check_expansions(glossary, &plain, m, &mut notes));
     found.extend(check_uncited(text, &stmts));
     if let Some(f) = &m.facts {
         let more = claims::check(&plain, &stmts, f, &found);
