@@ -244,6 +244,52 @@ mod tests {
     use crate::analysis::Kind;
 
     #[test]
+    fn glossary_section_adds_to_the_shipped_glossary() {
+        use crate::grounding::glossary::Judgement;
+        let c =
+            Config::parse("[glossary]\nFWB = ['Firmware Workaround']\nZZQ = ['Zig Zag Queue']\n")
+                .unwrap();
+        assert_eq!(
+            c.glossary.judge("FWB", "Firmware Workaround"),
+            Judgement::Accepted
+        );
+        assert_eq!(
+            c.glossary.judge("fwb", "Forced Write-Back"),
+            Judgement::Accepted
+        );
+        assert_eq!(
+            c.glossary.judge("ZZQ", "zig-zag queues"),
+            Judgement::Accepted
+        );
+        assert_eq!(c.glossary.judge("ZZQ", "Other"), Judgement::Contradicts);
+        let d = Config::parse("").unwrap();
+        assert_eq!(
+            d.glossary.judge("FWB", "Firmware Workaround"),
+            Judgement::Contradicts
+        );
+        assert!(Config::parse("[glossary]\nFWB = 'not a list'").is_err());
+        // The example in docs/configuration.md is a valid configuration.
+        let doc = include_str!("../docs/configuration.md");
+        let example = doc
+            .split("```toml\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let c = Config::parse(example).unwrap();
+        assert_eq!(
+            c.glossary.judge("GICv3", "Generic Interrupt Controller v3"),
+            Judgement::Contradicts
+        );
+        assert_eq!(
+            c.glossary
+                .judge("GICv3", "Generic Interrupt Controller version 3"),
+            Judgement::Accepted
+        );
+    }
+
+    #[test]
     fn empty_config_gives_builtin_defaults() {
         let c = Config::parse("").unwrap();
         assert_eq!(c.link_base("kvmarm"), "https://lore.kernel.org/kvmarm/");
