@@ -20,7 +20,7 @@ use crate::digest::{MessageView, ThreadView};
 use crate::error::Result;
 use crate::storage::archive::Archive;
 use crate::storage::index::{Message, TimeField};
-use crate::window::Window;
+use crate::window::{Per, Window};
 
 /// Windows of up to this many days are charted per day, longer ones per
 /// ISO week.
@@ -149,8 +149,8 @@ pub struct TrendWeek {
 /// The numbers of a report's charts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Activity {
-    /// `day` or `week`: what a period of `periods` is.
-    pub per: &'static str,
+    /// What a period of `periods` is.
+    pub per: Per,
     /// Every day (or week) of the window, empty ones included.
     pub periods: Vec<Period>,
     /// The [`TREND_WEEKS`] weeks ending with the window's last week, oldest
@@ -191,9 +191,9 @@ fn day_span(window: &Window) -> Option<(NaiveDate, NaiveDate)> {
 /// The window's mails (of `threads`) per day, or per ISO week when the
 /// window is longer than [`MAX_DAYS`] days, by [`MailRole`]: every period
 /// of the window, in order.
-pub fn periods(window: &Window, threads: &[ThreadView]) -> (&'static str, Vec<Period>) {
+pub fn periods(window: &Window, threads: &[ThreadView]) -> (Per, Vec<Period>) {
     let Some((first, last)) = day_span(window) else {
-        return ("day", Vec::new());
+        return (Per::Day, Vec::new());
     };
     let days = (last - first).num_days() + 1;
     let weekly = days > MAX_DAYS as i64;
@@ -228,7 +228,7 @@ pub fn periods(window: &Window, threads: &[ThreadView]) -> (&'static str, Vec<Pe
             out[i].add(MailRole::of(m));
         }
     }
-    (if weekly { "week" } else { "day" }, out)
+    (if weekly { Per::Week } else { Per::Day }, out)
 }
 
 /// Monday of the week [`TREND_WEEKS`]` - 1` weeks before the window's last
@@ -355,7 +355,7 @@ mod tests {
     fn a_week_has_seven_days_and_twelve_trend_weeks_ending_with_it() {
         let w = week();
         let (per, p) = periods(&w, &[]);
-        assert_eq!(per, "day");
+        assert_eq!(per, Per::Day);
         let days: Vec<&str> = p.iter().map(|p| p.period.as_str()).collect();
         assert_eq!(
             days,
@@ -422,7 +422,7 @@ mod tests {
             1647302400,
         );
         let (per, p) = periods(&w, &[]);
-        assert_eq!(per, "week");
+        assert_eq!(per, Per::Week);
         assert_eq!(p.len(), 10);
         assert_eq!(p[0].period, "2022-W01");
         assert_eq!(p[9].period, "2022-W10");

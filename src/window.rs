@@ -14,6 +14,18 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// A period of counts or charts: ISO weeks (Monday to Monday) or days, in
+/// the window's zone. Serialized as `week` / `day`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    /// ISO weeks (Monday to Monday).
+    Week,
+    /// Days.
+    #[default]
+    Day,
+}
+
 /// Which time a window selects messages by (JSON `by`: `received` or
 /// `date`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

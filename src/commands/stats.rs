@@ -27,14 +27,7 @@ pub struct StatsPlan {
     pub per: Option<Per>,
 }
 
-/// The periods of `stats --per`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Per {
-    /// ISO weeks (Monday to Monday) in the window's zone.
-    Week,
-    /// Days in the window's zone.
-    Day,
-}
+pub use crate::window::Per;
 
 /// One week or day of `stats --per`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -19,6 +19,7 @@ use super::markup::{anchor, escape_html as escape};
 use crate::digest::ThreadView;
 use crate::lang::Lang;
 use crate::volume::{Activity, MailRole, Period, TrendWeek};
+use crate::window::Per;
 
 /// Where the Markdown report wants the charts; the HTML replaces this
 /// comment (a line of its own) with them. Mail text can never produce it:
@@ -235,13 +236,17 @@ const P_HEIGHT: i64 = 2700;
 
 /// The window's mails per period stacked by role, with a legend, as
 /// `<figure>` (SVG and table). `per` is `day` or `week`. Empty when no mail.
-pub fn per_period(per: &str, periods: &[Period], lang: Lang) -> String {
+pub fn per_period(per: Per, periods: &[Period], lang: Lang) -> String {
     let w = words(lang);
     let total: usize = periods.iter().map(|p| p.messages).sum();
     if periods.is_empty() || total == 0 {
         return String::new();
     }
-    let title = if per == "week" { w.per_week } else { w.per_day };
+    let title = if per == Per::Week {
+        w.per_week
+    } else {
+        w.per_day
+    };
     let busiest = periods.iter().fold(
         &periods[0],
         |a, b| if b.messages > a.messages { b } else { a },
@@ -327,7 +332,7 @@ pub fn per_period(per: &str, periods: &[Period], lang: Lang) -> String {
             );
             // Weeks: the year under the first week of each year shown.
             let y = p.period.get(..4).unwrap_or_default();
-            if per == "week" && y != year {
+            if per == Per::Week && y != year {
                 let _ = write!(
                     o,
                     "<text class=\"muted m\" x=\"{}\" y=\"{}\">{}</text>",
@@ -345,7 +350,7 @@ pub fn per_period(per: &str, periods: &[Period], lang: Lang) -> String {
         o,
         "<details><summary>{}</summary>\n<table>\n<thead><tr><th>{}</th>",
         escape(w.numbers),
-        escape(if per == "week" { w.week } else { w.day })
+        escape(if per == Per::Week { w.week } else { w.day })
     );
     for r in MailRole::ALL {
         let _ = write!(o, "<th>{}</th>", escape(w.roles[role_index(r)]));
@@ -639,7 +644,7 @@ mod tests {
     #[test]
     fn stacked_bars_are_well_formed_and_sum_to_each_days_total() {
         let days = week_days();
-        let fig = per_period("day", &days, crate::lang::Lang::En);
+        let fig = per_period(Per::Day, &days, crate::lang::Lang::En);
         assert_well_formed(&fig);
         let svg = svg_of(&fig);
         assert!(svg.contains("role=\"img\""));
@@ -691,7 +696,7 @@ mod tests {
             assert!(svg.contains(&format!(">{r}</text>")), "{r}");
         }
         // Deterministic.
-        assert_eq!(per_period("day", &days, crate::lang::Lang::En), fig);
+        assert_eq!(per_period(Per::Day, &days, crate::lang::Lang::En), fig);
     }
 
     #[test]
@@ -703,7 +708,7 @@ mod tests {
                 ..Period::default()
             })
             .collect();
-        assert_eq!(per_period("day", &empty, crate::lang::Lang::En), "");
+        assert_eq!(per_period(Per::Day, &empty, crate::lang::Lang::En), "");
         assert_eq!(busiest(&[], crate::lang::Lang::En), "");
         assert_eq!(trend(&[], crate::lang::Lang::En), "");
         assert!(
@@ -795,7 +800,7 @@ mod tests {
             .collect();
         let figs = [
             trend(&weeks, crate::lang::Lang::En),
-            per_period("day", &week_days(), crate::lang::Lang::En),
+            per_period(Per::Day, &week_days(), crate::lang::Lang::En),
         ];
         for fig in &figs {
             let svg = svg_of(fig);
@@ -827,19 +832,21 @@ mod tests {
             .iter()
             .map(|w| day(w, 1, 0, 2, 0, 0))
             .collect();
-        let fig = per_period("week", &weeks, crate::lang::Lang::En);
+        let fig = per_period(Per::Week, &weeks, crate::lang::Lang::En);
         assert_well_formed(&fig);
         assert!(fig.contains("<title id=\"chart-periods-t\">Mails per week by kind</title>"));
         assert_eq!(fig.matches(">2021</text>").count(), 1, "{fig}");
         assert_eq!(fig.matches(">2022</text>").count(), 1, "{fig}");
         assert!(fig.contains(">W52</text>") && fig.contains(">W01</text>"));
         let one = per_period(
-            "day",
+            Per::Day,
             &[day("2022-03-13", 4, 0, 0, 0, 0)],
             crate::lang::Lang::En,
         );
         assert!(one.contains(" width=\"60\" "), "{one}");
-        assert!(!per_period("day", &week_days(), crate::lang::Lang::En).contains(">2022</text>"));
+        assert!(
+            !per_period(Per::Day, &week_days(), crate::lang::Lang::En).contains(">2022</text>")
+        );
     }
 
     #[test]
