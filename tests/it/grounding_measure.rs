@@ -65,11 +65,10 @@ Open questions and outcome: patch 2/2 is still under discussion; not applied yet
     (
         "2021-W40",
         "zh",
-        "Minor improvements to RAZ register handling",
-        "主题：Alexandru Elisei 的 2 个补丁的系列简化了 KVM/arm64 对 RAZ（Read-As-Zero）寄存器的处理 [#1]。\n\
-此前讨论：Andrew Jones 对 1/2 给出了 Reviewed-by [#4]。\n\
-本周期进展：Alexandru Elisei 感谢审阅 [#6]；Andrew Jones 表示不希望维护同一功能的两份实现 [#7]，Alexandru Elisei 作了回复 [#8]。\n\
-待解决问题与结果：第 2 个补丁仍在讨论中，尚未合入 [#7, #8]。",
+        "PATCH] arm64: Add mmio_addr arg to arm/micro-bench",
+        "主题：Ricardo Koller 的 kvm-unit-tests 补丁为 arm/micro-bench 增加 mmio_addr 参数，使 MMIO（Memory-Mapped I/O）测试可以使用 QEMU 默认地址以外的地址 [#1]。\n\
+本周期进展：Andrew Jones 作了回复 [#2]，Ricardo Koller 又回复了他 [#3]。\n\
+待解决问题与结果：已被 v2 取代 [#1]。",
     ),
     (
         "2021-W40",
@@ -146,11 +145,12 @@ Open questions and outcome: a question, no patch; the discussion goes on [#3].",
     ),
 ];
 
-/// (week, thread needle, a summary with one wrong claim, problem kind);
-/// English, on threads that have no correct summary in the same run.
-const WRONG: &[(&str, &str, &str, &str)] = &[
+/// (week, language, thread needle, a summary with one wrong claim, problem
+/// kind), on threads that have no correct summary in the same run.
+const WRONG: &[(&str, &str, &str, &str, &str)] = &[
     (
         "2020-W20",
+        "en",
         "V2] arm64/cpufeature: Validate hypervisor capabilities",
         "Topic: Anshuman Khandual's v2 patch validates hypervisor capabilities such as the VMID width and the IPA range of a hot-plugged CPU [#1].\n\
 This window: Anshuman Khandual gave his Reviewed-by on the patch [#3].",
@@ -158,6 +158,7 @@ This window: Anshuman Khandual gave his Reviewed-by on the patch [#3].",
     ),
     (
         "2020-W20",
+        "en",
         "Performance of VM is better than Host",
         "Topic: a user measured sysbench memory performance on a Raspi-4 [#1].\n\
 This window: Marc Zyngier said that the VM ran 11% faster than the host [#1].",
@@ -165,6 +166,7 @@ This window: Marc Zyngier said that the VM ran 11% faster than the host [#1].",
     ),
     (
         "2020-W20",
+        "en",
         "Add ID_AA64MMFR0_PARANGE_MASK",
         "Topic: Anshuman Khandual replaces open-coded 0x7 values with ID_AA64MMFR0_PARANGE_MASK [#1].\n\
 This window: Marc Zyngier applied the patch to next [#2].",
@@ -172,6 +174,7 @@ This window: Marc Zyngier applied the patch to next [#2].",
     ),
     (
         "2020-W20",
+        "en",
         "kvmtool] rtc: Generate fdt node",
         "Topic: Andre Przywara's kvmtool patch adds a device tree node for the RTC emulation [#1].\n\
 This window: this is v3 of the patch, after v2 [#1]; Mark Rutland replied [#2].",
@@ -179,6 +182,7 @@ This window: this is v3 of the patch, after v2 [#1]; Mark Rutland replied [#2]."
     ),
     (
         "2021-W40",
+        "en",
         "Use report_fail(...) instead of report(0/false, ...)",
         "Topic: Janis Schoetterl-Glausch's cleanup uses report_fail(...) in kvm-unit-tests [#1].\n\
 This window: it is a 7-patch series [#1]; Thomas Huth sent a Reviewed-by [#3].",
@@ -186,6 +190,7 @@ This window: it is a 7-patch series [#1]; Thomas Huth sent a Reviewed-by [#3].",
     ),
     (
         "2021-W40",
+        "en",
         "Specify empty NUMA node",
         "Topic: Gavin Shan's v2 series lets the device tree describe an empty NUMA (Non-Unified Memory Allocation) node [#1].\n\
 This window: Rob Herring replied to both patches [#8, #9].",
@@ -193,10 +198,19 @@ This window: Rob Herring replied to both patches [#8, #9].",
     ),
     (
         "2021-W40",
+        "en",
         "KVM userspace GICv2 IRQ controller on platform with GICv3",
         "Topic: a question about a userspace GICv2 interrupt controller on a GICv3 host [#1].\n\
 Open questions and outcome: no replies yet [#1].",
         "status",
+    ),
+    (
+        "2021-W40",
+        "zh",
+        "Minor improvements to RAZ register handling",
+        "主题：Alexandru Elisei 的 2 个补丁的系列简化了 KVM/arm64 对 RAZ（Read-As-Zero）寄存器的处理 [#1]。\n\
+此前讨论：Andrew Jones 对 2/2 给出了 Reviewed-by [#5]。",
+        "trailer",
     ),
 ];
 
@@ -267,9 +281,9 @@ fn good_model_summaries_of_other_weeks_are_grounded_and_each_wrong_claim_kind_is
                 .collect();
             let wrong: Vec<_> = WRONG
                 .iter()
-                .filter(|(w, _, _, _)| lang == "en" && *w == week)
+                .filter(|(w, l, _, _, _)| *l == lang && *w == week)
                 .collect();
-            texts.extend(wrong.iter().map(|(_, n, t, _)| (*n, *t)));
+            texts.extend(wrong.iter().map(|(_, _, n, t, _)| (*n, *t)));
             let j = run(data.path(), week, lang, texts);
             for (_, _, needle, _) in CORRECT
                 .iter()
@@ -283,7 +297,7 @@ fn good_model_summaries_of_other_weeks_are_grounded_and_each_wrong_claim_kind_is
                     failures.push(format!("{week} {lang} {needle}: {}", s["grounding"]));
                 }
             }
-            for (_, needle, text, kind) in wrong {
+            for (_, _, needle, text, kind) in wrong {
                 let s = &thread(&j, needle)["summary"];
                 let v = s["grounding"]["verdict"].as_str().unwrap();
                 let named = s["grounding"]["problems"]
@@ -291,6 +305,7 @@ fn good_model_summaries_of_other_weeks_are_grounded_and_each_wrong_claim_kind_is
                     .unwrap()
                     .iter()
                     .any(|p| p["kind"] == *kind);
+                eprintln!("{kind}: {v} {}", s["grounding"]["problems"]);
                 if ["flagged", "rejected"].contains(&v) && named {
                     caught += 1;
                 } else {
