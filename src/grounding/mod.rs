@@ -156,14 +156,19 @@ impl fmt::Display for Mode {
     }
 }
 
+/// A grounding mode that is none of `mark`, `strict`, `off`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown grounding mode {0:?} (mark, strict, off)")]
+pub struct UnknownMode(pub String);
+
 impl FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Mode, String> {
+    type Err = UnknownMode;
+    fn from_str(s: &str) -> Result<Mode, UnknownMode> {
         match s.trim().to_ascii_lowercase().as_str() {
             "mark" => Ok(Mode::Mark),
             "strict" => Ok(Mode::Strict),
             "off" | "none" => Ok(Mode::Off),
-            _ => Err(format!("unknown grounding mode {s:?} (mark, strict, off)")),
+            _ => Err(UnknownMode(s.to_string())),
         }
     }
 }
