@@ -85,4 +85,3 @@ pub enum RangeError {
         epoch: u32,
     },
 }
-
