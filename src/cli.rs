@@ -667,6 +667,7 @@ fn report_plan(
         summaries_from: a.summaries_from.clone(),
         link_base,
         kinds: config.kinds.clone(),
+        glossary: config.glossary.clone(),
         watch: config.watch.clone(),
         only_watched: a.only_watched,
         config_path: config.path.clone(),

@@ -22,6 +22,11 @@
 //! paths = ["arch/arm64/kvm/vgic/"]
 //! keywords = ["pKVM"]
 //!
+//! # Optional: acronyms and accepted expansions added to data/glossary.toml
+//! # (for the grounding check of summaries).
+//! [glossary]
+//! GICv3 = ["Generic Interrupt Controller version 3"]
+//!
 //! # Optional: replaces the table of thread kinds (format of data/kinds.toml).
 //! [[kinds.rule]]
 //! kind = "git-pull"
@@ -35,6 +40,7 @@ use serde::Deserialize;
 
 use crate::analysis::{KindRules, KindsError};
 use crate::error::{Exit, ExitStatus, IoError};
+use crate::grounding::Glossary;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -131,6 +137,8 @@ struct File {
     lists: BTreeMap<String, ListConfig>,
     kinds: Option<toml::Value>,
     watch: Option<crate::watch::WatchList>,
+    /// Acronym → accepted expansions, added to the shipped glossary.
+    glossary: Option<BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +146,8 @@ pub struct Config {
     pub defaults: Defaults,
     pub lists: BTreeMap<String, ListConfig>,
     pub kinds: KindRules,
+    /// The shipped acronym glossary with the file's `[glossary]` added.
+    pub glossary: Glossary,
     /// `[watch]`, when the file has one.
     pub watch: Option<crate::watch::WatchList>,
     /// The file read, if any.
@@ -150,6 +160,7 @@ impl Default for Config {
             defaults: Defaults::default(),
             lists: BTreeMap::new(),
             kinds: KindRules::builtin().clone(),
+            glossary: Glossary::builtin().clone(),
             watch: None,
             path: None,
         }
@@ -196,10 +207,15 @@ impl Config {
                 KindRules::from_toml(&text).map_err(Invalid::Kinds)?
             }
         };
+        let mut glossary = Glossary::builtin().clone();
+        if let Some(g) = f.glossary {
+            glossary.extend(g.into_iter().collect());
+        }
         Ok(Config {
             defaults: f.defaults,
             lists: f.lists,
             kinds,
+            glossary,
             watch: f.watch,
             path: None,
         })
@@ -226,6 +242,52 @@ impl Config {
 mod tests {
     use super::*;
     use crate::analysis::Kind;
+
+    #[test]
+    fn glossary_section_adds_to_the_shipped_glossary() {
+        use crate::grounding::glossary::Judgement;
+        let c =
+            Config::parse("[glossary]\nFWB = ['Firmware Workaround']\nZZQ = ['Zig Zag Queue']\n")
+                .unwrap();
+        assert_eq!(
+            c.glossary.judge("FWB", "Firmware Workaround"),
+            Judgement::Accepted
+        );
+        assert_eq!(
+            c.glossary.judge("fwb", "Forced Write-Back"),
+            Judgement::Accepted
+        );
+        assert_eq!(
+            c.glossary.judge("ZZQ", "zig-zag queues"),
+            Judgement::Accepted
+        );
+        assert_eq!(c.glossary.judge("ZZQ", "Other"), Judgement::Contradicts);
+        let d = Config::parse("").unwrap();
+        assert_eq!(
+            d.glossary.judge("FWB", "Firmware Workaround"),
+            Judgement::Contradicts
+        );
+        assert!(Config::parse("[glossary]\nFWB = 'not a list'").is_err());
+        // The example in docs/configuration.md is a valid configuration.
+        let doc = include_str!("../docs/configuration.md");
+        let example = doc
+            .split("```toml\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let c = Config::parse(example).unwrap();
+        assert_eq!(
+            c.glossary.judge("GICv3", "Generic Interrupt Controller v3"),
+            Judgement::Contradicts
+        );
+        assert_eq!(
+            c.glossary
+                .judge("GICv3", "Generic Interrupt Controller version 3"),
+            Judgement::Accepted
+        );
+    }
 
     #[test]
     fn empty_config_gives_builtin_defaults() {

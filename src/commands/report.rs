@@ -44,6 +44,8 @@ pub struct ReportPlan {
     pub summaries_from: Vec<PathBuf>,
     pub link_base: String,
     pub kinds: KindRules,
+    /// The acronym glossary of the grounding check (`[glossary]` added).
+    pub glossary: crate::grounding::Glossary,
     /// `[watch]` of the configuration: the report gets a "Watched" section.
     pub watch: Option<crate::watch::WatchList>,
     /// Only the watched threads (`--only-watched`).
@@ -247,6 +249,7 @@ fn build(
         &digest,
         &plan.summarizer,
         plan.grounding,
+        &plan.glossary,
         &replay,
         progress,
     )?;

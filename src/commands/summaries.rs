@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::digest::{Digest, ThreadView};
 use crate::error::{Error, Result};
-use crate::grounding::{self, KnownPeople, Mode, ThreadMaterial, Verdict};
+use crate::grounding::{self, Glossary, KnownPeople, Mode, ThreadMaterial, Verdict};
 use crate::lang::Lang;
 use crate::progress::Progress;
 use crate::report::{GroundingCounts, SummarizerInfo, ThreadSummary, public_url};
@@ -20,6 +20,7 @@ pub fn make(
     digest: &Digest,
     s: &Settings,
     mode: Mode,
+    glossary: &Glossary,
     replay: &[summarize::Replay],
     progress: &Progress,
 ) -> Result<Made> {
@@ -36,8 +37,15 @@ pub fn make(
             }
         };
     let outcome = summarize::summarize_with(digest, s, &store, replay, progress);
-    let (summaries, counts, people) =
-        ground_all(archive, digest, &outcome.summaries, mode, lang, progress);
+    let (summaries, counts, people) = ground_all(
+        archive,
+        digest,
+        &outcome.summaries,
+        mode,
+        glossary,
+        lang,
+        progress,
+    );
     let synthesis = outcome
         .model
         .as_ref()
@@ -51,6 +59,7 @@ pub fn make(
                 store: &store,
                 replay,
                 people: &people,
+                glossary,
                 mode,
             };
             super::synthesis::highlights(&ask, progress)
@@ -137,6 +146,7 @@ fn ground_all(
     digest: &Digest,
     made: &[Summary],
     mode: Mode,
+    glossary: &Glossary,
     lang: Lang,
     progress: &Progress,
 ) -> (Vec<ThreadSummary>, Option<GroundingCounts>, KnownPeople) {
@@ -160,7 +170,7 @@ fn ground_all(
     let out = made
         .iter()
         .zip(&digest.threads)
-        .map(|(x, t)| ground_one(x, t, mode, &people, lang, &mut counts))
+        .map(|(x, t)| ground_one(x, t, mode, glossary, &people, lang, &mut counts))
         .collect();
     (out, (mode != Mode::Off).then_some(counts), people)
 }
@@ -170,12 +180,13 @@ pub fn ground_one(
     x: &Summary,
     t: &ThreadView,
     mode: Mode,
+    glossary: &Glossary,
     people: &KnownPeople,
     lang: Lang,
     counts: &mut GroundingCounts,
 ) -> ThreadSummary {
     let material = ThreadMaterial::of_thread(t);
-    let mut checked = grounding::check(&x.text, &material, people, mode);
+    let mut checked = grounding::check_with(&x.text, &material, people, glossary, mode);
     let base = ThreadSummary {
         text: x.text.clone(),
         source: x.source,
@@ -200,7 +211,7 @@ pub fn ground_one(
         Verdict::Rejected if from_model => {
             counts.rejected += 1;
             let text = summarize::extractive(t, lang);
-            let shown = grounding::check(&text, &material, people, mode);
+            let shown = grounding::check_with(&text, &material, people, glossary, mode);
             ThreadSummary {
                 text,
                 model_text: Some(x.text.clone()),

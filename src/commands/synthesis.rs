@@ -27,6 +27,8 @@ pub struct Ask<'a> {
     pub store: &'a rusqlite::Connection,
     pub replay: &'a [Replay],
     pub people: &'a KnownPeople,
+    /// The acronym glossary of the grounding check.
+    pub glossary: &'a crate::grounding::Glossary,
     pub mode: Mode,
 }
 
@@ -96,7 +98,7 @@ pub fn highlights(a: &Ask<'_>, progress: &Progress) -> Option<Synthesis> {
         out.notice = Some(n);
         return Some(out);
     }
-    let checked = synthesis::check(&text, &a.digest.threads, a.people, a.mode);
+    let checked = synthesis::check(&text, &a.digest.threads, a.people, a.glossary, a.mode);
     if a.mode != Mode::Off {
         out.grounding = Some(checked.grounding.clone());
     }

@@ -31,6 +31,9 @@ pub struct Facts {
     pub replies: usize,
     /// Trailers given or carried: kind ("Reviewed-by") and name.
     pub trailers: Vec<(String, String)>,
+    /// Trailers whose patch is known: kind, name and patch number (`N` of
+    /// `N/M`; 0, the cover letter, covers every patch).
+    pub patch_trailers: Vec<(String, String, u32)>,
     /// Per mail (`#n` is index n-1): the sender, and the folded body.
     pub senders: Vec<String>,
     pub bodies: Vec<String>,
@@ -66,8 +69,11 @@ impl Facts {
                 } else {
                     tr.name.clone()
                 };
-                f.trailers
-                    .push((tr.kind.as_str().to_ascii_lowercase(), name));
+                let kind = tr.kind.as_str().to_ascii_lowercase();
+                if let Some((n, _)) = m.subject_info.part {
+                    f.patch_trailers.push((kind.clone(), name.clone(), n));
+                }
+                f.trailers.push((kind, name));
             }
         }
         let r = &t.review;
@@ -78,6 +84,9 @@ impl Facts {
         ] {
             for g in list {
                 f.trailers.push((kind.to_string(), g.name.clone()));
+                if let Some((n, _)) = crate::analysis::parse_subject(&g.patch).part {
+                    f.patch_trailers.push((kind.to_string(), g.name.clone(), n));
+                }
             }
         }
         f
@@ -195,6 +204,14 @@ fn trailers(st: &str, f: &Facts, out: &mut Vec<(ProblemKind, usize, usize, Strin
                 2,
             ),
             (
+                Regex::new(&format!(
+                    r"{NAME}\s*(?:对|为|在)[^，。；,;]{{0,30}}?(?:给出了?|提供了?|添加了?)\s*{t}"
+                ))
+                .unwrap(),
+                1,
+                2,
+            ),
+            (
                 Regex::new(&format!(r"{NAME}\s+(acked|tested)\s+(?:patch|the|it|this|all|both|\d)")).unwrap(),
                 1,
                 2,
@@ -216,10 +233,13 @@ fn trailers(st: &str, f: &Facts, out: &mut Vec<(ProblemKind, usize, usize, Strin
                 .filter(|(k, _)| k == kind)
                 .map(|(_, n)| n)
                 .collect();
+            let g = c.get(0).unwrap();
             if givers.iter().any(|g| names(name, g)) {
+                if let Some(what) = on_named_patches(st, g.start(), g.end(), name, kind, f) {
+                    out.push((ProblemKind::Trailer, g.start(), g.end(), what));
+                }
                 continue;
             }
-            let g = c.get(0).unwrap();
             let what = if givers.is_empty() {
                 format!("no {} in the thread", kind_label(kind))
             } else {
@@ -230,6 +250,92 @@ fn trailers(st: &str, f: &Facts, out: &mut Vec<(ProblemKind, usize, usize, Strin
             out.push((ProblemKind::Trailer, g.start(), g.end(), what));
         }
     }
+}
+
+/// The patch numbers a trailer claim at `start..end` of `st` names ("on
+/// patch 3", "1/3", "patches 1 and 2", "第 2 个补丁"), looked for in its
+/// clause (up to `;`, `。`, or a comma not in a list of numbers).
+fn named_patches(st: &str, start: usize, end: usize) -> Vec<u32> {
+    static BOUND: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[;；。，]|,\s*(?:[^\d\s]|$)").unwrap());
+    static PATCH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(\d{1,3})/\d{1,3}\b|\bpatch(?:es)?\s+((?:\d{1,3}(?:\s*(?:,|and|&)\s*)?)+)|第\s*(\d{1,3})\s*个补丁").unwrap()
+    });
+    let from = BOUND.find_iter(&st[..start]).last().map_or(0, |m| m.end());
+    let to = BOUND.find_at(st, end).map_or(st.len(), |m| m.start());
+    let mut out = Vec::new();
+    for c in PATCH.captures_iter(&st[from..to]) {
+        let nums = c
+            .get(1)
+            .or(c.get(2))
+            .or(c.get(3))
+            .map_or("", |m| m.as_str());
+        for n in nums.split(|ch: char| !ch.is_ascii_digit()) {
+            if let Ok(n) = n.parse::<u32>()
+                && !out.contains(&n)
+            {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// A trailer `name` gave (`kind`) claimed on patches its own mails do not
+/// carry it on: what the facts say, when they know the patches.
+fn on_named_patches(
+    st: &str,
+    start: usize,
+    end: usize,
+    name: &str,
+    kind: &str,
+    f: &Facts,
+) -> Option<String> {
+    let named = named_patches(st, start, end);
+    if named.is_empty() {
+        return None;
+    }
+    // Every trailer of this kind by this person must have a known patch.
+    let known = f
+        .patch_trailers
+        .iter()
+        .filter(|(k, n, _)| k == kind && names(name, n))
+        .count();
+    let all = f
+        .trailers
+        .iter()
+        .filter(|(k, n)| k == kind && names(name, n))
+        .count();
+    if known == 0 || known < all {
+        return None;
+    }
+    let theirs: Vec<u32> = f
+        .patch_trailers
+        .iter()
+        .filter(|(k, n, _)| k == kind && names(name, n))
+        .map(|t| t.2)
+        .collect();
+    if theirs.contains(&0) {
+        return None; // on the cover letter: the whole series
+    }
+    let wrong: Vec<u32> = named.into_iter().filter(|n| !theirs.contains(n)).collect();
+    let n = *wrong.first()?;
+    let mut by: Vec<&str> = f
+        .patch_trailers
+        .iter()
+        .filter(|(k, _, p)| k == kind && (*p == n || *p == 0))
+        .map(|t| t.1.as_str())
+        .collect();
+    by.dedup();
+    Some(if by.is_empty() {
+        format!("no {} on patch {n}", kind_label(kind))
+    } else {
+        format!(
+            "{} on patch {n} was given by {}",
+            kind_label(kind),
+            by.join(", ")
+        )
+    })
 }
 
 /// Attribution claims: "X said/asked/suggested … [#n]", "X 指出 …".

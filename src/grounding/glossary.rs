@@ -157,6 +157,7 @@ pub(super) const SMALL: &[&str] = &[
 /// and the expansion's initials do not spell it; otherwise a note.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn judge_expansion(
+    glossary: &Glossary,
     acronym: &str,
     exp: &str,
     spelled: bool,
@@ -177,7 +178,7 @@ pub(super) fn judge_expansion(
     if !n.is_empty() && normalized.contains(&format!(" {n} ")) {
         return;
     }
-    match Glossary::builtin().judge(acronym, exp) {
+    match glossary.judge(acronym, exp) {
         Judgement::Accepted => {}
         Judgement::Unknown if spelled => {
             let note =
@@ -192,6 +193,7 @@ pub(super) fn judge_expansion(
 
 /// Acronym expansions neither the thread nor the glossary supports.
 pub(super) fn check_expansions(
+    glossary: &Glossary,
     text: &str,
     m: &ThreadMaterial,
     notes: &mut Vec<String>,
@@ -240,6 +242,7 @@ pub(super) fn check_expansions(
         }
         let g = c.get(0).unwrap();
         judge_expansion(
+            glossary,
             &c[1],
             inner,
             spelled,
@@ -298,7 +301,17 @@ pub(super) fn check_expansions(
             },
         };
         let exp = text[s..g.start()].trim();
-        judge_expansion(&c[1], exp, spelled, m, text, (s, g.end()), &mut out, notes);
+        judge_expansion(
+            glossary,
+            &c[1],
+            exp,
+            spelled,
+            m,
+            text,
+            (s, g.end()),
+            &mut out,
+            notes,
+        );
     }
     out
 }

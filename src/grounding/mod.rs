@@ -51,6 +51,7 @@ mod material;
 mod people;
 mod statements;
 
+pub use glossary::Glossary;
 use glossary::check_expansions;
 pub use material::*;
 pub use people::*;
@@ -481,7 +482,7 @@ fn check_identifiers(text: &str, m: &ThreadMaterial) -> Vec<Found> {
         if !path_like {
             continue; // "and/or", "guest/host"
         }
-        if !m.text.contains(path) {
+        if !m.text.contains(path) && !subsystem_prefix(&segs, m) {
             let s = p.start() + p.as_str().find(path).unwrap_or(0);
             out.push(Found::at(ProblemKind::Identifier, text, s, s + path.len()));
         }
@@ -508,6 +509,19 @@ fn check_identifiers(text: &str, m: &ThreadMaterial) -> Vec<Found> {
     out
 }
 
+/// "KVM/arm64" for a thread whose subjects say "KVM: arm64:": two plain
+/// words that the material has as a subsystem prefix.
+fn subsystem_prefix(segs: &[&str], m: &ThreadMaterial) -> bool {
+    match segs {
+        [a, b] if !a.is_empty() && !b.is_empty() => {
+            segs.iter().all(|s| !s.contains(['.', '_']))
+                && !TREE_DIRS.contains(a)
+                && m.text.contains(&format!("{a}: {b}:"))
+        }
+        _ => false,
+    }
+}
+
 /// Statements with content and no citation.
 fn check_uncited(text: &str, statements: &[Statement]) -> Vec<Found> {
     statements
@@ -531,8 +545,21 @@ pub fn verdict(problems: &[Problem], statements: usize, flagged: usize, mode: Mo
     }
 }
 
-/// Check `text` against the thread's material and the archive's people.
+/// Check `text` against the thread's material and the archive's people,
+/// with the shipped glossary.
 pub fn check(text: &str, m: &ThreadMaterial, people: &KnownPeople, mode: Mode) -> Checked {
+    check_with(text, m, people, Glossary::builtin(), mode)
+}
+
+/// [`check`] with `glossary` (the shipped one extended by the
+/// configuration's `[glossary]`).
+pub fn check_with(
+    text: &str,
+    m: &ThreadMaterial,
+    people: &KnownPeople,
+    glossary: &Glossary,
+    mode: Mode,
+) -> Checked {
     let citations = parse_citations(text);
     let stmts = statements(text);
     // Spans of citations are not read as versions, names or identifiers.
@@ -543,7 +570,7 @@ pub fn check(text: &str, m: &ThreadMaterial, people: &KnownPeople, mode: Mode) -
     found.extend(check_versions(&plain, m));
     found.extend(check_identifiers(&plain, m));
     let mut notes = Vec::new();
-    found.extend(check_expansions(&plain, m, &mut notes));
+    found.extend(check_expansions(glossary, &plain, m, &mut notes));
     found.extend(check_uncited(text, &stmts));
     if let Some(f) = &m.facts {
         let more = claims::check(&plain, &stmts, f, &found);

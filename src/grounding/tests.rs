@@ -254,6 +254,17 @@ fn invented_identifiers_are_caught() {
         "Topic: stage2_has_fwb() and HCR_EL2.FWB decide whether guest/host caches and/or CMOs are needed [#2, #1].",
     );
     assert_clean("Status: Stable/backport; Bug report/question [#1].");
+}
+
+#[test]
+fn a_subsystem_written_with_a_slash_matches_the_subject_prefix() {
+    // The subject says "KVM: arm64:"; people write KVM/arm64.
+    assert_clean("Topic: a KVM/arm64 series skips the CMOs when FWB is there [#1].");
+    assert_only(
+        "Topic: a KVM/arm32 series skips the CMOs [#1].",
+        ProblemKind::Identifier,
+        "KVM/arm32",
+    );
     // A URL ends before a closing quote, in any language.
     let m = ThreadMaterial::new(1, &["See https://lore.kernel.org/r/x@y/ for v1."], &["A B"]);
     let c = check(
@@ -439,6 +450,7 @@ fn material_with_facts(applied: bool) -> ThreadMaterial {
             ("signed-off-by".into(), "Alice Author".into()),
             ("reviewed-by".into(), "Bob Reviewer".into()),
         ],
+        patch_trailers: vec![("reviewed-by".into(), "Bob Reviewer".into(), 1)],
         senders: vec![
             "Alice Author".into(),
             "Alice Author".into(),
@@ -562,4 +574,48 @@ fn shipped_word_lists_parse() {
     let w = people::word_lists();
     assert!(w.well_known.iter().any(|n| n == "Marc Zyngier"));
     assert!(w.common.len() > 300 && !w.particles.is_empty() && !w.bot_words.is_empty());
+}
+
+#[test]
+fn trailer_claims_on_named_patches_are_checked_against_the_patch_they_were_given_on() {
+    // Bob Reviewer's Reviewed-by is on patch 1/2 only.
+    for text in [
+        "Topic: Bob Reviewer gave his Reviewed-by on patch 1 [#3].",
+        "Bob Reviewer 对 1/2 给出了 Reviewed-by [#3]。",
+        "Topic: Bob Reviewer's Reviewed-by is on 1/2; patch 2 has none yet [#3].",
+    ] {
+        let c = run_facts(text, true);
+        assert!(
+            c.grounding.problems.is_empty(),
+            "{text}\n=> {:?}",
+            c.grounding.problems
+        );
+    }
+    for text in [
+        "Topic: Bob Reviewer gave his Reviewed-by on patch 2 [#3].",
+        "Topic: Reviewed-by from Bob Reviewer on 2/2 [#3].",
+        "Bob Reviewer 对 2/2 给出了 Reviewed-by [#3]。",
+        "Topic: Bob Reviewer's Reviewed-by covers patches 1 and 2 [#3].",
+    ] {
+        let c = run_facts(text, true);
+        let p: Vec<_> = c
+            .grounding
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Trailer)
+            .collect();
+        assert_eq!(p.len(), 1, "{text}\n=> {:?}", c.grounding.problems);
+        assert_ne!(c.grounding.verdict, Verdict::Grounded, "{text}");
+    }
+    let c = run_facts(
+        "Topic: Bob Reviewer gave his Reviewed-by on patch 2 [#3].",
+        true,
+    );
+    assert!(
+        c.grounding.problems[0]
+            .text
+            .contains("no Reviewed-by on patch 2"),
+        "{:?}",
+        c.grounding.problems
+    );
 }

@@ -264,7 +264,13 @@ pub struct Checked {
 }
 
 /// Check an answer against the report's threads (in report order).
-pub fn check(answer: &str, threads: &[ThreadView], people: &KnownPeople, mode: Mode) -> Checked {
+pub fn check(
+    answer: &str,
+    threads: &[ThreadView],
+    people: &KnownPeople,
+    glossary: &grounding::Glossary,
+    mode: Mode,
+) -> Checked {
     let mut out: Vec<Item> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     let mut flagged: HashSet<usize> = HashSet::new();
@@ -297,7 +303,7 @@ pub fn check(answer: &str, threads: &[ThreadView], people: &KnownPeople, mode: M
         let masked = String::from_utf8(masked).unwrap_or_default();
         let cited: Vec<&ThreadView> = valid.iter().map(|&n| &threads[n - 1]).collect();
         let material = ThreadMaterial::of_threads(&cited, 0);
-        let c = grounding::check(&masked, &material, people, Mode::Mark);
+        let c = grounding::check_with(&masked, &material, people, glossary, Mode::Mark);
         for p in c.grounding.problems {
             if p.kind != ProblemKind::Uncited {
                 found.push(problem(p.kind, &p.text, i));

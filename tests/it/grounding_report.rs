@@ -265,3 +265,33 @@ fn extractive_summaries_are_cited_and_grounded() {
     assert!(md.contains("- **Grounding**: "));
     assert!(!md.contains("unverified"));
 }
+
+#[test]
+fn an_expansion_added_in_the_config_glossary_is_accepted() {
+    let (_r, _b, data) = archive();
+    let llm = FakeLlm::start(Api::OpenAi);
+    let mut args = llm_args(&llm);
+    args.push("--refresh-summaries".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Shipped glossary: "FWB (Firmware Workaround)" contradicts it.
+    let out = tempfile::tempdir().unwrap();
+    let (j, _, _) = report(data.path(), out.path(), &args);
+    let (_, t) = thread(&j, "GROUND-EXPANSION");
+    assert_eq!(kinds(t), vec!["expansion"], "{}", t["summary"]);
+    // A team's own meaning, added in the configuration's [glossary].
+    let cfg = data.path().join("lore-digest.toml");
+    std::fs::write(&cfg, "[glossary]\nFWB = [\"Firmware Workaround\"]\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut with = args.clone();
+    with.extend(["--config", cfg.to_str().unwrap()]);
+    let (j, _, _) = report(data.path(), out.path(), &with);
+    let (_, t) = thread(&j, "GROUND-EXPANSION");
+    assert_eq!(
+        t["summary"]["grounding"]["verdict"], "grounded",
+        "{}",
+        t["summary"]
+    );
+    // Other contradictions stay caught.
+    let (_, t) = thread(&j, "GROUND-VERSION");
+    assert_eq!(kinds(t), vec!["version", "version"], "{}", t["summary"]);
+}

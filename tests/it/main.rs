@@ -17,6 +17,7 @@ mod exit_status;
 mod faults;
 mod feed_watch;
 mod fuzz_regressions;
+mod grounding_measure;
 mod grounding_real;
 mod grounding_report;
 mod highlights_model;
