@@ -101,6 +101,7 @@ pub(super) struct Words {
     pub(super) bot_words: HashSet<String>,
     pub(super) particles: HashSet<String>,
     pub(super) common: HashSet<String>,
+    pub(super) abbreviations: HashSet<String>,
 }
 
 /// The shipped word lists.
@@ -111,6 +112,12 @@ pub(super) fn word_lists() -> &'static Words {
         toml::from_str(DEFAULT_WORDS_TOML).expect("data/words.toml is valid (tested)")
     });
     &W
+}
+
+/// Abbreviations whose period ends no sentence (`abbreviations` in
+/// `data/words.toml`, lower case, without the final period).
+pub(super) fn abbreviations() -> &'static HashSet<String> {
+    &word_lists().abbreviations
 }
 
 /// Kernel developers every kvmarm reader knows (`well_known` in

@@ -127,16 +127,25 @@ pub(super) fn is_initials(word: &str) -> bool {
 pub(super) fn sentence_ends(s: &str) -> Vec<usize> {
     let chars: Vec<(usize, char)> = s.char_indices().collect();
     let mut ends = Vec::new();
-    let mut ascii_quote = false;
+    // Quotes nest: a straight quote after a space, an opening bracket or
+    // the line start opens one, any other closes one. A quote left open
+    // runs to the end of the line: quoted text is one statement.
     let mut depth = 0usize;
     for (k, &(i, c)) in chars.iter().enumerate() {
         match c {
-            '"' => ascii_quote = !ascii_quote,
+            '"' => {
+                let before = k.checked_sub(1).map(|j| chars[j].1);
+                if before.is_none_or(|b| b.is_whitespace() || "([{（：:".contains(b)) {
+                    depth += 1;
+                } else {
+                    depth = depth.saturating_sub(1);
+                }
+            }
             '“' | '「' | '『' => depth += 1,
             '”' | '」' | '』' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        if ascii_quote || depth > 0 {
+        if depth > 0 {
             continue;
         }
         let end = i + c.len_utf8();
@@ -164,11 +173,7 @@ pub(super) fn sentence_ends(s: &str) -> Vec<usize> {
                             .trim_start_matches(|c: char| "([\"'“（".contains(c))
                             .to_ascii_lowercase();
                         let abbrev = c == '.'
-                            && ([
-                                "e.g", "i.e", "etc", "vs", "cf", "approx", "incl", "resp", "fig",
-                                "no",
-                            ]
-                            .contains(&lw.as_str())
+                            && (super::people::abbreviations().contains(lw.as_str())
                                 || is_initials(&word));
                         let starts_new = after.is_none_or(|a| {
                             a.is_uppercase()

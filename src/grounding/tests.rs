@@ -386,6 +386,10 @@ fn statements_never_split_at_initials_abbreviations_or_versions() {
         "It affects nested guests, i.e. the L2 ones [#1].",
         "Patch 1/2 skips CMOs, stage-2 maps etc. with FWB [#1].",
         "A test by J. Smith found it [#1].",
+        "Earlier discussion: 17 mails (Peter Maydell, Dr. David Alan Gilbert) [#1].",
+        "Prof. Smith and Mr. Jones et al. agreed [#1].",
+        "Abstract: \"GCC 10.1.0 added flags which, per man 1 gcc: \"Enable or disable calls. These helpers decide at runtime. [#1]",
+        "Abstract: \"The hang is gone. It was a race.\" [#1]",
     ] {
         let st = statements(text);
         assert_eq!(st.len(), 1, "{text}: {st:?}");
