@@ -169,8 +169,12 @@ pub(super) fn sentence_ends(s: &str) -> Vec<usize> {
                             .into_iter()
                             .rev()
                             .collect();
+                        // The abbreviation is the Latin word before the
+                        // period, whatever precedes it ("(e.g", "、Dr").
                         let lw = word
-                            .trim_start_matches(|c: char| "([\"'“（".contains(c))
+                            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+                            .next()
+                            .unwrap_or_default()
                             .to_ascii_lowercase();
                         let abbrev = c == '.'
                             && (super::people::abbreviations().contains(lw.as_str())

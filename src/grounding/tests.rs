@@ -388,6 +388,7 @@ fn statements_never_split_at_initials_abbreviations_or_versions() {
         "A test by J. Smith found it [#1].",
         "Earlier discussion: 17 mails (Peter Maydell, Dr. David Alan Gilbert) [#1].",
         "Prof. Smith and Mr. Jones et al. agreed [#1].",
+        "此前讨论：窗口之前有 17 封邮件（Peter Maydell、Dr. David Alan Gilbert）[#1]。",
         "Abstract: \"GCC 10.1.0 added flags which, per man 1 gcc: \"Enable or disable calls. These helpers decide at runtime. [#1]",
         "Abstract: \"The hang is gone. It was a race.\" [#1]",
     ] {
