@@ -9,31 +9,6 @@ use std::path::Path;
 
 use common::*;
 
-const T0: i64 = 1_646_647_200; // Monday 2022-03-07 10:00 UTC
-
-fn epoch_of(tag: &str, n: usize) -> (tempfile::TempDir, EpochBuilder) {
-    let (t, b) = EpochBuilder::temp();
-    let mails: Vec<(Vec<u8>, i64)> = (0..n)
-        .map(|i| {
-            let at = T0 + i as i64 * 3600;
-            (
-                mail(
-                    &format!("{tag}-{i}@example.org"),
-                    &format!("{tag} sender <{tag}@example.org>"),
-                    &format!("[PATCH] {tag}: change {i}"),
-                    &rfc2822_date(at),
-                    None,
-                    &[],
-                    "body",
-                ),
-                at,
-            )
-        })
-        .collect();
-    b.add_messages(&mails);
-    (t, b)
-}
-
 fn synced(list: &str) -> (tempfile::TempDir, EpochBuilder, tempfile::TempDir) {
     let (t, b) = epoch_of(list, 3);
     let data = tempfile::tempdir().unwrap();

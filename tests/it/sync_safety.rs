@@ -21,30 +21,6 @@ fn count(data: &Path, list: &str) -> u64 {
     v["messages"].as_u64().unwrap()
 }
 
-/// An epoch of `n` mails whose Message-IDs and senders carry `tag`.
-fn epoch_of(tag: &str, n: usize) -> (tempfile::TempDir, EpochBuilder) {
-    let (t, b) = EpochBuilder::temp();
-    let mails: Vec<(Vec<u8>, i64)> = (0..n)
-        .map(|i| {
-            let at = T0 + i as i64 * 3600;
-            (
-                mail(
-                    &format!("{tag}-{i}@example.org"),
-                    &format!("{tag} sender <{tag}@example.org>"),
-                    &format!("[PATCH] {tag}: change {i}"),
-                    &rfc2822_date(at),
-                    None,
-                    &[],
-                    "body",
-                ),
-                at,
-            )
-        })
-        .collect();
-    b.add_messages(&mails);
-    (t, b)
-}
-
 /// Every file of a folder with a digest of its bytes (the mirror and index
 /// as a user would find them), lock files aside.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, u64)> {

@@ -351,3 +351,29 @@ impl EpochBuilder {
 fn sanitize_ident(ident: &str) -> String {
     ident.replace(['\n', '\r', '\0'], " ")
 }
+
+/// An epoch in a temporary folder with `n` patch mails of `tag`, an hour
+/// apart from Monday 2022-03-07 10:00 UTC (2022-W10).
+pub fn epoch_of(tag: &str, n: usize) -> (tempfile::TempDir, EpochBuilder) {
+    const T0: i64 = 1_646_647_200;
+    let (t, b) = EpochBuilder::temp();
+    let mails: Vec<(Vec<u8>, i64)> = (0..n)
+        .map(|i| {
+            let at = T0 + i as i64 * 3600;
+            (
+                super::mail::mail(
+                    &format!("{tag}-{i}@example.org"),
+                    &format!("{tag} sender <{tag}@example.org>"),
+                    &format!("[PATCH] {tag}: change {i}"),
+                    &super::mail::rfc2822_date(at),
+                    None,
+                    &[],
+                    "body",
+                ),
+                at,
+            )
+        })
+        .collect();
+    b.add_messages(&mails);
+    (t, b)
+}
