@@ -211,13 +211,7 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
             }
         }
         let r = &t.review;
-        for g in r
-            .reviewed_by
-            .iter()
-            .chain(&r.acked_by)
-            .chain(&r.tested_by)
-            .chain(&r.reported_by)
-        {
+        for g in r.all_given() {
             let v = version_of_subject(&g.patch);
             if let Some(e) = versions.get_mut(&v) {
                 e.trailers.push(LedgerTrailer {

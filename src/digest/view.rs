@@ -161,6 +161,16 @@ pub struct Review {
 }
 
 impl Review {
+    /// Every trailer the review lists: Reviewed-by, Acked-by, Tested-by,
+    /// then Reported-by.
+    pub fn all_given(&self) -> impl Iterator<Item = &GivenTrailer> {
+        self.reviewed_by
+            .iter()
+            .chain(&self.acked_by)
+            .chain(&self.tested_by)
+            .chain(&self.reported_by)
+    }
+
     /// The list that trailers of `kind` given for the thread go to
     /// (Reviewed-by, Acked-by, Tested-by, Reported-by); `None` for the kinds
     /// a review does not list (Signed-off-by, Suggested-by, …).

@@ -162,13 +162,7 @@ impl ThreadMaterial {
             names.push(p.name.clone());
         }
         let r = &t.review;
-        for g in r
-            .reviewed_by
-            .iter()
-            .chain(&r.acked_by)
-            .chain(&r.tested_by)
-            .chain(&r.reported_by)
-        {
+        for g in r.all_given() {
             names.push(g.name.clone());
         }
         for n in r.applied.iter().chain(&r.naks) {
