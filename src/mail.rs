@@ -70,6 +70,9 @@ pub struct ParsedMail {
     /// Message-IDs of References, in order, without `<>`.
     pub references: Vec<String>,
     pub list_id: Option<String>,
+    /// The addresses of the To and Cc headers (every one of them), lower-cased,
+    /// in header order, without repeats, at most [`MAX_TO_CC`].
+    pub to_cc: Vec<String>,
     /// Bit set of [`problem`] flags.
     pub problems: u32,
 }
@@ -186,6 +189,7 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
     let mut received_raw: Vec<String> = Vec::new();
     let mut list_id = None;
     let mut addr_fields: Vec<&[u8]> = Vec::new();
+    let mut to_cc_fields: Vec<&[u8]> = Vec::new();
     let mut subject_field: Option<&[u8]> = None;
     let mut from_field: Option<&[u8]> = None;
     let mut fields = 0usize;
@@ -223,6 +227,7 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
             addr_fields.push(value);
         } else if wanted("to") || wanted("cc") {
             addr_fields.push(value);
+            to_cc_fields.push(value);
         } else if wanted("list-id") && list_id.is_none() {
             let (v, _) = text();
             // Unfolded: a `<...>` token may span a folded line.
@@ -319,6 +324,7 @@ pub fn parse(raw: &[u8], blob_hex: &str) -> ParsedMail {
         in_reply_to,
         references,
         list_id,
+        to_cc: to_cc(&to_cc_fields),
         problems,
     }
 }
@@ -398,16 +404,117 @@ fn header_fields(head: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
     })
 }
 
-/// E-mail addresses found in raw To/Cc/From values.
+/// What looks like an e-mail address in a raw header value: each run of
+/// characters other than white space and `<>,;:()"'` with an `@` that is
+/// neither its first nor its last character (the regular expression
+/// `[^\s<>,;:()"']+@[^\s<>,;:()"']+`, without its cost).
+fn address_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | ':' | '(' | ')' | '"' | '\'')
+    })
+    .filter(|t| t.len() >= 3 && t.as_bytes()[1..t.len() - 1].contains(&b'@'))
+}
+
+/// E-mail addresses found in raw To/Cc/From values (as public-inbox finds
+/// them, names and comments included: only for leaving them out of
+/// references).
 fn addresses(values: &[&[u8]]) -> Vec<String> {
-    static RE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"[^\s<>,;:()\x22']+@[^\s<>,;:()\x22']+").unwrap());
     let mut out = Vec::new();
     for v in values {
         let text = String::from_utf8_lossy(v);
-        out.extend(RE.find_iter(&text).map(|m| m.as_str().to_string()));
+        out.extend(address_tokens(&text).map(str::to_string));
     }
     out
+}
+
+/// Most To and Cc addresses kept of one mail: a tree-wide patch can name a
+/// hundred people; more is a mass mailing, and the rest are not kept.
+pub const MAX_TO_CC: usize = 200;
+
+/// [`ParsedMail::to_cc`] of raw To and Cc values: the addresses outside
+/// quoted strings and comments (a display name such as `"Doe (doe@old.org)"`
+/// is no addressee), lower-cased, without repeats, at most [`MAX_TO_CC`].
+/// Group syntax (`name: a@b, c@d;`) gives its members.
+fn to_cc(values: &[&[u8]]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        let text = String::from_utf8_lossy(v);
+        let plain = without_quotes_and_comments(&text);
+        for t in address_tokens(&plain) {
+            let a = t.to_lowercase();
+            if !out.contains(&a) {
+                out.push(a);
+                if out.len() == MAX_TO_CC {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `text` with each quoted string and (nested) comment replaced by a space.
+/// A quote or parenthesis that is never closed is taken as plain text, so
+/// that it hides nothing after it.
+fn without_quotes_and_comments(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['"', '(']) {
+        return text.into();
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied) = (0, 0);
+    while i < b.len() {
+        let end = match b[i] {
+            b'"' => closing_quote(b, i),
+            b'(' => closing_paren(b, i),
+            _ => None,
+        };
+        match end {
+            Some(end) => {
+                out.push_str(&text[copied..i]);
+                out.push(' ');
+                i = end + 1;
+                copied = i;
+            }
+            None => i += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out.into()
+}
+
+/// The index of the quote that ends the quoted string opened at `open`.
+fn closing_quote(b: &[u8], open: usize) -> Option<usize> {
+    let mut i = open + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The index of the parenthesis that ends the comment opened at `open`.
+fn closing_paren(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Decode Subject and From fields with mail-parser. Returns subject, sender
@@ -624,6 +731,68 @@ mod tests {
         let p = parse(&raw, "x");
         assert_eq!(p.references, vec!["p@q"]);
         assert!(p.in_reply_to.is_empty());
+    }
+
+    #[test]
+    fn to_and_cc_addresses_are_kept_lower_cased_in_order_without_repeats() {
+        let raw = msg(concat!(
+            "From: Sender <Sender@Example.org>\n",
+            "To: Marc Zyngier <MAZ@Kernel.org>, kvmarm@lists.cs.columbia.edu\n",
+            "Cc: \"Doe, John (john@old.example)\" <John.Doe@Example.COM>,\n",
+            " Linux ARM <linux-arm-kernel@lists.infradead.org> (list: x@y.z)\n",
+            "CC: reviewers: A@x.org, b@X.org;, maz@kernel.org\n",
+            "To: =?UTF-8?B?SsO2cmc=?= <joerg@example.de>, undisclosed-recipients:;\n",
+            "Message-ID: <1@x>"
+        ));
+        let p = parse(&raw, "x");
+        assert_eq!(
+            p.to_cc,
+            [
+                "maz@kernel.org",
+                "kvmarm@lists.cs.columbia.edu",
+                "john.doe@example.com",
+                "linux-arm-kernel@lists.infradead.org",
+                "a@x.org",
+                "b@x.org",
+                "joerg@example.de",
+            ]
+        );
+        // An unterminated quote or comment hides nothing after it.
+        let p = parse(
+            &msg("To: \"Foo <foo@example.org>\nCc: (x <y@example.org>"),
+            "x",
+        );
+        assert_eq!(p.to_cc, ["foo@example.org", "y@example.org"]);
+        assert!(parse(&msg("From: a@b\nSubject: s"), "x").to_cc.is_empty());
+    }
+
+    #[test]
+    fn address_tokens_are_what_the_regular_expression_finds() {
+        let re = Regex::new(r"[^\s<>,;:()\x22']+@[^\s<>,;:()\x22']+").unwrap();
+        for text in [
+            "A <a@b.c>, \"x@y\" <x@y>; g: p@q, r@s;",
+            "a@ @b a@@ @@a @ a@b@c x@y.z. (c@d)\u{a0}e@f\u{2003}g@h",
+            "ab@, 'q@r', <<m@n>>, \u{fffd}@\u{fffd}, ü@ö, z",
+            "",
+        ] {
+            let want: Vec<&str> = re.find_iter(text).map(|m| m.as_str()).collect();
+            assert_eq!(address_tokens(text).collect::<Vec<_>>(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn to_and_cc_addresses_are_capped() {
+        let many: Vec<String> = (0..MAX_TO_CC + 50)
+            .map(|i| format!("p{i}@example.org"))
+            .collect();
+        let raw = msg(&format!("To: a@example.org\nCc: {}", many.join(",\n ")));
+        let p = parse(&raw, "x");
+        assert_eq!(p.to_cc.len(), MAX_TO_CC);
+        assert_eq!(p.to_cc[0], "a@example.org");
+        assert_eq!(
+            p.to_cc[MAX_TO_CC - 1],
+            format!("p{}@example.org", MAX_TO_CC - 2)
+        );
     }
 
     #[test]

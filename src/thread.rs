@@ -408,6 +408,7 @@ mod tests {
             size: 100,
             problems: 0,
             deleted_by: None,
+            to_cc: Vec::new(),
         }
     }
 

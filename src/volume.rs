@@ -348,6 +348,7 @@ mod tests {
             size: 0,
             problems: 0,
             deleted_by: None,
+            to_cc: Vec::new(),
         }
     }
 

@@ -124,8 +124,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         let mut msgs = Vec::new();
         for (k, &i) in th.members.iter().enumerate() {
             let m = &universe[i];
-            let (body, mut facts, bad, addressed, addressed_emails) =
-                bodies.remove(&i).unwrap_or_default();
+            let (body, mut facts, bad, addressed) = bodies.remove(&i).unwrap_or_default();
             let bot = analysis::is_bot(&m.from_name, &m.from_addr, &m.subject, &body);
             if bot.is_some() {
                 // A bot gives no review: the tags in its mail are quoted
@@ -157,7 +156,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
                 subject_info: analysis::parse_subject(&m.subject),
                 sender: identity_of.remove(&i).unwrap_or_default(),
                 addressed,
-                addressed_emails,
+                addressed_emails: m.to_cc.clone(),
             });
         }
         // Time order by Date (else received), history first; the patches
@@ -692,7 +691,7 @@ mod tests {
         .into_iter()
         .map(|(i, t)| {
             let facts = analysis::mail_facts(&t);
-            (i, (t, facts, false, Vec::new(), Vec::new()))
+            (i, (t, facts, false, Vec::new()))
         })
         .collect();
         let gathered = |versions| Gathered {

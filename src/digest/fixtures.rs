@@ -57,6 +57,7 @@ pub(super) fn msg(
         size: 100,
         problems: 0,
         deleted_by: None,
+        to_cc: Vec::new(),
     }
 }
 
@@ -133,13 +134,7 @@ pub(super) fn gathered() -> Gathered {
         .map(|(i, t)| {
             (
                 i,
-                (
-                    t.to_string(),
-                    analysis::mail_facts(t),
-                    false,
-                    Vec::new(),
-                    Vec::new(),
-                ),
+                (t.to_string(), analysis::mail_facts(t), false, Vec::new()),
             )
         })
         .collect();

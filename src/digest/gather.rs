@@ -23,18 +23,8 @@ fn body_of(raw: &[u8], keep: bool) -> Body {
     let text = analysis::body_text(raw);
     let facts = analysis::mail_facts(&text);
     let bad = text.contains('\u{FFFD}');
-    let (to, emails) = if keep {
-        addressed(raw)
-    } else {
-        Default::default()
-    };
-    (
-        if keep { text } else { String::new() },
-        facts,
-        bad,
-        to,
-        emails,
-    )
+    let to = if keep { addressed(raw) } else { Vec::new() };
+    (if keep { text } else { String::new() }, facts, bad, to)
 }
 
 /// The [`Body`] of a mail that could not be read.
@@ -43,7 +33,6 @@ fn unreadable(why: &str) -> Body {
         format!("[unreadable: {why}]"),
         MailFacts::default(),
         true,
-        Vec::new(),
         Vec::new(),
     )
 }
@@ -55,19 +44,16 @@ fn time_of(m: &Message, field: TimeField) -> i64 {
     }
 }
 
-/// Names (else addresses) in the To and Cc headers of a raw mail, and the
-/// addresses lower-cased.
-fn addressed(raw: &[u8]) -> (Vec<String>, Vec<String>) {
+/// Names (else addresses) in the To and Cc headers of a raw mail, for the
+/// grounding check of summaries. (The addresses themselves are in the
+/// index: [`Message::to_cc`].)
+fn addressed(raw: &[u8]) -> Vec<String> {
     let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
-        return Default::default();
+        return Vec::new();
     };
     let mut out = Vec::new();
-    let mut emails = Vec::new();
     for a in [msg.to(), msg.cc()].into_iter().flatten() {
         for p in a.iter().take(200) {
-            if let Some(e) = p.address() {
-                emails.push(e.trim().to_lowercase());
-            }
             match (p.name(), p.address()) {
                 (Some(n), _) if !n.trim().is_empty() => out.push(n.trim().to_string()),
                 (_, Some(e)) => out.push(e.trim().to_string()),
@@ -75,7 +61,7 @@ fn addressed(raw: &[u8]) -> (Vec<String>, Vec<String>) {
             }
         }
     }
-    (out, emails)
+    out
 }
 
 /// Everything [`assemble`](fn@super::assemble) needs, read from the

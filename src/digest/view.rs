@@ -113,8 +113,9 @@ pub struct MessageView {
     /// addresses. For the grounding check of summaries (not serialized).
     #[serde(skip)]
     pub addressed: Vec<String>,
-    /// The addresses in its To and Cc headers, lower-cased (with the text
-    /// only: empty when bodies are not kept).
+    /// The addresses in its To and Cc headers, lower-cased, from the index
+    /// ([`crate::storage::index::Message::to_cc`]): kept whether or not
+    /// the text is.
     #[serde(skip)]
     pub addressed_emails: Vec<String>,
 }
@@ -417,10 +418,9 @@ pub fn format_from(name: &str, addr: &str) -> String {
     }
 }
 
-/// A mail's decoded text, facts, undecodable flag and To/Cc people.
-/// (text, facts, undecodable, To/Cc names else addresses, To/Cc addresses
-/// lower-cased).
-pub type Body = (String, MailFacts, bool, Vec<String>, Vec<String>);
+/// A mail's decoded text, facts, undecodable flag and To/Cc people:
+/// (text, facts, undecodable, To/Cc names else addresses).
+pub type Body = (String, MailFacts, bool, Vec<String>);
 
 #[cfg(test)]
 mod tests {

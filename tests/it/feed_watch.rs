@@ -400,32 +400,41 @@ fn watch_section_with_unknown_key_is_refused() {
     assert!(out.stderr.contains("files"), "{}", out.stderr);
 }
 
+/// `report kvmarm --no-llm ARGS` of the corpus with `[watch]` `watch`,
+/// written under `DATA/R`, which it returns.
+fn corpus_report(data: &Path, watch: &str, args: &[&str]) -> PathBuf {
+    let config = data.join("c.toml");
+    std::fs::write(&config, format!("[watch]\n{watch}\n")).unwrap();
+    let r = data.join("R");
+    Lore::new(data)
+        .arg("--config")
+        .arg(&config)
+        .args(["report", "kvmarm", "--no-llm"])
+        .args(args)
+        .arg("--out")
+        .arg(&r)
+        .ok();
+    r
+}
+
 #[test]
 fn corpus_backfill_feed_and_watched_marc_zyngier() {
     let Some(data) = synced_corpus() else {
         return;
     };
-    let config = data.path().join("c.toml");
-    std::fs::write(&config, "[watch]\npeople = [\"Marc Zyngier\"]\n").unwrap();
-    let r = data.path().join("R");
-    Lore::new(data.path())
-        .arg("--config")
-        .arg(&config)
-        .args([
-            "report",
-            "kvmarm",
+    let r = corpus_report(
+        data.path(),
+        "people = [\"Marc Zyngier\"]",
+        &[
             "--since",
             "2022-02-28",
             "--until",
             "2022-03-13",
             "--backfill",
-            "--no-llm",
             "--format",
             "md,html,json",
-            "--out",
-        ])
-        .arg(&r)
-        .ok();
+        ],
+    );
     let j = read_json(&r.join("kvmarm/2022/kvmarm-2022-03-13.json"));
     let mut want: Vec<&str> = j["threads"]
         .as_array()
@@ -501,4 +510,172 @@ fn every_series_shows_the_b4_commands_in_markdown_html_and_json() {
     let html = std::fs::read_to_string(dir.join("t-2022-03-13.html")).unwrap();
     assert!(html.contains("<code>b4 shazam c0@x</code>"));
     assert!(html.contains("<code>b4 am b0@x</code>"));
+}
+
+/// Week 10: Gina's patch E, to the list, whose reply from Hank is Cc'd to
+/// the watcher; Ivy's patch F names the watcher's address in its text
+/// only; the watcher's own question G is sent from that address.
+fn cc_epoch(b: &EpochBuilder) {
+    let cc = |raw: Vec<u8>, cc: &str| [format!("Cc: {cc}\n").into_bytes(), raw].concat();
+    let msgs = vec![
+        mail(
+            "e0@x",
+            "Gina <gina@example.org>",
+            "[PATCH] KVM: arm64: cc'd fix",
+            &at(0.5),
+            None,
+            &[],
+            "diff --git a/arch/arm64/kvm/arm.c b/arch/arm64/kvm/arm.c\n",
+        ),
+        cc(
+            mail(
+                "e1@x",
+                "Hank <hank@example.org>",
+                "Re: [PATCH] KVM: arm64: cc'd fix",
+                &at(1.0),
+                Some("e0@x"),
+                &["e0@x"],
+                "> diff\nAdding the watcher.\n",
+            ),
+            "Gina <gina@example.org>,\n \"Watcher, The\" <Watch@Example.ORG>",
+        ),
+        mail(
+            "f0@x",
+            "Ivy <ivy@example.org>",
+            "[PATCH] KVM: arm64: other fix",
+            &at(2.0),
+            None,
+            &[],
+            "Reported-by: Watcher <watch@example.org>\n",
+        ),
+        mail(
+            "g0@x",
+            "Watcher <watch@example.org>",
+            "a question",
+            &at(3.0),
+            None,
+            &[],
+            "How?\n",
+        ),
+    ];
+    b.add_dated(msgs);
+}
+
+/// The subjects of the watched threads of a report's JSON, with why.
+fn watched_subjects(j: &Value) -> Vec<(String, Vec<String>)> {
+    let threads = j["threads"].as_array().unwrap();
+    j["watched"]
+        .as_array()
+        .expect("watched")
+        .iter()
+        .map(|w| {
+            let t = threads.iter().find(|t| t["id"] == w["id"]).unwrap();
+            let why = w["why"].as_array().unwrap();
+            (
+                t["subject"].as_str().unwrap().to_string(),
+                why.iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_address_watch_selects_the_threads_with_a_mail_ccd_to_it() {
+    let (_t, b) = EpochBuilder::temp();
+    cc_epoch(&b);
+    let data = tempfile::tempdir().unwrap();
+    Lore::new(data.path())
+        .args(["sync", "t", "--url", b.path().to_str().unwrap()])
+        .ok();
+    let config = data.path().join("watch.toml");
+    std::fs::write(&config, "[watch]\naddresses = [\"<watch@example.org>\"]\n").unwrap();
+    let want = vec![(
+        "[PATCH] KVM: arm64: cc'd fix".to_string(),
+        vec!["to: <watch@example.org>".to_string()],
+    )];
+    let json = data.path().join("R/t/2022/t-2022-03-13.json");
+    report(data.path(), Some(&config), &["--week", "2022-W10"]).success();
+    assert_eq!(watched_subjects(&read_json(&json)), want);
+
+    // The addresses come from the index: a digest without the mails' text
+    // (as `threads` and the series ledger make) has them too.
+    {
+        use lore_digest::{digest, storage::archive::Archive, watch, window};
+        let archive = Archive::open(data.path(), "t").unwrap();
+        let spec = window::parse_week("2022-W10").unwrap();
+        let w = window::resolve(&spec, chrono_tz::Tz::UTC, window::TimeField::Received, 0);
+        let mut opts = digest::Options::for_list("t");
+        opts.keep_bodies = false;
+        let d = digest::build(&archive, &w, &opts).unwrap();
+        let list: watch::WatchList = toml::from_str("addresses = [\"Watch@example.org\"]").unwrap();
+        let got = watch::matches(&list, &d.threads);
+        let subject = |id: &str| {
+            let t = d.threads.iter().find(|t| t.id == id).unwrap();
+            t.subject.clone()
+        };
+        let got: Vec<String> = got.iter().map(|w| subject(&w.id)).collect();
+        assert_eq!(got, ["[PATCH] KVM: arm64: cc'd fix"]);
+    }
+
+    // An index of schema 2 (no To/Cc column) is rebuilt from the mirror,
+    // with a note, and the watch list then works as before.
+    let index = data.path().join("t/index.sqlite3");
+    rusqlite::Connection::open(&index)
+        .unwrap()
+        .execute_batch(
+            "ALTER TABLE messages DROP COLUMN to_cc;
+             UPDATE meta SET value = '2' WHERE key = 'schema_version';
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    let out = report(data.path(), Some(&config), &["--week", "2022-W10"]).success();
+    assert!(
+        out.stderr.contains(&format!(
+            "index {} has schema version 2, this lore-digest uses 3; rebuilding it from the mirror",
+            index.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(watched_subjects(&read_json(&json)), want);
+}
+
+#[test]
+fn corpus_address_watch_lists_the_threads_ccd_to_it() {
+    let Some(data) = synced_corpus() else {
+        return;
+    };
+    // Cc'd (never To) in three threads of 2022-W10.
+    let r = corpus_report(
+        data.path(),
+        "addresses = [\"pshier@google.com\"]",
+        &["--week", "2022-W10", "--lang", "en", "--format", "md,json"],
+    );
+    let j = read_json(&r.join("kvmarm/2022/kvmarm-2022-03-13.json"));
+    let mut got: Vec<String> = watched_subjects(&j)
+        .into_iter()
+        .map(|(s, why)| {
+            assert_eq!(why, ["to: pshier@google.com"]);
+            s
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "[PATCH v2] Documentation: KVM: Update documentation to indicate KVM is arm64-only",
+            "[PATCH v4 00/15] KVM: arm64: PSCI SYSTEM_SUSPEND + SYSTEM_RESET2 bugfix",
+            "[PATCH v6 00/25] KVM: arm64: Make CPU ID registers writable by userspace",
+        ]
+    );
+    let md = std::fs::read_to_string(r.join("kvmarm/2022/kvmarm-2022-03-13.md")).unwrap();
+    let w = md.find("## Watched").expect("Watched section");
+    let section = &md[w..w + 3 + md[w + 3..].find("\n## ").unwrap()];
+    assert_eq!(
+        section.matches("to: pshier@google.com").count(),
+        3,
+        "{section}"
+    );
 }

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use lore_digest::storage::index::Index;
+use lore_digest::storage::index::{Index, SCHEMA_VERSION};
 use lore_digest::summarize::cache::{self, Cache, STORE_VERSION};
 use rusqlite::Connection;
 
@@ -246,30 +246,36 @@ fn index_of_meta_version(path: &Path, version: &str) {
     }
 }
 
+/// An index whose version is only in `meta`, as the releases before index
+/// versions noted it, is kept when that version is this one's.
 #[test]
 fn an_index_of_the_release_before_index_versions_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("index.sqlite3");
-    index_of_meta_version(&path, "2");
+    index_of_meta_version(&path, &SCHEMA_VERSION.to_string());
     let notes = std::cell::RefCell::new(Vec::new());
     let ix = Index::open_repairing(&path, &|m| notes.borrow_mut().push(m.to_string())).unwrap();
     assert_eq!(notes.borrow().len(), 0, "{:?}", notes.borrow());
     assert_eq!(ix.epochs().unwrap().len(), 1, "not rebuilt");
-    assert_eq!(user_version(ix.connection()), 2);
+    assert_eq!(user_version(ix.connection()), SCHEMA_VERSION);
 }
 
+/// Every older version, noted in `meta` (the releases before index
+/// versions) or as `user_version` (2: the index without To and Cc).
 #[test]
 fn an_index_of_an_older_version_is_rebuilt_with_a_note() {
-    for old in ["meta 1", "user_version 1"] {
+    let cases = (1..SCHEMA_VERSION).flat_map(|v| [("meta", v), ("user_version", v)]);
+    for (how, old) in cases {
+        let case = format!("{how} {old}");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.sqlite3");
-        if old == "meta 1" {
-            index_of_meta_version(&path, "1");
+        if how == "meta" {
+            index_of_meta_version(&path, &old.to_string());
         } else {
-            index_of_meta_version(&path, "2");
+            index_of_meta_version(&path, &SCHEMA_VERSION.to_string());
             Connection::open(&path)
                 .unwrap()
-                .execute_batch("PRAGMA user_version = 1;")
+                .execute_batch(&format!("PRAGMA user_version = {old};"))
                 .unwrap();
         }
         let e = Index::open(&path)
@@ -277,21 +283,22 @@ fn an_index_of_an_older_version_is_rebuilt_with_a_note() {
             .expect("older: refused by a reader");
         assert_eq!(
             e.to_string(),
-            format!("index {}: schema version 1 is outdated", path.display()),
-            "{old}"
+            format!("index {}: schema version {old} is outdated", path.display()),
+            "{case}"
         );
         let notes = std::cell::RefCell::new(Vec::new());
         let ix = Index::open_repairing(&path, &|m| notes.borrow_mut().push(m.to_string())).unwrap();
         assert_eq!(
             *notes.borrow(),
             [format!(
-                "index {} has schema version 1, this lore-digest uses 2; rebuilding it from the mirror",
+                "index {} has schema version {old}, this lore-digest uses {SCHEMA_VERSION}; \
+                 rebuilding it from the mirror",
                 path.display()
             )],
-            "{old}"
+            "{case}"
         );
-        assert!(ix.epochs().unwrap().is_empty(), "{old}: made again");
-        assert_eq!(user_version(ix.connection()), 2);
+        assert!(ix.epochs().unwrap().is_empty(), "{case}: made again");
+        assert_eq!(user_version(ix.connection()), SCHEMA_VERSION);
     }
 }
 
@@ -299,7 +306,7 @@ fn an_index_of_an_older_version_is_rebuilt_with_a_note() {
 fn an_index_of_a_newer_version_is_refused_and_left_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("index.sqlite3");
-    index_of_meta_version(&path, "2");
+    index_of_meta_version(&path, &SCHEMA_VERSION.to_string());
     Connection::open(&path)
         .unwrap()
         .execute_batch("PRAGMA user_version = 9;")
@@ -311,8 +318,8 @@ fn an_index_of_a_newer_version_is_refused_and_left_as_it_is() {
     assert_eq!(
         e.to_string(),
         format!(
-            "index {}: schema version 9 was written by a newer lore-digest (this one uses 2); \
-             use that version, or another --data-dir",
+            "index {}: schema version 9 was written by a newer lore-digest (this one uses \
+             {SCHEMA_VERSION}); use that version, or another --data-dir",
             path.display()
         )
     );

@@ -57,6 +57,9 @@ pub struct Message {
     pub problems: u32,
     /// Commit of the `d` that removed this message from the archive.
     pub deleted_by: Option<String>,
+    /// The addresses of its To and Cc headers, lower-cased
+    /// ([`crate::mail::ParsedMail::to_cc`]).
+    pub to_cc: Vec<String>,
 }
 
 impl Message {

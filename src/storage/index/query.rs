@@ -16,7 +16,7 @@ fn split_ids(s: String) -> Vec<String> {
 
 pub(super) const MESSAGE_COLUMNS: &str = "id, epoch, seq, commit_oid, blob_oid, message_id, extra_mids, mid_synthetic, \
      date, date_offset, ds, received, commit_time, from_name, from_addr, subject, in_reply_to, refs, \
-     list_id, size, problems, deleted_by";
+     list_id, size, problems, deleted_by, to_cc";
 
 fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     row_to_message_at(r, 0)
@@ -47,6 +47,7 @@ pub(super) fn row_to_message_at(r: &rusqlite::Row<'_>, o: usize) -> rusqlite::Re
         size: r.get(o + 19)?,
         problems: r.get(o + 20)?,
         deleted_by: r.get(o + 21)?,
+        to_cc: split_ids(r.get(o + 22)?),
     })
 }
 

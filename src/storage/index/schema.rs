@@ -11,7 +11,7 @@ use crate::error::IoError;
 
 /// Bump when the schema or the meaning of a column changes: the index is
 /// then rebuilt from the mirror.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS messages(
     duplicate_of TEXT,
     tid INTEGER,
     subject_key TEXT,
+    to_cc TEXT NOT NULL,
     UNIQUE(epoch, seq)
 );
 CREATE INDEX IF NOT EXISTS messages_mid ON messages(message_id);

@@ -187,8 +187,8 @@ fn insert_message(
     let mut st = tx.prepare_cached(
         "INSERT OR REPLACE INTO messages(epoch, seq, commit_oid, blob_oid, message_id, extra_mids, mid_synthetic, \
          date, date_offset, ds, received, commit_time, from_name, from_addr, subject, in_reply_to, refs, list_id, \
-         size, problems, deleted_by, duplicate_of, tid, subject_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-         ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?22, ?23)",
+         size, problems, deleted_by, duplicate_of, tid, subject_key, to_cc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+         ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, ?21, ?22, ?23, ?24)",
     )?;
     st.execute(params![
         epoch,
@@ -214,6 +214,7 @@ fn insert_message(
         w.duplicate_of,
         tid,
         subject_key(&mail.from_addr, &mail.subject),
+        join_ids(&mail.to_cc),
     ])?;
     Ok(())
 }
@@ -281,4 +282,65 @@ fn apply_deletion(
 
 fn join_ids(ids: &[String]) -> String {
     ids.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::{self, MAX_TO_CC};
+
+    fn walked(seq: u64, raw: &str) -> WalkedCommit {
+        let blob = format!("{seq:040x}");
+        WalkedCommit {
+            seq,
+            commit: format!("c{seq}"),
+            blob: blob.clone(),
+            commit_time: 1_646_647_200 + seq as i64,
+            change: Change::Add {
+                mail: Box::new(mail::parse(raw.as_bytes(), &blob)),
+                size: raw.len() as u64,
+            },
+            duplicate_of: None,
+        }
+    }
+
+    #[test]
+    fn a_row_carries_the_to_and_cc_addresses_lower_cased() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ix = Index::open(&dir.path().join("index.sqlite3")).unwrap();
+        let many: Vec<String> = (0..MAX_TO_CC + 10)
+            .map(|i| format!("P{i}@Example.org"))
+            .collect();
+        let batch = [
+            walked(
+                1,
+                "Message-ID: <1@x>\nFrom: Alice <Alice@Example.org>\n\
+                 To: Marc <MAZ@Kernel.org>\nCc: kvm: KVM@vger.kernel.org, Will <will@kernel.org>;\n\
+                 Cc: \"Name, with comma\" <Oliver@Linux.dev>\nTo: maz@kernel.org\n\nbody\n",
+            ),
+            walked(2, "Message-ID: <2@x>\nFrom: b@x\n\nno addressees\n"),
+            walked(
+                3,
+                &format!("Message-ID: <3@x>\nCc: {}\n\nmany\n", many.join(",\n ")),
+            ),
+        ];
+        ix.apply_batch(0, &batch, "c3", 3, &mut IndexStats::default())
+            .unwrap();
+        let rows = ix.all_messages().unwrap();
+        assert_eq!(
+            rows[0].to_cc,
+            [
+                "maz@kernel.org",
+                "kvm@vger.kernel.org",
+                "will@kernel.org",
+                "oliver@linux.dev"
+            ]
+        );
+        assert!(rows[1].to_cc.is_empty());
+        assert_eq!(rows[2].to_cc.len(), MAX_TO_CC);
+        assert_eq!(rows[2].to_cc[0], "p0@example.org");
+        // And after the thread ids are made again from the rows.
+        ix.drop_epoch(1).unwrap();
+        assert_eq!(ix.all_messages().unwrap()[0].to_cc, rows[0].to_cc);
+    }
 }

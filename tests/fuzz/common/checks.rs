@@ -212,6 +212,16 @@ pub fn check_parsed(p: &ParsedMail) {
     assert_eq!(p.problems & !ALL_PROBLEMS, 0, "unknown problem bits");
     assert_eq!(p.received_or(7), p.received_header.or(p.date).unwrap_or(7));
     assert_eq!(p.date_or(7), p.date.or(p.received_header).unwrap_or(7));
+
+    // To and Cc, as the index keeps them (one per line).
+    assert!(p.to_cc.len() <= mail::MAX_TO_CC, "too many To/Cc addresses");
+    let mut seen = HashSet::new();
+    for a in &p.to_cc {
+        assert!(a.contains('@'), "To/Cc address without @: {a:?}");
+        assert!(!a.contains(char::is_whitespace), "white space in {a:?}");
+        assert_eq!(&a.to_lowercase(), a, "To/Cc address not lower-cased");
+        assert!(seen.insert(a), "repeated To/Cc address {a:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -256,6 +266,7 @@ impl MsgSpec {
             size: 100,
             problems: 0,
             deleted_by: None,
+            to_cc: Vec::new(),
         }
     }
 }
