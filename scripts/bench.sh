@@ -25,11 +25,15 @@
 # and every prompt (DIR/prompts/NNNN.txt, no-rolling first). Debug build.
 #
 #        scripts/bench.sh --series [RUNS]   (default 3)
-# Series ledger on kvmarm (debug build): the ledger of the whole archive from
-# scratch (`series --json`: it is derived when asked, there is no stored
-# ledger yet), a no-op `sync`, `series --state new` of a month and one series'
-# history by Message-ID. Prints the median wall time of each. BENCH_CORPUS
-# overrides the corpus path.
+# Series ledger (release build), on kvmarm and, with BENCH_SYNTH=INBOX (an
+# inbox made by ../shared/tools/synth-archive.py, e.g. a million messages; never
+# commit it), on that archive too: the first sync (index and ledger), the
+# ledger derived from scratch (its mark removed, then `series --json` of one
+# day derives it), a no-op sync, `series --state new` of a month, one series'
+# history by Message-ID, and a week's `report --no-llm` for comparison: a
+# ledger query reads the series asked for, so it should cost about what a
+# week's report costs however large the archive. Prints the median wall time
+# of each. BENCH_CORPUS overrides the corpus path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--series" ]; then
@@ -39,24 +43,43 @@ if [ "${1:-}" = "--series" ]; then
     echo "bench: ../shared/corpora/kvmarm-columbia.git not found" >&2
     exit 1
   fi
-  cargo build --quiet
-  BIN=$PWD/target/debug/lore-digest
+  cargo build --quiet --release
+  BIN=$PWD/target/release/lore-digest
   TMP=$(mktemp -d)
   trap 'rm -rf "$TMP"' EXIT
-  "$BIN" -q --data-dir "$TMP" sync kvmarm --url "file://$CORPUS"
   median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+  once() {
+    local t0 t1
+    t0=$(date +%s.%N); "$BIN" -q --data-dir "$DATA" "$@" >/dev/null; t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc
+  }
   timed() {
     local label=$1; shift
-    for _ in $(seq "$RUNS"); do
-      local t0 t1
-      t0=$(date +%s.%N); "$BIN" -q --data-dir "$TMP" "$@" >/dev/null; t1=$(date +%s.%N)
-      echo "$t1 - $t0" | bc
-    done | median | xargs printf '%-34s %8.2f s\n' "$label"
+    for _ in $(seq "$RUNS"); do once "$@"; done | median | xargs printf '%-44s %8.2f s\n' "$label"
   }
-  timed "ledger, whole archive" series kvmarm --json
-  timed "no-op sync" sync kvmarm
-  timed "series --state new (2022-03)" series kvmarm --since 2022-03-01 --until 2022-03-31 --state new --json
-  timed "one series (dmatlack v2)" series kvmarm 20220311002528.2230172-1-dmatlack@google.com --json
+  unmark() {
+    python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"DELETE FROM meta WHERE key='ledger_mark'\"); c.commit()" "$DATA/$LIST/index.sqlite3"
+  }
+  # bench_list NAME URL WEEK MONTH_SINCE MONTH_UNTIL ONE_MSGID
+  bench_list() {
+    LIST=$1; DATA=$TMP/$1
+    echo "== $LIST"
+    printf '%-44s %8.2f s\n' "first sync (index and ledger)" "$(once sync "$LIST" --url "$2")"
+    printf '%-44s %s\n' "messages" "$("$BIN" -q --data-dir "$DATA" lists --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lists"][0]["messages"])')"
+    for _ in $(seq "$RUNS"); do unmark; once series "$LIST" --since "$4" --until "$4" --json; done \
+      | median | xargs printf '%-44s %8.2f s\n' "ledger from scratch"
+    timed "no-op sync" sync "$LIST"
+    timed "series --state new ($4..$5)" series "$LIST" --since "$4" --until "$5" --state new --json
+    [ -n "$6" ] && timed "one series by Message-ID" series "$LIST" "$6" --json
+    timed "report --week $3 --no-llm (json)" report "$LIST" --week "$3" --no-llm --format json --out "$TMP/out"
+  }
+  bench_list kvmarm "file://$CORPUS" 2022-W10 2022-03-01 2022-03-31 20220311002528.2230172-1-dmatlack@google.com
+  if [ -n "${BENCH_SYNTH:-}" ]; then
+    SYNTH=$(realpath "$BENCH_SYNTH")
+    # A week and a month in the middle of the synthetic archive, and its
+    # first patch mail of that week.
+    bench_list synth "file://$SYNTH" "${BENCH_SYNTH_WEEK:-2001-W10}" "${BENCH_SYNTH_SINCE:-2001-03-01}" "${BENCH_SYNTH_UNTIL:-2001-03-31}" "${BENCH_SYNTH_MSGID:-}"
+  fi
   exit 0
 fi
 if [ "${1:-}" = "--rolling" ]; then

@@ -188,6 +188,7 @@ mod tests {
                 name: from.0.into(),
                 email: from.1.into(),
             },
+            author: Default::default(),
             addressed: Vec::new(),
             addressed_emails: Vec::new(),
         }

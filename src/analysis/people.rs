@@ -138,7 +138,7 @@ fn name_key(name: &str) -> String {
 
 /// Name and address of one sender after undoing list rewrites and
 /// address-like names; `via` tells the From address was a list's.
-fn normalize(s: &Sender) -> (String, String) {
+pub fn normalize(s: &Sender) -> (String, String) {
     let mut name = clean_name(&s.name);
     let mut addr = s.addr.trim().to_string();
     if let Some(person) = via_list(&name) {

@@ -19,6 +19,7 @@ use crate::commands::{
     threads::ThreadsPlan,
 };
 use crate::config::{Config, UrlList};
+use crate::digest;
 use crate::error::{Error, Result};
 use crate::grounding::Mode;
 use crate::lang::Lang;
@@ -474,15 +475,26 @@ pub fn run(cli: Cli) -> Result<i32> {
                     replace: a.replace,
                 },
                 json: a.json,
+                ledger: digest::Options {
+                    link_base: config.link_base(&list),
+                    kinds: config.kinds.clone(),
+                    keep_bodies: false,
+                },
                 list,
             };
             commands::sync::run(&plan, &progress)
         }
         Command::Index(a) => {
+            let list = list_of(&a.list);
             let plan = IndexPlan {
                 data_dir,
-                list: list_of(&a.list),
                 rebuild: a.rebuild,
+                ledger: digest::Options {
+                    link_base: config.link_base(&list),
+                    kinds: config.kinds.clone(),
+                    keep_bodies: false,
+                },
+                list,
             };
             commands::index::run(&plan, &progress)
         }

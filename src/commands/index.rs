@@ -13,10 +13,13 @@ pub struct IndexPlan {
     pub list: String,
     /// Delete the index and build it again.
     pub rebuild: bool,
+    /// The options the series ledger is derived with (link base, kinds).
+    pub ledger: crate::digest::Options,
 }
 
 pub fn run(plan: &IndexPlan, progress: &Progress) -> Result<i32> {
-    let (archive, s) = Archive::reindex(&plan.data_dir, &plan.list, plan.rebuild, progress)?;
+    let (mut archive, s) = Archive::reindex(&plan.data_dir, &plan.list, plan.rebuild, progress)?;
+    let ledger = super::series::keep_ledger(&mut archive, &plan.ledger, progress)?;
     progress.note(&format!(
         "{}: indexed {} new message(s), {} removal(s), {} unreadable commit(s); {} messages in the index",
         plan.list,
@@ -25,6 +28,9 @@ pub fn run(plan: &IndexPlan, progress: &Progress) -> Result<i32> {
         s.errors,
         archive.count()?
     ));
+    if let Some(u) = ledger {
+        progress.note(&format!("{}: series ledger {u}", plan.list));
+    }
     report_walk_errors(&archive, progress)?;
     Ok(0)
 }

@@ -9,7 +9,6 @@ use crate::digest::{self, ledger};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::storage::archive::Archive;
-use crate::window::{Bound, WindowSpec};
 
 pub use ledger::{DEFAULT_STALE_DAYS, State};
 
@@ -31,9 +30,6 @@ pub struct SeriesPlan {
     pub kinds: KindRules,
     pub stale_days: i64,
 }
-
-/// How far before the asked mail the versions of one series are looked for.
-const SERIES_LOOKBACK_SECS: i64 = 2 * 365 * 86_400;
 
 /// The Message-ID in `target`: a bare id, `<id>`, or a lore URL
 /// (`https://lore.kernel.org/LIST/ID/`, escaped as public-inbox does).
@@ -75,8 +71,30 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Bring the stored series ledger ([`ledger::store`]) up to the index when
+/// nobody else holds the list lock; say so when another run does (the
+/// ledger stored is then used as it is). Returns what the update did, None
+/// when it could not run.
+pub fn keep_ledger(
+    archive: &mut Archive,
+    opts: &digest::Options,
+    progress: &Progress,
+) -> Result<Option<ledger::store::Updated>> {
+    if ledger::store::is_current(archive, opts)? {
+        return Ok(Some(ledger::store::Updated::Current));
+    }
+    let Some(_lock) = archive.try_lock()? else {
+        progress.note(&format!(
+            "{}: another run holds the list lock; the series ledger is shown as the last update left it",
+            archive.list()
+        ));
+        return Ok(None);
+    };
+    Ok(Some(ledger::store::update(archive, opts, progress)?))
+}
+
 pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
-    let archive = Archive::open_for_reading(&plan.data_dir, &plan.list, progress)?;
+    let mut archive = Archive::open_for_reading(&plan.data_dir, &plan.list, progress)?;
     let Some((_, newest)) = archive.mail_span(plan.window.field, None)? else {
         return Err(Error::Usage(format!(
             "{}: the archive has no mail",
@@ -88,25 +106,13 @@ pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
         kinds: plan.kinds.clone(),
         keep_bodies: false,
     };
+    keep_ledger(&mut archive, &opts, progress)?;
     if let Some(target) = &plan.target {
         let mid = message_id_of(target);
-        let hits = archive.thread_ids_by_message_id(&mid)?;
-        let Some(hit) = hits.first() else {
+        if archive.thread_ids_by_message_id(&mid)?.is_empty() {
             return Err(Error::Usage(format!("no mail <{mid}> in {}", plan.list)));
-        };
-        let spec = WindowSpec::Between {
-            since: Some(Bound::Instant(
-                hit.received.min(hit.ds) - SERIES_LOOKBACK_SECS,
-            )),
-            until: Some(Bound::Instant(newest + 1)),
-        };
-        let window = plan
-            .window
-            .with_spec(spec)
-            .resolve(&archive, crate::clock::now())?;
-        let d = digest::build(&archive, &window, &opts)?;
-        let all = ledger::ledger(&d, newest, plan.stale_days);
-        let Some(s) = all.into_iter().find(|s| s.message_ids.contains(&mid)) else {
+        }
+        let Some(s) = ledger::store::of_message(&archive, &mid, newest, plan.stale_days)? else {
             return Err(Error::Usage(format!(
                 "<{mid}> is not a mail of a patch series"
             )));
@@ -126,21 +132,24 @@ pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
         ));
     }
     let asked = plan.window.resolve(&archive, crate::clock::now())?;
-    let mut window = asked.clone();
-    window.end = window.end.max(newest + 1);
-    let d = digest::build(&archive, &window, &opts)?;
     let who = plan.who.as_deref().map(str::to_lowercase);
-    let series: Vec<ledger::SeriesEntry> = ledger::ledger(&d, newest, plan.stale_days)
-        .into_iter()
-        .filter(|s| s.times.iter().any(|&t| t >= asked.start && t < asked.end))
-        .filter(|s| plan.states.is_empty() || plan.states.contains(&s.state))
-        .filter(|s| {
-            who.as_deref().is_none_or(|w| {
-                s.author.to_lowercase().contains(w)
-                    || s.reviewers.iter().any(|r| r.to_lowercase().contains(w))
-            })
+    let series: Vec<ledger::SeriesEntry> = ledger::store::in_window(
+        &archive,
+        asked.field,
+        asked.start,
+        asked.end,
+        newest,
+        plan.stale_days,
+    )?
+    .into_iter()
+    .filter(|s| plan.states.is_empty() || plan.states.contains(&s.state))
+    .filter(|s| {
+        who.as_deref().is_none_or(|w| {
+            s.author.to_lowercase().contains(w)
+                || s.reviewers.iter().any(|r| r.to_lowercase().contains(w))
         })
-        .collect();
+    })
+    .collect();
     if plan.json {
         let doc = serde_json::json!({ "series": series });
         crate::outln!(

@@ -19,6 +19,8 @@ pub struct SyncPlan {
     pub options: SyncOptions,
     /// What was done, as JSON on stdout.
     pub json: bool,
+    /// The options the series ledger is derived with (link base, kinds).
+    pub ledger: crate::digest::Options,
 }
 
 pub fn run(plan: &SyncPlan, progress: &Progress) -> Result<i32> {
@@ -31,6 +33,12 @@ pub fn run(plan: &SyncPlan, progress: &Progress) -> Result<i32> {
         plan.options,
         progress,
     )?;
+    let mut synced = synced;
+    let ledger = if plan.options.no_index {
+        None
+    } else {
+        super::series::keep_ledger(&mut synced.archive, &plan.ledger, progress)?
+    };
     let archive = &synced.archive;
     let total = archive.count()?;
     if plan.json {
@@ -41,6 +49,9 @@ pub fn run(plan: &SyncPlan, progress: &Progress) -> Result<i32> {
             index: Option<&'a crate::storage::index::IndexStats>,
             messages: u64,
             replaced: bool,
+            /// Series derived again by the ledger update (None: not updated).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            ledger_series: Option<usize>,
         }
         crate::outln!(
             "{}",
@@ -50,6 +61,7 @@ pub fn run(plan: &SyncPlan, progress: &Progress) -> Result<i32> {
                 index: synced.index.as_ref(),
                 messages: total,
                 replaced: synced.replaced,
+                ledger_series: ledger.map(|u| u.series()),
             })
             .expect("serializes")
         );
@@ -74,6 +86,9 @@ pub fn run(plan: &SyncPlan, progress: &Progress) -> Result<i32> {
                 t0.elapsed(),
                 total
             ));
+        }
+        if let Some(u) = ledger {
+            progress.note(&format!("{list}: series ledger {u}"));
         }
     }
     super::index::report_walk_errors(archive, progress)?;

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::across::{self, VersionLinks};
-use super::gather::{Gathered, in_window_of, sender_of, touched_threads};
+use super::gather::{Gathered, in_window_or_seed, sender_of, touched_threads};
 use super::quality::{DATE_SKEW_SECS, Quality, QualityItem};
 use super::view::{
     Across, B4, BIG_THREAD, Digest, GivenTrailer, KindCount, MessageView, Notice, Person,
@@ -55,8 +55,9 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
         walk_errors,
         versions,
         threads,
+        seed,
     } = g;
-    let in_window = in_window_of(window);
+    let in_window = in_window_or_seed(window, seed.as_ref());
     let threads = threads.unwrap_or_else(|| thread::build(&universe));
     debug_assert_eq!(
         threads.thread_of.len(),
@@ -155,6 +156,7 @@ pub fn assemble(g: Gathered, window: &Window, opts: &Options) -> Digest {
                 facts,
                 subject_info: analysis::parse_subject(&m.subject),
                 sender: identity_of.remove(&i).unwrap_or_default(),
+                author: people::normalize(&sender_of(m, &originals)),
                 addressed,
                 addressed_emails: m.to_cc.clone(),
             });

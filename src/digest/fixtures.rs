@@ -159,6 +159,7 @@ pub(super) fn gathered() -> Gathered {
         walk_errors: vec![(0, "abcd".into(), "tree holds neither m nor d".into())],
         versions,
         threads: Some(threads),
+        seed: None,
     }
 }
 

@@ -96,6 +96,9 @@ pub struct Gathered {
     /// `assemble` thread `universe` itself; `Some` must be the threading of
     /// this very `universe`.
     pub threads: Option<thread::Threads>,
+    /// Gathered by thread ids ([`gather_threads`]): the row ids of the
+    /// mails that count as the window's (those of the threads asked for).
+    pub seed: Option<HashSet<i64>>,
 }
 
 /// Is a mail in the window (time and commit range)?
@@ -109,6 +112,19 @@ pub(super) fn in_window_of(window: &Window) -> impl Fn(&Message) -> bool + '_ {
                 r.iter()
                     .any(|r| r.epoch == m.epoch && m.seq > r.after && m.seq <= r.upto)
             })
+    }
+}
+
+/// Is a mail the window's: in `seed` (message row ids) when gathered by
+/// thread ids, else in the window ([`in_window_of`]).
+pub(super) fn in_window_or_seed<'a>(
+    window: &'a Window,
+    seed: Option<&'a HashSet<i64>>,
+) -> impl Fn(&Message) -> bool + 'a {
+    let in_window = in_window_of(window);
+    move |m: &Message| match seed {
+        Some(s) => s.contains(&m.id),
+        None => in_window(m),
     }
 }
 
@@ -136,6 +152,29 @@ pub(super) fn touched_threads(
 /// [`crate::storage::tid`]), so threading what was read gives the very threads that
 /// threading the whole archive as it stood at the window end gives.
 pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<Gathered> {
+    gather_seeded(archive, window, None, keep_bodies)
+}
+
+/// What [`gather`] reads for the threads `tids` (index thread ids) instead
+/// of a window's: all their mails count as the window's (see
+/// [`Gathered::seed`]), and the other versions of their series are read as
+/// for a window. `window` should span the whole archive: the mails held are
+/// those before its end.
+pub fn gather_threads(
+    archive: &Archive,
+    window: &Window,
+    tids: &[i64],
+    keep_bodies: bool,
+) -> Result<Gathered> {
+    gather_seeded(archive, window, Some(tids), keep_bodies)
+}
+
+fn gather_seeded(
+    archive: &Archive,
+    window: &Window,
+    seed: Option<&[i64]>,
+    keep_bodies: bool,
+) -> Result<Gathered> {
     let field = window.field;
     let ranges = window.seq_ranges.as_deref();
     // What the archive held at the end of the window (and of the commit
@@ -144,14 +183,18 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
         time_of(m, field) < window.end
             && ranges.is_none_or(|r| r.iter().any(|r| r.epoch == m.epoch && m.seq <= r.upto))
     };
-    let in_window = in_window_of(window);
-    let window_tids = archive.thread_ids_in_window(field, window.start, window.end, ranges)?;
+    let window_tids = match seed {
+        Some(t) => t.iter().copied().collect(),
+        None => archive.thread_ids_in_window(field, window.start, window.end, ranges)?,
+    };
     let tids: Vec<i64> = window_tids.iter().copied().collect();
     let mut universe: Vec<Message> = archive
         .messages_of_threads(&tids)?
         .into_iter()
         .filter(|m| held(m))
         .collect();
+    let seed: Option<HashSet<i64>> = seed.map(|_| universe.iter().map(|m| m.id).collect());
+    let in_window = in_window_or_seed(window, seed.as_ref());
 
     // Other versions of the window's series: threads whose root has the
     // same title and author (see `analysis::link_versions`), found through
@@ -255,14 +298,20 @@ pub fn gather(archive: &Archive, window: &Window, keep_bodies: bool) -> Result<G
     let shown_msgs: Vec<&Message> = shown.iter().map(|&i| &universe[i]).collect();
     let originals = rewritten_senders(&epochs, &shown_msgs);
     let bodies: HashMap<usize, Body> = shown.iter().copied().zip(bodies).collect();
+    drop(in_window);
     Ok(Gathered {
         list: archive.list().to_string(),
         epochs: match &window.ranges {
             Some(r) => r.clone(),
             None => archive.current_ranges()?,
         },
-        reused: archive.duplicates_in_window(field, window.start, window.end)?,
+        reused: if seed.is_some() {
+            Vec::new()
+        } else {
+            archive.duplicates_in_window(field, window.start, window.end)?
+        },
         walk_errors: archive.walk_errors()?,
+        seed,
         universe,
         bodies,
         originals,

@@ -29,7 +29,7 @@ mod view;
 
 pub use across::VersionLinks;
 pub use assemble::{Options, assemble};
-pub use gather::{Gathered, applied_notices, count_senders, gather, senders_of};
+pub use gather::{Gathered, applied_notices, count_senders, gather, gather_threads, senders_of};
 pub use quality::{DATE_SKEW_SECS, Quality, QualityItem};
 pub use view::{
     Across, B4, BIG_THREAD, Body, Changelog, Digest, GivenTrailer, KindCount, MAX_PREVIOUS_REVIEW,

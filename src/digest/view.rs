@@ -109,6 +109,11 @@ pub struct MessageView {
     /// The person who sent it (the participant's name and address).
     #[serde(skip)]
     pub sender: Identity,
+    /// Name and address of the writer as this mail alone says it (From,
+    /// or the original sender of a list-rewritten From): unlike `sender`,
+    /// the same whatever other mails are read with it.
+    #[serde(skip)]
+    pub author: (String, String),
     /// People the mail was addressed to (To and Cc headers): names, else
     /// addresses. For the grounding check of summaries (not serialized).
     #[serde(skip)]
@@ -237,7 +242,9 @@ pub struct Series {
 }
 
 /// Where a series stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     /// No reply from anyone but the author.

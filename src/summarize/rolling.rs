@@ -286,6 +286,7 @@ mod tests {
                     name: "Pat".into(),
                     email: "pat@x".into(),
                 },
+                author: Default::default(),
                 addressed: Vec::new(),
                 addressed_emails: Vec::new(),
             })

@@ -458,3 +458,179 @@ fn series_history_page_is_written_under_out_list_series_in_md_and_html() {
     names.sort();
     assert_eq!(names, ["b0@x.html", "b0@x.md"]);
 }
+
+/// `series --json` of every series, `index --rebuild` first when `rebuild`.
+fn all_series(data: &std::path::Path, list: &str, rebuild: bool) -> Value {
+    if rebuild {
+        common::Lore::new(data)
+            .quiet()
+            .args(["index", list, "--rebuild"])
+            .ok();
+    }
+    common::Lore::new(data)
+        .quiet()
+        .args(["series", list, "--json"])
+        .ok()
+        .json()
+}
+
+#[test]
+fn a_sync_updates_the_stored_ledger_to_what_a_rebuild_derives() {
+    let all = mails();
+    let (_repo, b) = common::EpochBuilder::temp();
+    // First the v1 of widgets (reviewed) and the gizmo patch, not yet applied.
+    let first: Vec<Vec<u8>> = all
+        .iter()
+        .filter(|m| {
+            let s = String::from_utf8_lossy(m);
+            ["a0@x", "a1@x", "a2@x", "a3@x", "c0@x", "d0@x"]
+                .iter()
+                .any(|id| s.contains(&format!("Message-ID: <{id}>")))
+        })
+        .cloned()
+        .collect();
+    assert_eq!(first.len(), 6, "the fixture's Message-ID header changed");
+    let rest: Vec<Vec<u8>> = all.iter().filter(|m| !first.contains(m)).cloned().collect();
+    b.add_dated(first);
+    let data = crate::summarize_support::synced(b.path());
+    let before = series_json(data.path(), &[]);
+    assert_eq!(
+        by_title(&before, "KVM: arm64: widgets")["state"],
+        "reviewed",
+        "{before}"
+    );
+    assert_eq!(by_title(&before, "KVM: arm64: gizmo")["state"], "new");
+
+    // The rest arrives: v2 of widgets, the applied notice of gizmo, doohickey.
+    b.add_dated(rest);
+    let sync = common::Lore::new(data.path())
+        .quiet()
+        .args(["sync", "t", "--json"])
+        .ok()
+        .json();
+    // Only the series the new mails touch were derived again: widgets
+    // (v2), gizmo (applied) and doohickey (new), not lonely.
+    assert_eq!(sync["ledger_series"], 3, "{sync}");
+    let updated = all_series(data.path(), "t", false);
+    let w = by_title(&updated, "KVM: arm64: widgets");
+    assert_eq!(w["version"], 2, "{w}");
+    assert_eq!(w["versions"].as_array().unwrap().len(), 2, "{w}");
+    assert_eq!(by_title(&updated, "KVM: arm64: gizmo")["state"], "applied");
+    let rebuilt = all_series(data.path(), "t", true);
+    assert_eq!(updated, rebuilt);
+}
+
+#[test]
+fn a_version_applied_in_part_and_posted_again_is_not_applied() {
+    let m = |mid: &str, from: &str, subject: &str, h: i64, parent: Option<&str>, body: &str| {
+        let refs: Vec<&str> = parent.into_iter().collect();
+        mail(mid, from, subject, &at(h), parent, &refs, body)
+    };
+    let (_repo, b) = common::EpochBuilder::temp();
+    b.add_dated(vec![
+        m(
+            "p0@x",
+            ALICE,
+            "[PATCH 0/2] KVM: arm64: frobnicator",
+            0,
+            None,
+            "Two.\n",
+        ),
+        m(
+            "p1@x",
+            ALICE,
+            "[PATCH 1/2] KVM: arm64: frob a",
+            0,
+            Some("p0@x"),
+            "A.\n",
+        ),
+        m(
+            "p2@x",
+            ALICE,
+            "[PATCH 2/2] KVM: arm64: frob b",
+            0,
+            Some("p0@x"),
+            "B.\n",
+        ),
+        m(
+            "p3@x",
+            MARC,
+            "Re: [PATCH 0/2] KVM: arm64: frobnicator",
+            10,
+            Some("p0@x"),
+            "Applied patch 1 to kvmarm/next, thanks! Patch 2 needs rework.\n",
+        ),
+        m(
+            "q0@x",
+            ALICE,
+            "[PATCH v2] KVM: arm64: frobnicator",
+            40,
+            None,
+            "The rest.\n",
+        ),
+    ]);
+    let data = crate::summarize_support::synced(b.path());
+    let s = series_json(data.path(), &["q0@x"]);
+    assert_eq!(s["version"], 2, "{s}");
+    assert!(s["versions"][0]["applied"].is_object(), "{s}");
+    assert_eq!(s["state"], "new", "v2 carries the rest: {s}");
+}
+
+#[test]
+fn corpus_ledger_kept_by_syncs_equals_the_rebuilt_one() {
+    let Some(corpus) = common::shared_corpus() else {
+        return common::missing("the kvmarm corpus for the incremental ledger check");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let part = tmp.path().join("part.git");
+    let git = |args: &[&str]| {
+        common::Run::of(std::process::Command::new("git").args(args)).success();
+    };
+    git(&[
+        "clone",
+        "-q",
+        "--bare",
+        &format!("file://{}", corpus.display()),
+        part.to_str().unwrap(),
+    ]);
+    let out = std::process::Command::new("git")
+        .args([
+            "-C",
+            part.to_str().unwrap(),
+            "rev-list",
+            "--reverse",
+            "master",
+        ])
+        .output()
+        .unwrap();
+    let commits: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let data = tmp.path().join("data");
+    let url = format!("file://{}", part.display());
+    // Synced in three steps: most of 2021, then most of 2022, then the rest.
+    for cut in [commits.len() * 2 / 3, commits.len() * 9 / 10, commits.len()] {
+        git(&[
+            "-C",
+            part.to_str().unwrap(),
+            "update-ref",
+            "refs/heads/master",
+            &commits[cut - 1],
+        ]);
+        common::Lore::new(&data)
+            .quiet()
+            .args(["sync", "kvmarm", "--url", &url])
+            .ok();
+    }
+    let kept = all_series(&data, "kvmarm", false);
+    let rebuilt = all_series(&data, "kvmarm", true);
+    let n = rebuilt["series"].as_array().unwrap().len();
+    assert!(n > 500, "{n} series");
+    assert_eq!(kept["series"].as_array().unwrap().len(), n);
+    assert!(
+        kept == rebuilt,
+        "the ledger kept by syncs differs from the rebuilt one"
+    );
+}

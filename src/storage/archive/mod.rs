@@ -10,6 +10,7 @@ use crate::storage::walk::{self, Change, Epoch, WalkedCommit};
 use crate::window::{RangeArg, RangeOut, Window};
 
 mod error;
+mod ledger;
 
 pub use error::{Error, RangeError, Result};
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::mail::Links;
 
 mod error;
+mod ledger;
 mod query;
 mod schema;
 mod write;
@@ -22,6 +23,7 @@ mod write;
 /// a command looks at; the index takes them as they are.
 pub use crate::window::{SeqRange, TimeField};
 pub use error::{Damage, Error, Result, Unusable};
+pub use ledger::{LedgerMark, LedgerRow};
 pub use schema::{SCHEMA_VERSION, remove_files, sqlite_files};
 pub use write::{subject_key, subject_key_prefix};
 

@@ -1,11 +1,15 @@
 //! The series ledger: every series of a digest (its threads linked across
 //! versions as the report links them, see [`VersionLinks`](super::VersionLinks)),
 //! version by version, with a derived state as of a given time (the
-//! archive's newest mail). Pure: made from a [`Digest`] alone.
+//! archive's newest mail). Pure: made from a [`Digest`] alone. [`store`]
+//! keeps the ledger of a whole archive in the index, updated by sync for
+//! the series that new mails touch.
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub mod store;
 
 pub use super::view::State;
 use super::view::{Digest, SeriesApplied, ThreadView};
@@ -15,7 +19,7 @@ use crate::analysis::{self, TrailerKind};
 pub const DEFAULT_STALE_DAYS: i64 = 30;
 
 /// A trailer given on one version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerTrailer {
     pub kind: TrailerKind,
     pub who: String,
@@ -26,7 +30,7 @@ pub struct LedgerTrailer {
 }
 
 /// An applied notice of one version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     pub who: String,
     /// The tree or branch named, else the notice's line.
@@ -36,7 +40,7 @@ pub struct Applied {
 }
 
 /// One version of a series.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Version {
     pub version: u32,
     /// First patch mail of the version, RFC 3339 UTC.
@@ -49,12 +53,13 @@ pub struct Version {
     /// Replies to the version by people other than its author.
     pub replies: usize,
     pub applied: Option<Applied>,
+    /// `date` in UTC seconds.
     #[serde(skip)]
     pub ts: i64,
 }
 
 /// One series: all its versions, oldest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeriesEntry {
     /// Message-ID of the first mail of the newest version's thread.
     pub id: String,
@@ -77,7 +82,7 @@ pub struct SeriesEntry {
     /// The author of the newest version.
     pub author: String,
     /// The kind of the newest version's thread.
-    #[serde(skip)]
+    #[serde(skip, default = "patch_kind")]
     pub kind: crate::analysis::Kind,
     /// Every Message-ID of the series.
     #[serde(skip)]
@@ -89,6 +94,62 @@ pub struct SeriesEntry {
     pub last_ts: i64,
     #[serde(skip)]
     pub first_ts: i64,
+    /// What `state` was derived from ([`SeriesEntry::set_state`] derives it
+    /// again for another day).
+    #[serde(skip)]
+    pub facts: StateFacts,
+}
+
+fn patch_kind() -> crate::analysis::Kind {
+    crate::analysis::Kind::Patch
+}
+
+/// What the state of a series is derived from, whatever the day it is
+/// asked on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateFacts {
+    /// Date of the newest applied notice of any version.
+    pub applied: Option<String>,
+    /// Date of the newer version that superseded the newest one here.
+    pub superseded: Option<String>,
+    /// The newest mail of the series.
+    pub last_ts: i64,
+    /// First Reviewed-by/Acked-by given (not carried) on the newest version.
+    pub first_review: Option<i64>,
+    /// First reply to the newest version by someone but its author.
+    pub first_reply: Option<i64>,
+    /// When the newest version was posted, RFC 3339 UTC.
+    pub newest_date: String,
+}
+
+impl StateFacts {
+    /// The state as of `as_of` (UTC seconds), stale after `stale_days`
+    /// without a mail, and the date it was reached.
+    pub fn state_at(&self, as_of: i64, stale_days: i64) -> (State, String) {
+        if let Some(d) = &self.applied {
+            return (State::Applied, d.clone());
+        }
+        if let Some(d) = &self.superseded {
+            return (State::Superseded, d.clone());
+        }
+        let stale_at = self.last_ts.saturating_add(stale_days * 86_400);
+        if stale_at <= as_of {
+            (State::Stale, crate::clock::iso(stale_at))
+        } else if let Some(ts) = self.first_review {
+            (State::Reviewed, crate::clock::iso(ts))
+        } else if let Some(ts) = self.first_reply {
+            (State::InReview, crate::clock::iso(ts))
+        } else {
+            (State::New, self.newest_date.clone())
+        }
+    }
+}
+
+impl SeriesEntry {
+    /// Derive `state` and `state_since` again, as of `as_of`.
+    pub fn set_state(&mut self, as_of: i64, stale_days: i64) {
+        (self.state, self.state_since) = self.facts.state_at(as_of, stale_days);
+    }
 }
 
 /// The series of `d`'s patch threads, newest activity first, states as of
@@ -183,7 +244,7 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
             first_ts = first_ts.min(m.ts);
             let v = m.subject_info.effective_version();
             if m.subject_info.is_patch_mail() {
-                author_name = crate::digest::format_from(&m.sender.name, &m.sender.email);
+                author_name = crate::digest::format_from(&m.author.0, &m.author.1);
                 let e = versions.entry(v).or_insert_with(|| Version {
                     version: v,
                     date: m.received.clone(),
@@ -236,8 +297,17 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
             if let Some(e) = versions.get_mut(&v)
                 && e.applied.is_none()
             {
+                // Named as the notice's own mail names its writer (the
+                // digest's display name depends on the other mails read).
+                let who = t
+                    .messages
+                    .iter()
+                    .find(|m| m.message_id == n.message_id)
+                    .map(|m| m.author.0.clone())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| n.by.clone());
                 e.applied = Some(Applied {
-                    who: n.by.clone(),
+                    who,
                     target: n.target.clone().unwrap_or_else(|| n.line.clone()),
                     date: n.date.clone(),
                 });
@@ -251,23 +321,31 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
     let versions: Vec<Version> = versions.into_values().collect();
     let newest = versions.last().cloned();
     let version = newest.as_ref().map_or(1, |v| v.version);
-    let (state, since) = if let Some(a) = versions.iter().rev().find_map(|v| v.applied.as_ref()) {
-        (State::Applied, a.date.clone())
-    } else if let Some(next) = &newest_thread.series.superseded_by {
-        (State::Superseded, next.date.clone())
-    } else {
-        let stale_at = last_ts.saturating_add(stale_days * 86_400);
-        let nv = newest.as_ref();
-        if stale_at <= as_of {
-            (State::Stale, crate::clock::iso(stale_at))
-        } else if let Some(ts) = review_ts.get(&version).and_then(|v| v.iter().min()) {
-            (State::Reviewed, crate::clock::iso(*ts))
-        } else if let Some(ts) = reply_ts.get(&version).and_then(|v| v.iter().min()) {
-            (State::InReview, crate::clock::iso(*ts))
-        } else {
-            (State::New, nv.map(|v| v.date.clone()).unwrap_or_default())
-        }
+    // Applied: the newest version, or an earlier one whose notice came
+    // after the newest was posted. A version applied in part and then
+    // posted again with the rest is not applied.
+    let newest_posted = newest.as_ref().map(|v| v.date.clone()).unwrap_or_default();
+    let facts = StateFacts {
+        applied: versions
+            .iter()
+            .rev()
+            .filter_map(|v| v.applied.as_ref().map(|a| (v.version, a)))
+            .find(|(v, a)| *v == version || a.date >= newest_posted)
+            .map(|(_, a)| a.date.clone()),
+        superseded: newest_thread
+            .series
+            .superseded_by
+            .as_ref()
+            .map(|n| n.date.clone()),
+        last_ts,
+        first_review: review_ts
+            .get(&version)
+            .and_then(|v| v.iter().min())
+            .copied(),
+        first_reply: reply_ts.get(&version).and_then(|v| v.iter().min()).copied(),
+        newest_date: newest.as_ref().map(|v| v.date.clone()).unwrap_or_default(),
     };
+    let (state, since) = facts.state_at(as_of, stale_days);
     SeriesEntry {
         id: newest_thread.id.clone(),
         title: analysis::parse_subject(&newest_thread.subject).title,
@@ -285,6 +363,7 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
         times,
         last_ts,
         first_ts,
+        facts,
     }
 }
 
