@@ -11,6 +11,8 @@ use mail_parser::{MessageParser, PartType};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::tree;
+
 /// Largest body text returned by [`body_text`], in bytes.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
@@ -147,7 +149,9 @@ pub struct Trailer {
 pub struct Applied {
     /// The line that says so, trimmed.
     pub line: String,
-    /// Where to, when the line says (`kvmarm/next`, `5.10-stable`, `5.18`).
+    /// Where to, when the notice or its mail says (`kvmarm/next`,
+    /// `5.10-stable`, `5.18`, `arm64/linux for-next/core`): see
+    /// [`super::tree`].
     pub target: Option<String>,
 }
 
@@ -269,7 +273,7 @@ fn applied_notice(line: &str, para_start: bool) -> Option<Applied> {
     if NOTICE.is_match(t) {
         return Some(Applied {
             line: t.to_string(),
-            target: applied_target(t),
+            target: tree::of_notice(t, t),
         });
     }
     if !para_start {
@@ -288,45 +292,8 @@ fn applied_notice(line: &str, para_start: bool) -> Option<Applied> {
     }
     Some(Applied {
         line: t.to_string(),
-        target: applied_target(rest),
+        target: tree::of_notice(rest, first),
     })
-}
-
-/// Where a notice says the patch went: the words after to/into/for in its
-/// first clause ("to kvmarm/next, thanks" → `kvmarm/next`).
-fn applied_target(s: &str) -> Option<String> {
-    // The first clause: up to a comma, "thanks", a sentence end, " -- ".
-    static CLAUSE_END: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)[,;]|\s+thanks\b|[.!:](?:\s|$)|\s+--|\s+(?:with|and|because|which|at|so|but)\b",
-        )
-        .unwrap()
-    });
-    static TARGET: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)\b(?:to|into|for)\s+(?:the\s+)?(.+)$").unwrap());
-    let clause = CLAUSE_END.find(s).map_or(s, |m| &s[..m.start()]);
-    let mut target = TARGET.captures(clause)?[1].trim().to_string();
-    // "kvm/next (because …)": drop a parenthesis of prose, keep "(for-next/x)".
-    if let Some(open) = target.find(" (")
-        && target[open + 2..].contains(' ')
-    {
-        target.truncate(open);
-    }
-    // "the sound tree" → "sound".
-    if target.len() > 5 && target.to_lowercase().ends_with(" tree") {
-        target.truncate(target.len() - 5);
-    }
-    let target = target.trim_end_matches(['.', '!', ',', ':', ')']).trim();
-    let target = if target.matches('(').count() > target.matches(')').count() {
-        format!("{target})")
-    } else {
-        target.to_string()
-    };
-    let stop = ["now", "me", "you", "us", "it", "them", "this", "that"];
-    if target.is_empty() || stop.contains(&target.to_lowercase().as_str()) {
-        return None;
-    }
-    Some(target)
 }
 
 fn nak_line(line: &str) -> bool {
@@ -368,6 +335,8 @@ pub fn mail_facts(body: &str) -> MailFacts {
     let mut pending_stat: Vec<String> = Vec::new();
     let mut prev_own: Option<&str> = None;
     let mut stable_added = false;
+    // A notice that names no tree: its mail's links may (b4's `commit:`).
+    let mut seek_tree = false;
     let mut diff_files: Vec<String> = Vec::new();
     let mut stat_files: Vec<String> = Vec::new();
     // In the paragraph after a bot's advice ("kindly add following tag",
@@ -469,6 +438,7 @@ pub fn mail_facts(body: &str) -> MailFacts {
                     stable_added = true;
                     a.target = None;
                 }
+                seek_tree = !stable_added && a.target.is_none();
                 f.applied = Some(a);
             }
         } else if stable_added {
@@ -481,6 +451,16 @@ pub fn mail_facts(body: &str) -> MailFacts {
                     a.target = Some(c[1].to_string());
                 }
                 stable_added = false;
+            }
+        } else if seek_tree {
+            // Up to the signature: "[1/2] subject" then "commit: LINK".
+            if line.trim_end() == "--" {
+                seek_tree = false;
+            } else if let Some(t) = tree::of_url_line(line) {
+                if let Some(a) = f.applied.as_mut() {
+                    a.target = Some(t);
+                }
+                seek_tree = false;
             }
         }
         prev_own = Some(line);
@@ -837,6 +817,102 @@ Reviewed-by: Bob Reviewer <bob@example.org>
             let a = applied(&body).unwrap_or_else(|| panic!("not seen: {line}"));
             assert_eq!(a.line, *line);
             assert_eq!(a.target.as_deref(), *target, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_notice_that_names_no_tree_in_its_clause_takes_one_from_its_mail() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("applied to next", Some("next")),
+            ("Queued for 5.18", Some("5.18")),
+            ("pushed to kvm/queue", Some("kvm/queue")),
+            // A URL names a repository (and a branch), however it is spelled.
+            (
+                "Merged to https://gitlab.com/kvm-unit-tests/kvm-unit-tests.git master",
+                Some("kvm-unit-tests/kvm-unit-tests master"),
+            ),
+            (
+                "Queued, https://gitlab.com/rhdrjones/kvm-unit-tests/commits/arm/queue",
+                Some("rhdrjones/kvm-unit-tests arm/queue"),
+            ),
+            (
+                "Queued to https://github.com/rhdrjones/kvm-unit-tests/tree/arm/queue",
+                Some("rhdrjones/kvm-unit-tests arm/queue"),
+            ),
+            (
+                "Applied to git://git.kernel.org/pub/scm/linux/kernel/git/arm64/linux.git for-next/core, thanks!",
+                Some("arm64/linux for-next/core"),
+            ),
+            // Later in the sentence, or "on" a branch.
+            (
+                "Pulled, thanks (to kvm/queue only for now).",
+                Some("kvm/queue"),
+            ),
+            (
+                "I queued patches 3-27 on the arm64 for-next/sme, the rest went elsewhere.",
+                Some("arm64 for-next/sme"),
+            ),
+            (
+                "Pushed the series with the squash to branch `for_paolo/6.1` at:",
+                Some("for_paolo/6.1"),
+            ),
+            // Nothing names a tree.
+            (
+                "Queued, thanks.  I will leave this in kvm/queue for now.",
+                None,
+            ),
+            ("Pulled, thanks.", None),
+        ];
+        for (line, target) in cases {
+            let body = format!("Hi,\n\n{line}\n\nM.\n");
+            let a = applied(&body).unwrap_or_else(|| panic!("not seen: {line}"));
+            assert_eq!(a.target.as_deref(), *target, "{line}");
+        }
+        // b4's thank-you mail: the commit links name the repository.
+        let b4 = |link: &str| {
+            format!(
+                "On Mon, Alice wrote:\n> patch\n\nApplied, thanks!\n\n[1/2] KVM: arm64: one\n      \
+                 commit: 0123abcd\n[2/2] KVM: arm64: two\n      {link}\n\nBest regards,\n"
+            )
+        };
+        for (link, target) in [
+            (
+                "commit: https://git.kernel.org/kvmarm/kvmarm/c/abc123",
+                "kvmarm/kvmarm",
+            ),
+            ("https://git.kernel.org/arm64/c/b5d3f4daf4d3", "arm64"),
+            (
+                "https://git.kernel.org/pub/scm/linux/kernel/git/kvmarm/kvmarm.git/commit/?h=next&id=b356a8",
+                "kvmarm/kvmarm next",
+            ),
+        ] {
+            let a = applied(&b4(link)).unwrap();
+            assert_eq!(a.line, "Applied, thanks!");
+            assert_eq!(a.target.as_deref(), Some(target), "{link}");
+        }
+        // A tree the notice names is kept; a link elsewhere in the mail
+        // does not replace it.
+        let body = "Applied to arm64 (for-next/misc), thanks!\n\n[1/1] arm64: x\n      \
+                    https://git.kernel.org/arm64/c/b5d3f4daf4d3\n";
+        assert_eq!(
+            applied(body).unwrap().target.as_deref(),
+            Some("arm64 (for-next/misc)")
+        );
+        let body =
+            "Pushed\n(to the new repo at https://gitlab.com/kvm-unit-tests/kvm-unit-tests.git)\n";
+        assert_eq!(
+            applied(body).unwrap().target.as_deref(),
+            Some("kvm-unit-tests/kvm-unit-tests")
+        );
+        // Links that are no repository, and those after the signature or in
+        // quoted text, name nothing.
+        for body in [
+            "Applied, thanks.\n\nSee https://github.com/foo/bar/issues/12 for the report.\n",
+            "Applied, thanks.\n\n-- \nWill\n\nhttps://git.kernel.org/arm64/c/abc\n",
+            "Applied, thanks.\n\n> https://git.kernel.org/arm64/c/abc\n",
+            "Applied, thanks.\n\nhttps://next.arm64.dev\n",
+        ] {
+            assert_eq!(applied(body).unwrap().target, None, "{body}");
         }
     }
 

@@ -15,6 +15,7 @@ mod kinds;
 pub mod people;
 mod series;
 mod subject;
+mod tree;
 pub mod version_refs;
 
 pub use body::{

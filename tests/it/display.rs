@@ -490,7 +490,7 @@ fn who_said_what_quotes_own_words_only() {
             &[],
             "From: Ann Author <ann@example.org>\n\nThe original author asked me to resend this.\n",
         ),
-        // Where to is only in a URL line of its own.
+        // Where to is only in a URL line of its own: the repository it names.
         mail_h(
             "k3@x",
             "Will Deacon <will@example.org>",
@@ -531,7 +531,7 @@ fn who_said_what_quotes_own_words_only() {
         "- Fwd Person: \"The original author asked me to resend this.\"",
         "- Paolo Bonzini: \"I would rather keep the helper as it is.\"",
         "- Marc Zyngier: \"Applied to kvmarm/next, thanks!\"",
-        "- Will Deacon: (applied)",
+        "- Will Deacon: (applied to kvmtool master)",
     ] {
         assert!(summary.contains(good), "{good:?} in {summary}");
     }
