@@ -126,7 +126,11 @@ fn series_lines(j: &serde_json::Value) -> Vec<String> {
             a["where"].as_str(),
         ) {
             let title = crate::analysis::parse_subject(t["subject"].as_str().unwrap_or("")).title;
-            let line = format!("Applied: {title} v{v} by {who} to {target}");
+            let line = if target.is_empty() {
+                format!("Applied: {title} v{v} by {who}")
+            } else {
+                format!("Applied: {title} v{v} by {who} to {target}")
+            };
             if !applied.contains(&line) {
                 applied.push(line);
             }
@@ -296,6 +300,8 @@ mod tests {
                 "threads":[
                   {"subject":"[PATCH] KVM: arm64: gizmo","series":{"state":"applied",
                    "applied":{"version":1,"who":"Marc Zyngier","where":"kvmarm/next","date":"2022-03-08T12:00:00Z"}}},
+                  {"subject":"[PATCH] KVM: arm64: gadget","series":{"state":"applied",
+                   "applied":{"version":2,"who":"Paolo Bonzini","where":"","date":"2022-03-09T12:00:00Z"}}},
                   {"subject":"[PATCH v2 0/3] KVM: arm64: widgets","series":{"state":"new"}},
                   {"subject":"[PATCH 0/2] KVM: arm64: widgets","series":{"state":"new"}},
                   {"subject":"Question","series":{}}],
@@ -306,8 +312,9 @@ mod tests {
         assert_eq!(
             summary_of(&j),
             "9 messages in 3 threads\n\
-             Series state of the threads: applied 1, new 2\n\
+             Series state of the threads: applied 2, new 2\n\
              Applied: KVM: arm64: gizmo v1 by Marc Zyngier to kvmarm/next\n\
+             Applied: KVM: arm64: gadget v2 by Paolo Bonzini\n\
              Awaiting review: KVM: arm64: lonely v1 (14 days) https://lore.kernel.org/t/d0@x/"
         );
     }

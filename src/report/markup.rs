@@ -88,6 +88,18 @@ pub fn link(text: &str, url: &str) -> String {
     }
 }
 
+/// An applied notice as the report and the series page show it: "who ·
+/// where · day", escaped, without the where when it is empty (a notice that
+/// names no tree).
+pub fn applied_parts(who: &str, target: &str, date: &str) -> String {
+    let day = date.get(..10).unwrap_or(date);
+    [escape_inline(who), escape_inline(target), day.to_string()]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// `MM-DD HH:MM` of an RFC 3339 time in `tz` (empty if unparsable).
 pub fn fmt_short(t: &str, tz: Tz) -> String {
     parse_iso(t)
@@ -100,4 +112,22 @@ pub fn parse_iso(t: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(t)
         .ok()
         .map(|d| d.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_applied_notice_without_a_tree_shows_who_and_when() {
+        let date = "2022-03-08T12:00:00Z";
+        assert_eq!(
+            applied_parts("Marc Zyngier", "kvmarm/next", date),
+            "Marc Zyngier · kvmarm/next · 2022-03-08"
+        );
+        assert_eq!(
+            applied_parts("Marc Zyngier", "", date),
+            "Marc Zyngier · 2022-03-08"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use crate::digest::ledger::SeriesEntry;
 use crate::lang::Lang;
 
-use super::markup::{escape_inline, link};
+use super::markup::{applied_parts, escape_inline, link};
 
 /// The page's Markdown.
 pub fn markdown(s: &SeriesEntry) -> String {
@@ -43,10 +43,8 @@ pub fn markdown(s: &SeriesEntry) -> String {
         }
         if let Some(a) = &v.applied {
             o.push_str(&format!(
-                "- applied: {} · {} · {}\n",
-                escape_inline(&a.who),
-                escape_inline(&a.target),
-                day(&a.date)
+                "- applied: {}\n",
+                applied_parts(&a.who, &a.target, &a.date)
             ));
         }
     }

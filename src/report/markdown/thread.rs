@@ -16,7 +16,7 @@ use crate::grounding::Problem;
 use crate::lang::{Labels, Lang};
 use crate::report::ThreadSummary;
 use crate::report::maillist;
-use crate::report::markup::{escape_inline, link, mail_anchor};
+use crate::report::markup::{applied_parts, escape_inline, link, mail_anchor};
 use crate::summarize::SummarySource;
 
 /// What every thread of the page is rendered with: the labels of the
@@ -278,12 +278,10 @@ fn status_lines(l: &Labels, t: &ThreadView, on_page: &OnPage) -> Vec<String> {
     }
     if let Some(a) = &t.series.applied {
         out.push(format!(
-            "**{}**: v{} · {} · {} · {}",
+            "**{}**: v{} · {}",
             l.series_applied,
             a.version,
-            escape_inline(&a.who),
-            escape_inline(&a.target),
-            &a.date[..10.min(a.date.len())]
+            applied_parts(&a.who, &a.target, &a.date)
         ));
     }
     if let Some(p) = &t.series.previous_version {
