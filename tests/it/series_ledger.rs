@@ -634,3 +634,28 @@ fn corpus_ledger_kept_by_syncs_equals_the_rebuilt_one() {
         "the ledger kept by syncs differs from the rebuilt one"
     );
 }
+
+#[test]
+fn a_removed_mail_leaves_the_stored_ledger_at_the_next_sync() {
+    let (_repo, b) = common::EpochBuilder::temp();
+    let all = mails();
+    b.add_dated(all.clone());
+    let data = crate::summarize_support::synced(b.path());
+    let before = series_json(data.path(), &[]);
+    assert_eq!(by_title(&before, "KVM: arm64: gizmo")["state"], "applied");
+    // The applied notice is removed from the archive (a `d` commit).
+    let notice = all
+        .iter()
+        .find(|m| String::from_utf8_lossy(m).contains("Message-ID: <c1@x>"))
+        .unwrap();
+    b.delete_message(notice, T0 + 100 * 3600);
+    common::Lore::new(data.path())
+        .quiet()
+        .args(["sync", "t"])
+        .ok();
+    let after = series_json(data.path(), &[]);
+    let g = by_title(&after, "KVM: arm64: gizmo");
+    assert_eq!(g["state"], "new", "{g}");
+    assert!(g["versions"][0]["applied"].is_null(), "{g}");
+    assert_eq!(after, all_series(data.path(), "t", true));
+}

@@ -154,7 +154,7 @@ pub fn update(archive: &mut Archive, opts: &Options, progress: &Progress) -> Res
     };
     match archive.ledger_mark()? {
         Some(m) if m == now => Ok(Updated::Current),
-        Some(m) if m.fingerprint == fp && archive.ledger_only_appended(&m, &now)? => {
+        Some(m) if archive.ledger_only_appended(&m, &now) => {
             let seeds = archive.thread_ids_after(m.max_id)?;
             let (remove, rows) = derive(archive, &opts, seeds.iter().copied().collect())?;
             archive.ledger_write(false, &remove, &rows, &now)?;

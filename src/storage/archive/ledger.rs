@@ -28,8 +28,8 @@ impl Archive {
     }
 
     /// Did the index only gain mails since `mark`?
-    pub fn ledger_only_appended(&self, mark: &LedgerMark, now: &LedgerMark) -> Result<bool> {
-        Ok(self.index.ledger_only_appended(mark, now)?)
+    pub fn ledger_only_appended(&self, mark: &LedgerMark, now: &LedgerMark) -> bool {
+        self.index.ledger_only_appended(mark, now)
     }
 
     /// Thread ids of the mails indexed after row `max_id`.

@@ -27,12 +27,14 @@ CREATE INDEX IF NOT EXISTS ledger_mids_key ON ledger_mids(key);
 "#;
 
 /// What the index held when the ledger was derived: the last message row,
-/// the number of rows and of removals, and the fingerprint of the options
-/// and code the rows were derived with.
+/// the number of dropped (rewritten) epochs and of removals, and the
+/// fingerprint of the options and code the rows were derived with. Each is
+/// read from a table's end or a small table, never by counting messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerMark {
     pub max_id: i64,
-    pub rows: i64,
+    /// Epochs dropped from the index (a rewritten history), ever.
+    pub drops: i64,
     pub deletions: i64,
     pub fingerprint: String,
 }
@@ -41,7 +43,7 @@ impl LedgerMark {
     fn encode(&self) -> String {
         format!(
             "{} {} {} {}",
-            self.max_id, self.rows, self.deletions, self.fingerprint
+            self.max_id, self.drops, self.deletions, self.fingerprint
         )
     }
 
@@ -49,7 +51,7 @@ impl LedgerMark {
         let mut it = s.splitn(4, ' ');
         Some(LedgerMark {
             max_id: it.next()?.parse().ok()?,
-            rows: it.next()?.parse().ok()?,
+            drops: it.next()?.parse().ok()?,
             deletions: it.next()?.parse().ok()?,
             fingerprint: it.next().unwrap_or_default().to_string(),
         })
@@ -88,11 +90,16 @@ impl Index {
 
     /// The index as it stands, under `fingerprint`.
     pub fn ledger_mark_now(&self, fingerprint: &str) -> Result<LedgerMark> {
-        let (max_id, rows): (Option<i64>, i64) = self
+        let max_id: Option<i64> = self
             .connection()
-            .query_row("SELECT max(id), count(*) FROM messages", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+            .query_row("SELECT max(id) FROM messages", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let drops: Option<String> = self
+            .connection()
+            .query_row("SELECT value FROM meta WHERE key='epoch_drops'", [], |r| {
+                r.get(0)
             })
+            .optional()
             .map_err(|e| self.err(e))?;
         let deletions: i64 = self
             .connection()
@@ -100,28 +107,20 @@ impl Index {
             .map_err(|e| self.err(e))?;
         Ok(LedgerMark {
             max_id: max_id.unwrap_or(0),
-            rows,
+            drops: drops.and_then(|d| d.parse().ok()).unwrap_or(0),
             deletions,
             fingerprint: fingerprint.to_string(),
         })
     }
 
-    /// Has the index only gained rows after `mark.max_id` since `mark` (no
-    /// removal, no rewritten epoch)? Then a ledger update needs to look at
-    /// those rows only.
-    pub fn ledger_only_appended(&self, mark: &LedgerMark, now: &LedgerMark) -> Result<bool> {
-        if now.deletions != mark.deletions || now.max_id < mark.max_id {
-            return Ok(false);
-        }
-        let after: i64 = self
-            .connection()
-            .query_row(
-                "SELECT count(*) FROM messages WHERE id > ?1",
-                [mark.max_id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(now.rows - mark.rows == after)
+    /// Has the index only gained mails since `mark` (no removal, no dropped
+    /// epoch, the same options)? Then a ledger update needs to look at the
+    /// rows after `mark.max_id` only.
+    pub fn ledger_only_appended(&self, mark: &LedgerMark, now: &LedgerMark) -> bool {
+        now.fingerprint == mark.fingerprint
+            && now.drops == mark.drops
+            && now.deletions == mark.deletions
+            && now.max_id >= mark.max_id
     }
 
     /// The thread ids of the live mails stored after row `max_id`.
@@ -311,7 +310,7 @@ mod tests {
     fn a_mark_reads_back_as_written() {
         let m = LedgerMark {
             max_id: 42,
-            rows: 40,
+            drops: 0,
             deletions: 1,
             fingerprint: "v1 abc def".into(),
         };

@@ -77,6 +77,14 @@ impl Index {
         // matched rows of this one.
         tx.execute("DELETE FROM meta WHERE key='live_messages'", [])
             .map_err(e)?;
+        // What was derived from the index (the series ledger) must be
+        // derived again: rows went and thread ids change.
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES('epoch_drops', '1') \
+             ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+            [],
+        )
+        .map_err(e)?;
         // Deletions from other epochs may have matched rows of this one;
         // they are re-applied when this epoch is indexed again.
         // The thread ids of the messages left are made again from scratch:
