@@ -33,7 +33,7 @@ pub struct LedgerTrailer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     pub who: String,
-    /// The tree or branch named, else the notice's line.
+    /// The tree or branch the notice names; empty when it names none.
     #[serde(rename = "where")]
     pub target: String,
     pub date: String,
@@ -308,7 +308,7 @@ fn series_of(d: &Digest, members: &[usize], as_of: i64, stale_days: i64) -> Seri
                     .unwrap_or_else(|| n.by.clone());
                 e.applied = Some(Applied {
                     who,
-                    target: n.target.clone().unwrap_or_else(|| n.line.clone()),
+                    target: n.target.clone().unwrap_or_default(),
                     date: n.date.clone(),
                 });
             }

@@ -25,7 +25,7 @@ use crate::window::{self, Window, WindowSpec};
 
 /// Bump when what a stored series holds, or how it is derived, changes:
 /// stored ledgers are then derived again on the next update.
-const LEDGER_FORMAT: u32 = 1;
+const LEDGER_FORMAT: u32 = 2;
 
 /// Threads derived together when the whole ledger is derived.
 const REBUILD_BATCH: usize = 4000;
