@@ -40,7 +40,7 @@
 #                     Markdown shows the unavailable notice. A thread Gemma happens to summarize
 #                     may be "model"; the exit status must agree with the JSON (3 iff some
 #                     thread is unavailable).
-# About 3-6 min with warm caches (llama-server built, models installed, lore-digest built).
+# About 3-4 min with warm caches (llama-server built, models installed, lore-digest built).
 #
 # Skips (exit 0) when ../shared/corpora/kvmarm-columbia.git is absent.
 # Environment:
@@ -56,11 +56,15 @@
 #   E2E_CACHE_MAX_S=60           a cache-only run must finish within this many seconds
 #   E2E_KEEP=1                   keep the temp dir (reports, logs)
 #   E2E_BIN=PATH                 use this lore-digest binary instead of `cargo build --release`
-#   LLM_THREADS, LLM_PARALLEL, LLM_CTX, LLM_CACHE_RAM (0 here)   for scripts/llm-server.sh
+#   LLM_THREADS (2 here), LLM_PARALLEL, LLM_CTX, LLM_CACHE_RAM (0 here)   for scripts/llm-server.sh
 #   LORE_DIGEST_CACHE            cache root (default ~/.cache/lore-digest); models + server there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# Both cores for llama-server: nothing else runs meanwhile, and a fixed thread count keeps
+# the answers the same from run to run (2 threads: about 200 s for the whole script here,
+# 1 thread: about 370 s; every check passes with either).
+export LLM_THREADS=${LLM_THREADS:-2}
 T_START=$(date +%s.%N)
 
 CORPUS_REL=../shared/corpora/kvmarm-columbia.git
