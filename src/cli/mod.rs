@@ -238,6 +238,10 @@ pub struct SeriesArgs {
     /// Folder of the page: OUT/LIST/series/ (default as `report --out`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// One series: write every mail of every version, in thread order, as an mboxrd file
+    /// (mutt and `b4 am -m FILE` read it).
+    #[arg(long, value_name = "FILE")]
+    pub mbox: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -551,6 +555,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 who: a.who.clone(),
                 json: a.json,
                 formats: a.format.clone(),
+                mbox: a.mbox.clone(),
                 out: (a.out.clone().or_else(|| config.defaults.out.clone()))
                     .unwrap_or_else(|| PathBuf::from("reports")),
                 link_base: config.link_base(&list),

@@ -25,6 +25,8 @@ pub struct SeriesPlan {
     pub json: bool,
     /// One series' history page in these formats, under `out/LIST/series/`.
     pub formats: Vec<crate::report::Format>,
+    /// One series' mails as an mboxrd file here.
+    pub mbox: Option<PathBuf>,
     pub out: PathBuf,
     pub link_base: String,
     pub kinds: KindRules,
@@ -117,6 +119,12 @@ pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
                 "<{mid}> is not a mail of a patch series"
             )));
         };
+        if let Some(path) = &plan.mbox {
+            write_series_mbox(&archive, &opts, &s, path)?;
+            if plan.formats.is_empty() && !plan.json {
+                return Ok(0);
+            }
+        }
         if !plan.formats.is_empty() {
             write_page(plan, &s)?;
         } else if plan.json {
@@ -126,9 +134,9 @@ pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
         }
         return Ok(0);
     }
-    if !plan.formats.is_empty() {
+    if !plan.formats.is_empty() || plan.mbox.is_some() {
         return Err(Error::Usage(
-            "--format writes the page of one series: give a Message-ID or lore URL of one of its mails".into(),
+            "--format and --mbox write one series: give a Message-ID or lore URL of one of its mails".into(),
         ));
     }
     let asked = plan.window.resolve(&archive, crate::clock::now())?;
@@ -178,6 +186,24 @@ pub fn run(plan: &SeriesPlan, progress: &Progress) -> Result<i32> {
         crate::outln!("{:>40}  {}", "", s.url);
     }
     Ok(0)
+}
+
+/// Write every mail of every version of `s` (oldest version first, each
+/// thread in thread order) as an mboxrd file at `path`.
+fn write_series_mbox(
+    archive: &Archive,
+    opts: &digest::Options,
+    s: &ledger::SeriesEntry,
+    path: &std::path::Path,
+) -> Result<()> {
+    let tids = archive.ledger_thread_ids(std::slice::from_ref(&s.id))?;
+    let d = ledger::store::digest_of_threads(archive, opts, &tids)?;
+    let threads: Vec<digest::ThreadView> = s
+        .threads
+        .iter()
+        .filter_map(|id| d.threads.iter().find(|t| &t.id == id).cloned())
+        .collect();
+    super::threads::write_mbox(archive, &threads, path)
 }
 
 /// Write the history page of `s` in `plan.formats` under

@@ -34,22 +34,7 @@ pub fn run(plan: &ThreadsPlan, progress: &Progress) -> Result<i32> {
     };
     let d = digest::build(&archive, &window, &opts)?;
     if let Some(path) = &plan.mbox {
-        let mids = thread_order(&d.threads);
-        let raw = archive.raw_mails(&mids)?;
-        let missing = raw.iter().filter(|r| r.is_none()).count();
-        let bytes = crate::mbox::mboxrd(raw.iter().flatten().map(Vec::as_slice));
-        crate::fsutil::write_atomic(path, &bytes)?;
-        let note = if missing > 0 {
-            format!(" ({missing} could not be read)")
-        } else {
-            String::new()
-        };
-        eprintln!(
-            "{}: {} mails of {} threads{note}",
-            path.display(),
-            mids.len() - missing,
-            d.threads.len()
-        );
+        write_mbox(&archive, &d.threads, path)?;
         if !plan.json {
             return Ok(0);
         }
@@ -94,7 +79,33 @@ pub fn run(plan: &ThreadsPlan, progress: &Progress) -> Result<i32> {
 
 /// The Message-IDs of `threads`' mails, each once: thread by thread, each
 /// thread depth first from its root (replies in time order).
-fn thread_order(threads: &[digest::ThreadView]) -> Vec<&str> {
+/// Write every mail of `threads` once, in thread order, as an mboxrd file
+/// at `path` (atomically); say how many on stderr.
+pub(super) fn write_mbox(
+    archive: &Archive,
+    threads: &[digest::ThreadView],
+    path: &std::path::Path,
+) -> Result<()> {
+    let mids = thread_order(threads);
+    let raw = archive.raw_mails(&mids)?;
+    let missing = raw.iter().filter(|r| r.is_none()).count();
+    let bytes = crate::mbox::mboxrd(raw.iter().flatten().map(Vec::as_slice));
+    crate::fsutil::write_atomic(path, &bytes)?;
+    let note = if missing > 0 {
+        format!(" ({missing} could not be read)")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "{}: {} mails of {} threads{note}",
+        path.display(),
+        mids.len() - missing,
+        threads.len()
+    );
+    Ok(())
+}
+
+pub(super) fn thread_order(threads: &[digest::ThreadView]) -> Vec<&str> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for t in threads {

@@ -691,3 +691,32 @@ fn an_applied_notice_that_names_no_tree_has_an_empty_where() {
     assert_eq!(a["where"], "", "{s}");
     assert_eq!(a["who"], "Marc Zyngier", "{s}");
 }
+
+#[test]
+fn series_mbox_holds_every_mail_of_every_version_once_oldest_version_first() {
+    let data = synced();
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("widgets.mbox");
+    common::Lore::new(data.path())
+        .args(["series", "t", "b1@x", "--mbox"])
+        .arg(&path)
+        .ok();
+    let mbox = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+    let ids: Vec<&str> = mbox
+        .lines()
+        .filter_map(|l| l.strip_prefix("Message-ID: <"))
+        .map(|l| l.trim_end_matches('>'))
+        .collect();
+    assert_eq!(
+        ids,
+        ["a0@x", "a1@x", "a3@x", "a2@x", "b0@x", "b1@x", "b2@x"],
+        "{mbox}"
+    );
+    assert_eq!(mbox.lines().filter(|l| l.starts_with("From ")).count(), 7);
+    // Not without a series.
+    common::Lore::new(data.path())
+        .args(["series", "t", "--mbox"])
+        .arg(&path)
+        .run()
+        .code(2);
+}

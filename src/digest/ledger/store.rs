@@ -200,6 +200,18 @@ fn rebuild(
     })
 }
 
+/// The digest of the index threads `tids` as the ledger reads them (all
+/// their mails, whatever their time).
+pub fn digest_of_threads(
+    archive: &Archive,
+    opts: &Options,
+    tids: &[i64],
+) -> Result<crate::digest::Digest> {
+    let window = whole_archive();
+    let g = digest::gather_threads(archive, &window, tids, false)?;
+    Ok(digest::assemble(g, &window, opts))
+}
+
 /// The series of the threads `seeds` and of every thread linked to them as
 /// another version, or stored in one series with them: the keys of the
 /// stored series they replace, and their new rows.
@@ -208,13 +220,11 @@ fn derive(
     opts: &Options,
     mut seeds: BTreeSet<i64>,
 ) -> Result<(Vec<String>, Vec<LedgerRow>)> {
-    let window = whole_archive();
     let mut round = 0;
     let (d, stored) = loop {
         round += 1;
         let list: Vec<i64> = seeds.iter().copied().collect();
-        let g = digest::gather_threads(archive, &window, &list, false)?;
-        let d = digest::assemble(g, &window, opts);
+        let d = digest_of_threads(archive, opts, &list)?;
         let mids: Vec<&str> = (d.threads.iter())
             .flat_map(|t| t.messages.iter().map(|m| m.message_id.as_str()))
             .collect();
