@@ -23,8 +23,9 @@
 # temperature 0 with a fixed seed, so the same request gets the same answer on every run.
 #   main    2022-03-10 (1 thread, 8 mails: 2 in the window, 6 earlier)  (a) model, (b) cache
 #   ollama  2022-03-12 (1 thread, 5 mails)                              (d) model, then cache
-#   small   2022-03-12..13 (2 threads; SmolLM2 echoes for the second)   (c) --jobs 1 vs 2,
-#           its cache run (remembered failures), (e) Gemma 3
+#   small   2022-03-12..13 (2 threads; SmolLM2 echoes for the second)   (c) --jobs 2 and its
+#           cache run (remembered failures); --jobs 1 runs on the ollama window's one thread
+#   (e) Gemma 3 on the ollama window
 # Runs and what they require:
 #   (a) main-model    openai, smollm2, main window, --jobs 2: every thread "model", exit 0
 #   (b) main-cache    the same command: every thread "cache", exit 0, llama-server counters
@@ -342,7 +343,9 @@ within_cache_time main-cache
 # (c) --jobs 1 vs --jobs 2 on the small window (fresh model answers each time; SmolLM2 echoes
 # for one of its threads), then the same window from the cache, failures included.
 if [ "${E2E_SKIP_JOBS_COMPARE:-}" != 1 ]; then
-  run small-jobs1 answered "$T/r-small" "${SMOL_OPENAI[@]}" -- "${W_SMALL[@]}" -- --jobs 1 --refresh-summaries
+  # --jobs 1 on the one-thread window (the sequential path; the two-thread window would only
+  # add SmolLM2's echo, which small-jobs2 judges).
+  run small-jobs1 answered "$T/r-small1" "${SMOL_OPENAI[@]}" -- "${W_OLLAMA[@]}" -- --jobs 1 --refresh-summaries
   run small-jobs2 answered "$T/r-small" "${SMOL_OPENAI[@]}" -- "${W_SMALL[@]}" -- --jobs 2 --refresh-summaries
   w3=$(llm_work "$SMOL_PORT")
   run small-cache cached "$T/r-small" "${SMOL_OPENAI[@]}" -- "${W_SMALL[@]}" -- --jobs 2
@@ -382,7 +385,7 @@ if [ "${E2E_SKIP_GEMMA:-}" != 1 ]; then
   say "llama-server (Gemma 3) at $GEMMA_URL"
   g0=$(llm_work "$GEMMA_PORT")
   run gemma3 garbage "$T/r-gemma" --backend openai --llm-url "$GEMMA_URL" --model "$GEMMA" \
-    -- "${W_SMALL[@]}" -- --jobs 2
+    -- "${W_OLLAMA[@]}" -- --jobs 2
   g1=$(llm_work "$GEMMA_PORT")
   [ "$g1" -gt "$g0" ] && ok || fail "gemma3: its llama-server shows no work ($g0 -> $g1): no answer was judged"
   [ "$RUN_RC" = 3 ] || say "note: gemma3 exited $RUN_RC: Gemma gave a usable answer for every thread"
