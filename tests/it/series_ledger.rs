@@ -16,11 +16,13 @@ const ALICE: &str = "Alice Author <alice@example.org>";
 const BOB: &str = "Bob Reviewer <bob@example.org>";
 const MARC: &str = "Marc Zyngier <maz@kernel.org>";
 
+/// A mail `h` hours after T0, replying to `parent` when given.
+fn m(mid: &str, from: &str, subject: &str, h: i64, parent: Option<&str>, body: &str) -> Vec<u8> {
+    let refs: Vec<&str> = parent.into_iter().collect();
+    mail(mid, from, subject, &at(h), parent, &refs, body)
+}
+
 fn mails() -> Vec<Vec<u8>> {
-    let m = |mid: &str, from: &str, subject: &str, h: i64, parent: Option<&str>, body: &str| {
-        let refs: Vec<&str> = parent.into_iter().collect();
-        mail(mid, from, subject, &at(h), parent, &refs, body)
-    };
     vec![
         // Waiting since the week before: no reply at all.
         m(
@@ -522,10 +524,6 @@ fn a_sync_updates_the_stored_ledger_to_what_a_rebuild_derives() {
 
 #[test]
 fn a_version_applied_in_part_and_posted_again_is_not_applied() {
-    let m = |mid: &str, from: &str, subject: &str, h: i64, parent: Option<&str>, body: &str| {
-        let refs: Vec<&str> = parent.into_iter().collect();
-        mail(mid, from, subject, &at(h), parent, &refs, body)
-    };
     let (_repo, b) = common::EpochBuilder::temp();
     b.add_dated(vec![
         m(
